@@ -1,0 +1,213 @@
+/**
+ * The process-wide control block: one SharedArrayBuffer, created by the main thread and handed to
+ * the hub and every worker, that holds what every thread must see about every other thread.
+ * This module is the only one that knows the word offsets.
+ *
+ * Header (Int32 words):
+ *   0  NEXT_IDENT        next thread ident to hand out (Atomics.add)
+ *   1  NAME_COUNTER      Python's "Thread-N" counter, shared so N is unique process-wide
+ *   2  NON_DAEMON_ALIVE  started, not yet terminated non-daemon threads; main's exit waits for 0
+ *   3  ALLOC_HINT        where the next slot search starts
+ *   4..15 reserved
+ *
+ * Slots (SLOT_WORDS words each, from word HEADER_WORDS; slot 0 is the main thread):
+ *   +0  STATE      gen << 3 | code. code: 0 never used, 1 runnable, 2 running, 3 blocked,
+ *                  4 terminated (also "free"). join() waits on this word; gen tells a reused slot
+ *                  from the thread a handle knew.
+ *   +1  IDENT      the thread's ident (unique for the life of the process)
+ *   +2  NATIVE_ID  OS thread id; 0 until the worker has picked the thread up (start() waits on it)
+ *   +3  FLAGS      bit 0 daemon
+ *   +4  NAME_SEQ   seqlock for the name: odd while a writer is inside
+ *   +5  NAME_LEN   name length in UTF-8 bytes
+ *   +6..+69        name bytes (up to NAME_MAX_BYTES)
+ */
+
+export const HEADER_WORDS = 16;
+export const SLOT_WORDS = 72;
+export const MAX_THREADS = 1024;
+export const NAME_MAX_BYTES = 256;
+
+const NEXT_IDENT = 0;
+const NAME_COUNTER = 1;
+const NON_DAEMON_ALIVE = 2;
+const ALLOC_HINT = 3;
+
+const STATE = 0;
+const IDENT = 1;
+const NATIVE_ID = 2;
+const FLAGS = 3;
+const NAME_SEQ = 4;
+const NAME_LEN = 5;
+const NAME_BYTES = 6 * 4;
+
+export const Code = { Unused: 0, Runnable: 1, Running: 2, Blocked: 3, Terminated: 4 } as const;
+export type Code = (typeof Code)[keyof typeof Code];
+
+const GEN_MASK = (1 << 28) - 1;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export class Control {
+  readonly i32: Int32Array;
+  private readonly u8: Uint8Array;
+
+  constructor(readonly sab: SharedArrayBuffer) {
+    this.i32 = new Int32Array(sab);
+    this.u8 = new Uint8Array(sab);
+  }
+
+  static create(): Control {
+    const c = new Control(new SharedArrayBuffer((HEADER_WORDS + SLOT_WORDS * MAX_THREADS) * 4));
+    Atomics.store(c.i32, NEXT_IDENT, 2);
+    Atomics.store(c.i32, ALLOC_HINT, 1);
+    return c;
+  }
+
+  base(slot: number): number {
+    return HEADER_WORDS + slot * SLOT_WORDS;
+  }
+
+  stateIndex(slot: number): number {
+    return this.base(slot) + STATE;
+  }
+
+  nativeIdIndex(slot: number): number {
+    return this.base(slot) + NATIVE_ID;
+  }
+
+  get nonDaemonIndex(): number {
+    return NON_DAEMON_ALIVE;
+  }
+
+  nextNameNumber(): number {
+    return Atomics.add(this.i32, NAME_COUNTER, 1) + 1;
+  }
+
+  /** Slot 0 describes the main thread for every thread's `mainThread()`. */
+  initMain(name: string, nativeId: number): void {
+    const b = this.base(0);
+    Atomics.store(this.i32, b + IDENT, 1);
+    Atomics.store(this.i32, b + NATIVE_ID, nativeId);
+    Atomics.store(this.i32, b + FLAGS, 0);
+    this.writeName(0, name);
+    Atomics.store(this.i32, b + STATE, (1 << 3) | Code.Running);
+  }
+
+  /** Claims a free slot for a thread being started; returns null when all MAX_THREADS are alive. */
+  allocate(name: string, daemon: boolean): { slot: number; gen: number; ident: number } | null {
+    const hint = Atomics.load(this.i32, ALLOC_HINT);
+    for (let n = 0; n < MAX_THREADS - 1; n++) {
+      const slot = 1 + ((hint - 1 + n) % (MAX_THREADS - 1));
+      const idx = this.base(slot) + STATE;
+      const w = Atomics.load(this.i32, idx);
+      const code = w & 7;
+      if (code !== Code.Unused && code !== Code.Terminated) continue;
+      const gen = ((w >>> 3) + 1) & GEN_MASK;
+      // Published as "unused" with the new gen until the fields are written, so a reader never
+      // sees the new generation with the previous thread's ident or name.
+      if (Atomics.compareExchange(this.i32, idx, w, (gen << 3) | Code.Unused) !== w) continue;
+      const b = this.base(slot);
+      const ident = Atomics.add(this.i32, NEXT_IDENT, 1);
+      Atomics.store(this.i32, b + IDENT, ident);
+      Atomics.store(this.i32, b + NATIVE_ID, 0);
+      Atomics.store(this.i32, b + FLAGS, daemon ? 1 : 0);
+      this.writeName(slot, name);
+      if (!daemon) Atomics.add(this.i32, NON_DAEMON_ALIVE, 1);
+      Atomics.store(this.i32, idx, (gen << 3) | Code.Runnable);
+      Atomics.store(this.i32, ALLOC_HINT, slot + 1 >= MAX_THREADS ? 1 : slot + 1);
+      return { slot, gen, ident };
+    }
+    return null;
+  }
+
+  /** The state code of (slot, gen); a reused slot means the thread we knew has terminated. */
+  code(slot: number, gen: number): Code {
+    const w = Atomics.load(this.i32, this.base(slot) + STATE);
+    if (w >>> 3 !== gen) return Code.Terminated;
+    return (w & 7) as Code;
+  }
+
+  rawState(slot: number): number {
+    return Atomics.load(this.i32, this.base(slot) + STATE);
+  }
+
+  /** Moves a live thread between runnable/running/blocked; only its own thread does this. */
+  setCode(slot: number, gen: number, code: Code): void {
+    const idx = this.base(slot) + STATE;
+    const w = Atomics.load(this.i32, idx);
+    if (w >>> 3 !== gen || (w & 7) === Code.Terminated) return;
+    Atomics.compareExchange(this.i32, idx, w, (gen << 3) | code);
+  }
+
+  /**
+   * Marks (slot, gen) terminated and wakes its joiners. Returns false if someone already did:
+   * the worker and the hub (which watches for dying workers) may both try, exactly one wins.
+   */
+  terminate(slot: number, gen: number): boolean {
+    const idx = this.base(slot) + STATE;
+    for (;;) {
+      const w = Atomics.load(this.i32, idx);
+      if (w >>> 3 !== gen || (w & 7) === Code.Terminated || (w & 7) === Code.Unused) return false;
+      if (Atomics.compareExchange(this.i32, idx, w, (gen << 3) | Code.Terminated) === w) break;
+    }
+    const daemon = (Atomics.load(this.i32, this.base(slot) + FLAGS) & 1) === 1;
+    if (!daemon) {
+      Atomics.sub(this.i32, NON_DAEMON_ALIVE, 1);
+      Atomics.notify(this.i32, NON_DAEMON_ALIVE);
+    }
+    Atomics.notify(this.i32, idx);
+    // A start() still waiting for the pick-up must not wait for a thread that is already gone.
+    Atomics.notify(this.i32, this.base(slot) + NATIVE_ID);
+    return true;
+  }
+
+  ident(slot: number): number {
+    return Atomics.load(this.i32, this.base(slot) + IDENT);
+  }
+
+  nativeId(slot: number): number {
+    return Atomics.load(this.i32, this.base(slot) + NATIVE_ID);
+  }
+
+  setNativeId(slot: number, id: number): void {
+    Atomics.store(this.i32, this.base(slot) + NATIVE_ID, id);
+    Atomics.notify(this.i32, this.base(slot) + NATIVE_ID);
+  }
+
+  daemon(slot: number): boolean {
+    return (Atomics.load(this.i32, this.base(slot) + FLAGS) & 1) === 1;
+  }
+
+  nonDaemonAlive(): number {
+    return Atomics.load(this.i32, NON_DAEMON_ALIVE);
+  }
+
+  writeName(slot: number, name: string): void {
+    const bytes = encoder.encode(name);
+    if (bytes.length > NAME_MAX_BYTES) {
+      throw new RangeError(`thread name is ${bytes.length} bytes in UTF-8; names are limited to ${NAME_MAX_BYTES}`);
+    }
+    const seqIdx = this.base(slot) + NAME_SEQ;
+    // Writers take the seqlock by making it odd; readers retry while it is odd or changed.
+    for (;;) {
+      const s = Atomics.load(this.i32, seqIdx);
+      if ((s & 1) === 0 && Atomics.compareExchange(this.i32, seqIdx, s, s + 1) === s) break;
+    }
+    const off = this.base(slot) * 4 + NAME_BYTES;
+    this.u8.set(bytes, off);
+    Atomics.store(this.i32, this.base(slot) + NAME_LEN, bytes.length);
+    Atomics.add(this.i32, seqIdx, 1);
+  }
+
+  readName(slot: number): string {
+    const seqIdx = this.base(slot) + NAME_SEQ;
+    for (;;) {
+      const s1 = Atomics.load(this.i32, seqIdx);
+      if (s1 & 1) continue;
+      const len = Atomics.load(this.i32, this.base(slot) + NAME_LEN);
+      const off = this.base(slot) * 4 + NAME_BYTES;
+      const copy = this.u8.slice(off, off + Math.min(len, NAME_MAX_BYTES));
+      if (Atomics.load(this.i32, seqIdx) === s1) return decoder.decode(copy);
+    }
+  }
+}
