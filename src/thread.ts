@@ -102,7 +102,7 @@ export class Thread<A extends unknown[] = unknown[]> implements Shareable {
     // A subclass ships its class chain (and its fields, copied); a target ships its source.
     const isSub = Object.getPrototypeOf(this) !== Thread.prototype;
     const units: Unit[] = isSub ? shipClassChain(this.constructor, Thread) : [];
-    if (t.target) units.push(shipFunction(t.target, `the target${t.target.name ? ` ${t.target.name}` : ""} of ${t.name}`));
+    if (t.target) units.push(shipFunction(t.target, `${t.name}'s target`));
     const own: Record<string, unknown> = {};
     for (const k of Object.keys(this)) own[k] = (this as any)[k];
     const fields = encode(own, "this") as Record<string, unknown>;
@@ -143,7 +143,7 @@ export class Thread<A extends unknown[] = unknown[]> implements Shareable {
 
   /** Waits until the thread ends or the timeout passes; true when it has terminated. */
   join(timeout?: number | null): boolean {
-    const t = this.#checkJoin("join");
+    const t = checkJoin(this[INNER], "join");
     const ms = checkTimeout(timeout, "Thread.join");
     const control = runtime.control;
     const idx = control.stateIndex(t.slot);
@@ -158,7 +158,7 @@ export class Thread<A extends unknown[] = unknown[]> implements Shareable {
   }
 
   async joinAsync(timeout?: number | null, options?: { signal?: AbortSignal }): Promise<boolean> {
-    const t = this.#checkJoin("joinAsync");
+    const t = checkJoin(this[INNER], "joinAsync");
     const ms = checkTimeout(timeout, "Thread.joinAsync");
     const signal = checkSignal(options, "Thread.joinAsync");
     const control = runtime.control;
@@ -171,15 +171,6 @@ export class Thread<A extends unknown[] = unknown[]> implements Shareable {
       if (left <= 0) return false;
       await asyncWait(control.i32, idx, w, left, signal);
     }
-  }
-
-  #checkJoin(what: string): Inner {
-    const t = this[INNER];
-    if (!t.started) throw new RuntimeError(`cannot ${what} thread before it is started; call start() first`);
-    if (t.slot === runtime.slot && t.gen === runtime.gen) {
-      throw new RuntimeError(`cannot ${what} current thread: a thread waiting for itself would wait forever`);
-    }
-    return t;
   }
 
   isAlive(): boolean {
@@ -251,6 +242,14 @@ export class Thread<A extends unknown[] = unknown[]> implements Shareable {
     const t = this[INNER];
     return { kind: "Thread", data: { slot: t.slot, gen: t.gen, ident: t.ident, nativeId: t.nativeId, name: this.name, daemon: t.daemon, started: t.started } };
   }
+}
+
+function checkJoin(t: Inner, what: string): Inner {
+  if (!t.started) throw new RuntimeError(`cannot ${what} thread before it is started; call start() first`);
+  if (t.slot === runtime.slot && t.gen === runtime.gen) {
+    throw new RuntimeError(`cannot ${what} current thread: a thread waiting for itself would wait forever`);
+  }
+  return t;
 }
 
 /** A handle on a thread that exists somewhere (started, or the main thread). */

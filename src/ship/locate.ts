@@ -8,6 +8,8 @@ import { moduleImports, type ImportBinding } from "./free-names.js";
 
 export interface Origin {
   url: string;
+  /** 0-based line of the function in its script, so stack traces in the thread point at it. */
+  line: number;
   imports: Map<string, ImportBinding>;
 }
 
@@ -43,11 +45,13 @@ export function locate(fn: Function): Origin | null {
   const key = "__skein_locate_probe";
   (globalThis as any)[key] = fn;
   let scriptId: string | undefined;
+  let line = 0;
   try {
     const { result } = post<any>("Runtime.evaluate", { expression: `globalThis.${key}`, objectGroup: "skein" });
     const props = post<any>("Runtime.getProperties", { objectId: result.objectId, ownProperties: true });
     const loc = props.internalProperties?.find((p: any) => p.name === "[[FunctionLocation]]");
     scriptId = loc?.value?.value?.scriptId;
+    line = loc?.value?.value?.lineNumber ?? 0;
   } finally {
     delete (globalThis as any)[key];
     post("Runtime.releaseObjectGroup", { objectGroup: "skein" });
@@ -61,7 +65,6 @@ export function locate(fn: Function): Origin | null {
       const shipped = shippedOrigins.get(url);
       if (shipped) {
         imports = shipped.imports;
-        urls.set(scriptId, shipped.url);
       } else {
         const { scriptSource } = post<any>("Debugger.getScriptSource", { scriptId });
         imports = moduleImports(scriptSource);
@@ -71,5 +74,6 @@ export function locate(fn: Function): Origin | null {
       post("Debugger.disable");
     }
   }
-  return { url: urls.get(scriptId) ?? "", imports };
+  const shippedLine = shippedOrigins.get(urls.get(scriptId) ?? "")?.line ?? 0;
+  return { url: urls.get(scriptId) ?? "", line: line + shippedLine, imports };
 }

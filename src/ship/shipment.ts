@@ -20,11 +20,14 @@ export interface Unit {
   mode: "expr" | "method";
   /** The defining file, for dynamic import() inside the code. */
   url: string;
+  line: number;
   imports: ResolvedImport[];
 }
 
+import { HELPER_NAMES } from "./compiler-helpers.js";
+
 /** Names the thread provides itself: esbuild's and tsc's helpers and skein's rewrites. */
-export const PROVIDED = ["__name", "__publicField", "__skein_import", "__skein_base"];
+export const PROVIDED = [...HELPER_NAMES, "__skein_import", "__skein_base"];
 
 const cache = new WeakMap<Function, Unit>();
 
@@ -64,10 +67,10 @@ function build(fn: Function, role: string, isClass: boolean): Unit {
   const free = freeNames(parsed.node);
   const needed = [...free].filter((n) => !PROVIDED.includes(n) && !(n in globalThis));
   const imports: ResolvedImport[] = [];
-  let url = "";
-  if (needed.length > 0 || /\bimport\s*\(/.test(source)) {
-    const origin = locate(fn);
-    url = origin?.url ?? "";
+  // Located even when nothing is imported: stack traces in the thread then name the right file.
+  const origin = locate(fn);
+  const url = origin?.url ?? "";
+  {
     for (const n of needed) {
       const b = origin?.imports.get(n);
       if (!b) {
@@ -81,7 +84,7 @@ function build(fn: Function, role: string, isClass: boolean): Unit {
       imports.push({ local: n, module: resolveModule(b.source, url), imported: b.imported });
     }
   }
-  return { name: fn.name, text: rewrite(parsed, isClass), mode, url, imports };
+  return { name: fn.name, text: rewrite(parsed, isClass), mode, url, line: origin?.line ?? 0, imports };
 }
 
 function resolveModule(spec: string, from: string): string {

@@ -7,6 +7,7 @@ import { shippedOrigins } from "../ship/locate.js";
 import type { ImportBinding } from "../ship/free-names.js";
 import type { Unit } from "../ship/shipment.js";
 import { runtime } from "../runtime.js";
+import { compilerHelpers, HELPER_NAMES } from "../ship/compiler-helpers.js";
 
 let selfModule: object | null = null;
 let tsxReady: Promise<void> | null = null;
@@ -17,15 +18,6 @@ let shipCounter = 0;
 export function setSelfModule(ns: object): void {
   selfModule = ns;
 }
-
-/** esbuild's helpers, which tsx leaves in function source (`__name(fn, "fn")`). */
-const helpers = {
-  __name: (target: any, value: string) => Object.defineProperty(target, "name", { value, configurable: true }),
-  __publicField: (obj: any, key: PropertyKey, value: unknown) => {
-    Object.defineProperty(obj, key, { enumerable: true, configurable: true, writable: true, value });
-    return value;
-  },
-};
 
 function needsTsx(url: string): boolean {
   return runtime.tsxApi !== null && !url.startsWith("node:") && url !== "skein";
@@ -92,16 +84,18 @@ export async function materialize(unit: Unit, base: unknown): Promise<any> {
   const key = `${unit.mode}\u0000${unit.url}\u0000${unit.imports.map((i) => `${i.local}=${i.module}#${i.imported}`).join(",")}\u0000${unit.text}`;
   const cacheable = base === null || compiledBases.get(key) === base;
   if (cacheable && compiled.has(key)) return compiled.get(key);
-  const id = `skein-ship:${++shipCounter}`;
+  // Stack traces show the defining file; the query keeps each evaluation's URL unique.
+  const id = `${unit.url || "skein:thread"}?skein-thread=${++shipCounter}`;
   const origin = new Map<string, ImportBinding>();
   for (const i of unit.imports) origin.set(i.local, { local: i.local, source: i.module, imported: i.imported });
-  shippedOrigins.set(id, { url: unit.url, imports: origin });
+  shippedOrigins.set(id, { url: unit.url, line: 0, imports: origin });
   const expr = unit.mode === "expr" ? unit.text : `Object.values(${unit.text})[0]`;
   const factory = new Function(
-    "__skein_base", "__skein_import", "__name", "__publicField", ...unit.imports.map((i) => i.local),
-    `"use strict";\nreturn ${expr};\n//# sourceURL=${id}`,
+    "__skein_base", "__skein_import", ...HELPER_NAMES, ...unit.imports.map((i) => i.local),
+    // new Function adds two lines before the body; the padding puts the code on its own line.
+    `"use strict";${"\n".repeat(Math.max(0, unit.line - 2))}return ${expr};\n//# sourceURL=${id}`,
   );
-  const value = factory(base, importerFor(unit.url), helpers.__name, helpers.__publicField, ...values);
+  const value = factory(base, importerFor(unit.url), ...HELPER_NAMES.map((n) => compilerHelpers[n]), ...values);
   compiled.set(key, value);
   compiledBases.set(key, base);
   return value;

@@ -1,0 +1,66 @@
+// The seed's examples and its process-level promises, each run as its own program.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { hasPython, runFixture } from "./helpers/run-fixture.js";
+
+const python = hasPython();
+const lines = (s: string) => s.split("\n").filter((l) => l !== "");
+
+test("seed example 1 prints exactly what Python prints when the threads run one after the other", () => {
+  const ours = runFixture("seed-example-1.ts", ["--sequential"]);
+  assert.equal(ours.code, 0, ours.stderr);
+  const expected = python ? runFixture("seed_example_1.py", ["--sequential"]).stdout : "0\n1\n2\n3\n4\nThread running\n";
+  assert.equal(ours.stdout, expected);
+});
+
+test("seed example 1 as written: both threads' lines, each thread's in order (threads run in parallel)", (t) => {
+  const ours = runFixture("seed-example-1.ts");
+  assert.equal(ours.code, 0, ours.stderr);
+  const got = lines(ours.stdout);
+  assert.deepEqual([...got].sort(), ["0", "1", "2", "3", "4", "Thread running"]);
+  assert.deepEqual(got.filter((l) => l !== "Thread running"), ["0", "1", "2", "3", "4"]);
+  t.diagnostic(`skein printed: ${got.join(" | ")}`);
+  if (python) t.diagnostic(`CPython printed: ${lines(runFixture("seed_example_1.py").stdout).join(" | ")}`);
+});
+
+test("seed lock example: the critical section guards the shared counter as in Python", () => {
+  const ours = runFixture("seed-lock.ts");
+  assert.equal(ours.code, 0, ours.stderr);
+  assert.equal(ours.stdout, python ? runFixture("seed_lock.py").stdout : "4\n");
+});
+
+test("a daemon thread in an endless loop does not keep the process alive", () => {
+  const r = runFixture("daemon-forever.ts", [], 15_000);
+  assert.equal(r.code, 0, `process did not exit by itself (status ${r.code}): ${r.stderr}`);
+  assert.equal(r.stdout, "main done, daemon=true, alive=true\n");
+});
+
+test("a non-daemon thread sleeping 300 ms keeps the process alive until it is done", () => {
+  const r = runFixture("non-daemon-sleeps.ts");
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, "main done\nnon-daemon finished\n");
+  assert.ok(r.ms >= 300, `process ended after ${r.ms} ms, before the thread's 300 ms sleep`);
+});
+
+test("a thread's output appears before main's 'after join' line, stdout and stderr", () => {
+  const r = runFixture("output-order.ts");
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, "thread: first\nthread: second\nafter join\n");
+  assert.equal(r.stderr, "thread: to stderr\n");
+});
+
+test("exceptions go to excepthook: default message, async rejections, custom hook; the process goes on", () => {
+  const r = runFixture("exceptions.ts");
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, "join returned true\nmain continues\n");
+  assert.match(r.stderr, /^Exception in thread Bad:\nError: boom\n\s+at /m);
+  assert.match(r.stderr, /^Exception in thread Rejecting:\nTypeError: async boom\n/m);
+  assert.match(r.stderr, /^custom hook: Hooked raised bad value$/m);
+  assert.doesNotMatch(r.stderr, /Exception in thread Hooked/);
+});
+
+test("compiled JavaScript under plain node: imports, dynamic import and subclasses work", () => {
+  const r = runFixture("compiled.js");
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, "label:7 label:dyn Compiled\nSub label:3\n");
+});
