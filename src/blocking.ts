@@ -21,6 +21,10 @@ export async function asyncWait(arr: Int32Array, index: number, value: number, m
   signal?.throwIfAborted();
   const r = Atomics.waitAsync(arr, index, value, ms === Infinity ? undefined : ms);
   if (!r.async) return r.value;
+  // A pending Atomics.waitAsync does not keep Node's event loop alive; a timer does, so the
+  // program doesn't exit with an await still pending.
+  const keepAlive = setInterval(() => {}, 1 << 30);
+  void r.value.finally(() => clearInterval(keepAlive));
   if (!signal) return r.value;
   let onAbort!: () => void;
   const aborted = new Promise<never>((_, reject) => {

@@ -1,0 +1,228 @@
+// Thread across real threads: targets, subclasses, join, names, lifecycle states.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { currentThread, getIdent, Lock, sleep, Thread, ThreadState } from "skein";
+import { gateOpen } from "./fixtures/gate.js";
+import { eventually, waitChange } from "./helpers/wait.js";
+
+test("a target runs in another OS thread with its args", () => {
+  const out = new Int32Array(new SharedArrayBuffer(12));
+  const t = new Thread({
+    target: (o: Int32Array, a: number, b: number) => {
+      o[0] = a + b;
+      o[1] = getIdent();
+      o[2] = process.pid;
+    },
+    args: [out, 40, 2],
+  });
+  t.start();
+  assert.equal(t.join(), true);
+  assert.equal(out[0], 42);
+  assert.equal(out[1], t.ident);
+  assert.notEqual(out[1], getIdent());
+  assert.equal(out[2], process.pid);
+  assert.notEqual(t.nativeId, null);
+  assert.notEqual(t.nativeId, currentThread().nativeId);
+});
+
+test("a Thread subclass runs its own run() with its fields, methods and class chain", () => {
+  const out = new Int32Array(new SharedArrayBuffer(8));
+  class Base extends Thread {
+    step = 10;
+    add(x: number) {
+      return x + this.step;
+    }
+  }
+  class Counter extends Base {
+    constructor(readonly cell: Int32Array, readonly from: number) {
+      super({ name: "Counter" });
+    }
+    override run() {
+      this.cell[0] = this.add(this.from);
+      this.cell[1] = this.name === "Counter" ? 1 : 0;
+    }
+  }
+  const c = new Counter(out, 5);
+  c.start();
+  c.join();
+  assert.deepEqual([...out], [15, 1]);
+});
+
+test("async targets run to completion before the thread terminates", async () => {
+  const out = new Int32Array(new SharedArrayBuffer(4));
+  const t = new Thread({
+    target: async (o: Int32Array) => {
+      await new Promise((r) => setTimeout(r, 20));
+      o[0] = 7;
+    },
+    args: [out],
+  });
+  t.start();
+  assert.equal(await t.joinAsync(10_000), true);
+  assert.equal(out[0], 7);
+});
+
+test("join with a timeout returns false while the thread is still blocked, true after", async () => {
+  const lock = new Lock();
+  lock.acquire();
+  const t = new Thread({ target: (l: Lock) => { l.acquire(); l.release(); }, args: [lock] });
+  t.start();
+  const t0 = performance.now();
+  assert.equal(t.join(50), false);
+  assert.ok(performance.now() - t0 >= 45, "join(50) returned before its timeout");
+  assert.equal(await t.joinAsync(0), false);
+  assert.equal(t.isAlive(), true);
+  lock.release();
+  assert.equal(t.join(10_000), true);
+  assert.equal(t.isAlive(), false);
+});
+
+test("default names are Thread-N and Thread-N (target); names can be changed", () => {
+  function worker() {}
+  const a = new Thread({ target: worker });
+  const b = new Thread();
+  assert.match(a.name, /^Thread-(\d+) \(worker\)$/);
+  assert.match(b.name, /^Thread-(\d+)$/);
+  const na = Number(/\d+/.exec(a.name)![0]);
+  const nb = Number(/\d+/.exec(b.name)![0]);
+  assert.equal(nb, na + 1);
+  b.setName("renamed");
+  assert.equal(b.getName(), "renamed");
+  assert.equal(new Thread({ name: "given" }).name, "given");
+});
+
+test("a name set from another thread while it runs is seen everywhere", () => {
+  const cell = new Int32Array(new SharedArrayBuffer(8));
+  const t = new Thread({
+    name: "before",
+    target: (c: Int32Array) => {
+      Atomics.store(c, 0, 1);
+      Atomics.notify(c, 0);
+      while (Atomics.load(c, 1) === 0) Atomics.wait(c, 1, 0, 100);
+      if (currentThread().name === "after") Atomics.store(c, 0, 2);
+    },
+    args: [cell],
+  });
+  t.start();
+  waitChange(cell, 0, 0);
+  t.name = "after";
+  Atomics.store(cell, 1, 1);
+  Atomics.notify(cell, 1);
+  t.join(10_000);
+  assert.equal(cell[0], 2);
+});
+
+test("the lifecycle: new -> runnable -> running -> blocked -> running -> terminated", async () => {
+  const loading = new BroadcastChannel("skein-test-loading");
+  const announced = new Promise((r) => (loading.onmessage = r));
+  const flags = new Int32Array(new SharedArrayBuffer(8));
+  const lock = new Lock();
+  const t = new Thread({
+    target: (f: Int32Array, l: Lock) => {
+      if (!gateOpen) return;
+      Atomics.store(f, 0, 1); // running
+      Atomics.notify(f, 0);
+      while (Atomics.load(f, 1) === 0) {} // keep running until the test has looked
+      l.acquire(); // blocked: the test holds the lock
+      l.release();
+    },
+    args: [flags, lock],
+  });
+  assert.equal(t.state, ThreadState.NEW);
+  lock.acquire();
+  t.start();
+  await announced;
+  loading.close();
+  assert.equal(t.state, ThreadState.RUNNABLE, "the thread is loading its code");
+  const go = new BroadcastChannel("skein-test-go");
+  go.postMessage("go");
+  go.close();
+  await eventually("the target to start", () => Atomics.load(flags, 0) === 1);
+  assert.equal(t.state, ThreadState.RUNNING);
+  Atomics.store(flags, 1, 1);
+  await eventually("the thread to block on the lock", () => t.state === ThreadState.BLOCKED);
+  lock.release();
+  assert.equal(await t.joinAsync(10_000), true);
+  assert.equal(t.state, ThreadState.TERMINATED);
+  assert.deepEqual(Object.values(ThreadState), ["new", "runnable", "running", "blocked", "terminated"]);
+  assert.ok(Object.isFrozen(ThreadState));
+});
+
+test("sleep shows the thread as blocked, and a thread sees its own state as running", async () => {
+  const out = new Int32Array(new SharedArrayBuffer(4));
+  const t = new Thread({
+    target: (o: Int32Array) => {
+      o[0] = currentThread().state === "running" ? 1 : 0;
+      sleep(200);
+    },
+    args: [out],
+  });
+  t.start();
+  await eventually("the sleeping thread to show as blocked", () => t.state === "blocked");
+  t.join();
+  assert.equal(out[0], 1);
+});
+
+test("daemon defaults to the creating thread's flag", () => {
+  const out = new Int32Array(new SharedArrayBuffer(8));
+  assert.equal(new Thread().daemon, false);
+  const d = new Thread({
+    daemon: true,
+    target: (o: Int32Array) => {
+      const inner = new Thread();
+      o[0] = inner.daemon ? 1 : 2;
+      o[1] = currentThread().isDaemon() ? 1 : 2;
+    },
+    args: [out],
+  });
+  d.start();
+  d.join();
+  assert.deepEqual([...out], [1, 1]);
+});
+
+test("Thread objects passed to other threads still answer join, isAlive, state, name and ident", () => {
+  const lock = new Lock();
+  lock.acquire();
+  const out = new Int32Array(new SharedArrayBuffer(16));
+  const sleeper = new Thread({ name: "Sleeper", target: (l: Lock) => { l.acquire(); l.release(); }, args: [lock] });
+  sleeper.start();
+  const watcher = new Thread({
+    target: (s: Thread, o: Int32Array, l: Lock) => {
+      o[0] = s.name === "Sleeper" && s.isAlive() ? 1 : 0;
+      o[1] = s.ident ?? -1;
+      l.release(); // any thread may release a Lock
+      o[2] = s.join(10_000) ? 1 : 0;
+      o[3] = s.state === "terminated" && !s.isAlive() ? 1 : 0;
+    },
+    args: [sleeper, out, lock],
+  });
+  watcher.start();
+  assert.equal(watcher.join(10_000), true);
+  assert.deepEqual([...out], [1, sleeper.ident!, 1, 1]);
+});
+
+test("threads start threads, even while the main thread is blocked in join", () => {
+  const out = new Int32Array(new SharedArrayBuffer(8));
+  const outer = new Thread({
+    target: (o: Int32Array) => {
+      const inner = new Thread({ target: (p: Int32Array) => { p[1] = 2; }, args: [o] });
+      inner.start();
+      inner.join();
+      o[0] = 1;
+    },
+    args: [out],
+  });
+  outer.start();
+  outer.join();
+  assert.deepEqual([...out], [1, 2]);
+});
+
+test("many short threads in a row reuse idle workers and all complete", () => {
+  const out = new Int32Array(new SharedArrayBuffer(4));
+  for (let i = 0; i < 200; i++) {
+    const t = new Thread({ target: (o: Int32Array) => { Atomics.add(o, 0, 1); }, args: [out] });
+    t.start();
+    t.join();
+  }
+  assert.equal(out[0], 200);
+});
