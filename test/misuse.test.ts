@@ -1,0 +1,83 @@
+// Every misuse the SPEC names throws its documented error with a helpful message.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { currentThread, RuntimeError, sleep, sleepAsync, Thread } from "skein";
+
+const runtimeError = (re: RegExp) => (e: unknown) => e instanceof RuntimeError && re.test((e as Error).message);
+
+test("starting a thread twice is a RuntimeError", () => {
+  const t = new Thread({ target: () => {} });
+  t.start();
+  assert.throws(() => t.start(), runtimeError(/threads can only be started once/));
+  t.join();
+  assert.throws(() => t.start(), runtimeError(/only be started once/));
+});
+
+test("joining a thread that was never started is a RuntimeError", async () => {
+  const t = new Thread({ target: () => {} });
+  assert.throws(() => t.join(), runtimeError(/before it is started/));
+  await assert.rejects(t.joinAsync(), runtimeError(/before it is started/));
+});
+
+test("a thread joining itself gets a RuntimeError", () => {
+  const out = new Int32Array(new SharedArrayBuffer(4));
+  const t = new Thread({
+    target: (o: Int32Array) => {
+      try {
+        currentThread().join();
+      } catch (e) {
+        o[0] = e instanceof Error && e.name === "RuntimeError" && /cannot join current thread/.test(e.message) ? 1 : 2;
+      }
+    },
+    args: [out],
+  });
+  t.start();
+  t.join();
+  assert.equal(out[0], 1);
+  assert.throws(() => currentThread().join(), runtimeError(/cannot join current thread/));
+});
+
+test("setting daemon after start is a RuntimeError", () => {
+  const t = new Thread({ target: () => {} });
+  t.start();
+  assert.throws(() => (t.daemon = true), runtimeError(/cannot set daemon status of active thread/));
+  assert.throws(() => t.setDaemon(true), runtimeError(/daemon/));
+  t.join();
+});
+
+test("bad timeouts: NaN is a RangeError, a non-number a TypeError, negative means don't wait", async () => {
+  const t = new Thread({ target: () => {} });
+  t.start();
+  assert.throws(() => t.join(Number.NaN), RangeError);
+  assert.throws(() => t.join("10" as unknown as number), TypeError);
+  await assert.rejects(t.joinAsync(Number.NaN), RangeError);
+  t.join();
+  assert.equal(t.join(-5), true);
+  const blocker = new Thread({ target: () => sleep(300) });
+  blocker.start();
+  const t0 = performance.now();
+  assert.equal(blocker.join(-1), false, "a negative timeout doesn't wait");
+  assert.ok(performance.now() - t0 < 250);
+  blocker.join();
+});
+
+test("a non-function target, non-array args and wrong option types are TypeErrors", () => {
+  assert.throws(() => new Thread({ target: 42 as unknown as () => void }), /target must be a function/);
+  assert.throws(() => new Thread({ target: () => {}, args: 1 as unknown as [] }), /args must be an array/);
+  assert.throws(() => new Thread({ name: 5 as unknown as string }), /name must be a string/);
+  assert.throws(() => new Thread({ daemon: "yes" as unknown as boolean }), /daemon must be a boolean/);
+  assert.throws(() => new Thread(7 as unknown as {}), /options must be an object/);
+  assert.throws(() => (new Thread().name = 3 as unknown as string), TypeError);
+  assert.throws(() => (new Thread().daemon = 1 as unknown as boolean), TypeError);
+});
+
+test("sleep: negative, NaN and non-number lengths are errors", async () => {
+  assert.throws(() => sleep(-1), RangeError);
+  assert.throws(() => sleep(Number.NaN), RangeError);
+  assert.throws(() => sleep("1" as unknown as number), TypeError);
+  assert.throws(() => sleepAsync(-1), RangeError);
+  const ac = new AbortController();
+  const p = sleepAsync(10_000, { signal: ac.signal });
+  ac.abort(new Error("woken"));
+  await assert.rejects(p, /woken/);
+});

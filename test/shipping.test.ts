@@ -1,0 +1,113 @@
+// How code and data get into a thread: sources, imports, args shared or cloned, clear errors.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as path from "node:path";
+import { Lock, Thread } from "skein";
+import triple, { square } from "./fixtures/math.js";
+
+// eslint-disable-next-line prefer-const
+let moduleLevel = 3;
+
+function run(target: (...a: any[]) => unknown, ...args: unknown[]): void {
+  const t = new Thread({ target, args });
+  t.start();
+  assert.equal(t.join(30_000), true);
+}
+
+test("identifiers imported by the defining module are imported again in the thread", () => {
+  const out = new Int32Array(new SharedArrayBuffer(12));
+  run((o: Int32Array) => {
+    o[0] = square(4);
+    o[1] = triple(5);
+    o[2] = path.basename("/a/b/c.txt") === "c.txt" ? 1 : 0;
+  }, out);
+  assert.deepEqual([...out], [16, 15, 1]);
+});
+
+test("a dynamic import inside a target resolves relative to the file that defines it", () => {
+  const out = new Int32Array(new SharedArrayBuffer(4));
+  run(async (o: Int32Array) => {
+    const m = await import("./fixtures/math.js");
+    o[0] = m.square(9);
+  }, out);
+  assert.equal(out[0], 81);
+});
+
+test("an outer variable is a TypeError at start() naming it and saying to pass it in args", () => {
+  const local = 5;
+  const t = new Thread({ target: () => local + 1 });
+  assert.throws(() => t.start(), (e: unknown) => e instanceof TypeError && /"local"/.test((e as Error).message) && /args/.test((e as Error).message));
+  assert.equal(t.state, "new", "a thread that failed to start stays new");
+  assert.throws(() => new Thread({ target: () => moduleLevel }).start(), /"moduleLevel"/);
+});
+
+test("a subclass using an outer variable is rejected at start() too, naming it", () => {
+  const secret = 1;
+  class Leaky extends Thread {
+    override run() {
+      return secret;
+    }
+  }
+  assert.throws(() => new Leaky().start(), (e: unknown) => e instanceof TypeError && /"secret"/.test((e as Error).message) && /constructor/.test((e as Error).message));
+});
+
+test("SharedArrayBuffers, typed arrays over them and skein objects are shared by reference", () => {
+  const sab = new SharedArrayBuffer(16);
+  const view = new Int32Array(sab, 4, 2); // a view with an offset: the same bytes on both sides
+  const lock = new Lock();
+  run((s: SharedArrayBuffer, v: Int32Array, l: Lock) => {
+    new Int32Array(s)[0] = 11;
+    v[1] = 22;
+    l.acquire();
+  }, sab, view, lock);
+  assert.deepEqual([...new Int32Array(sab)], [11, 0, 22, 0]);
+  assert.equal(lock.locked(), true, "the thread acquired the very same lock");
+  lock.release();
+});
+
+test("other args are copied: the thread's changes don't reach the caller, nested skein objects still shared", () => {
+  const data = { list: [1, 2], when: new Date(0), map: new Map([["k", 1]]), lock: new Lock() };
+  const out = new Int32Array(new SharedArrayBuffer(8));
+  run((d: typeof data, o: Int32Array) => {
+    d.list.push(3);
+    o[0] = d.list.length + (d.when instanceof Date ? 10 : 0) + (d.map.get("k") === 1 ? 100 : 0);
+    d.lock.acquire();
+  }, data, out);
+  assert.equal(out[0], 113);
+  assert.deepEqual(data.list, [1, 2]);
+  assert.equal(data.lock.locked(), true);
+});
+
+test("an argument that can't be sent is a TypeError at start() naming its position", () => {
+  const cases: Array<[unknown[], RegExp]> = [
+    [[() => 1], /args\[0\] is a function/],
+    [[1, { cb: () => 1 }], /args\[1\]\.cb is a function/],
+    [[[0, Symbol("s")]], /args\[0\]\[1\] is a symbol/],
+    [[Promise.resolve()], /args\[0\] is a Promise/],
+  ];
+  for (const [args, re] of cases) {
+    const t = new Thread({ target: (..._a: unknown[]) => {}, args });
+    assert.throws(() => t.start(), (e: unknown) => e instanceof TypeError && re.test((e as Error).message), String(re));
+  }
+});
+
+test("a subclass's own fields are copied to the thread; a field that can't travel is named", () => {
+  class WithCallback extends Thread {
+    cb = () => 1;
+    override run() {}
+  }
+  assert.throws(() => new WithCallback().start(), /this\.cb is a function/);
+});
+
+test("native and bound functions can't be sent; methods can", () => {
+  assert.throws(() => new Thread({ target: Math.max }).start(), /native or bound/);
+  assert.throws(() => new Thread({ target: ((x: number) => x).bind(null, 1) }).start(), /native or bound/);
+  const out = new Int32Array(new SharedArrayBuffer(4));
+  const tasks = {
+    fill(o: Int32Array) {
+      o[0] = 5;
+    },
+  };
+  run(tasks.fill, out);
+  assert.equal(out[0], 5);
+});
