@@ -3,7 +3,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Lock, RuntimeError, Thread, TIMEOUT_MAX } from "skein";
 
-function hammer(counter: Int32Array, lock: Lock, n: number) {
+// Threads wait at a shared gate until all have started, so their loops really overlap.
+function hammer(gate: Int32Array, counter: Int32Array, lock: Lock, n: number) {
+  Atomics.wait(gate, 0, 0, 10_000);
   for (let i = 0; i < n; i++) {
     lock.acquire();
     // A deliberately non-atomic read-modify-write: only the lock makes it safe.
@@ -13,7 +15,8 @@ function hammer(counter: Int32Array, lock: Lock, n: number) {
   }
 }
 
-function race(counter: Int32Array, n: number) {
+function race(gate: Int32Array, counter: Int32Array, n: number) {
+  Atomics.wait(gate, 0, 0, 10_000);
   for (let i = 0; i < n; i++) {
     const v = counter[0]!;
     counter[0] = v + 1;
@@ -23,15 +26,21 @@ function race(counter: Int32Array, n: number) {
 test("8 threads x 10,000 increments under one Lock end at exactly 80,000", (t) => {
   const counter = new Int32Array(new SharedArrayBuffer(4));
   const lock = new Lock();
-  const threads = Array.from({ length: 8 }, () => new Thread({ target: hammer, args: [counter, lock, 10_000] }));
+  const gate = new Int32Array(new SharedArrayBuffer(4));
+  const threads = Array.from({ length: 8 }, () => new Thread({ target: hammer, args: [gate, counter, lock, 10_000] }));
   threads.forEach((th) => th.start());
+  Atomics.store(gate, 0, 1);
+  Atomics.notify(gate, 0);
   threads.forEach((th) => assert.equal(th.join(60_000), true));
   assert.equal(counter[0], 80_000);
   assert.equal(lock.locked(), false);
 
   const unlocked = new Int32Array(new SharedArrayBuffer(4));
-  const racers = Array.from({ length: 8 }, () => new Thread({ target: race, args: [unlocked, 10_000] }));
+  const gate2 = new Int32Array(new SharedArrayBuffer(4));
+  const racers = Array.from({ length: 8 }, () => new Thread({ target: race, args: [gate2, unlocked, 10_000] }));
   racers.forEach((th) => th.start());
+  Atomics.store(gate2, 0, 1);
+  Atomics.notify(gate2, 0);
   racers.forEach((th) => th.join(60_000));
   t.diagnostic(`without the lock: ${unlocked[0]} of 80000 (${80_000 - unlocked[0]!} updates lost to the race)`);
 });
