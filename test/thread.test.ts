@@ -226,3 +226,15 @@ test("many short threads in a row reuse idle workers and all complete", () => {
   }
   assert.equal(out[0], 200);
 });
+
+test("a thread whose worker dies (process.exit inside it) does not hang its joiners", () => {
+  const t = new Thread({ name: "Exiter", target: () => process.exit(3) });
+  t.start();
+  assert.equal(t.join(10_000), true);
+  assert.equal(t.state, "terminated");
+  const after = new Int32Array(new SharedArrayBuffer(4));
+  const next = new Thread({ target: (o: Int32Array) => { o[0] = 1; }, args: [after] });
+  next.start();
+  next.join(10_000);
+  assert.equal(after[0], 1, "threads still start after a worker died");
+});
