@@ -132,6 +132,7 @@ export class Thread<A extends unknown[] = unknown[]> implements Shareable {
       Atomics.wait(control.i32, idx, 0, Math.min(remaining(deadline), 1000));
     }
     t.nativeId = control.nativeId(claim.slot) || null;
+    if (t.nativeId === null) throw new RuntimeError(`can't start new thread: no worker could run ${t.name} (the reason is on stderr)`);
   }
 
   /** The thread's activity; the default calls target(...args). Override it in a subclass. */

@@ -33,13 +33,27 @@ const bootstrap = new URL("../worker/bootstrap.js", import.meta.url);
 const idle: Pooled[] = [];
 const all = new Set<Pooled>();
 
+let execArgv = data.execArgv;
+
+function newWorker(port: MessagePort): Worker {
+  const options = () => ({
+    workerData: { __skein: true, control: data.control, hubPort: port, tsxApi: data.tsxApi },
+    transferList: [port],
+    execArgv,
+  });
+  try {
+    return new Worker(bootstrap, options());
+  } catch (e) {
+    // Flags a worker can't take (--expose-gc, --max-old-space-size, ...): workers run without them.
+    if ((e as NodeJS.ErrnoException).code !== "ERR_WORKER_INVALID_EXEC_ARGV" || execArgv.length === 0) throw e;
+    execArgv = [];
+    return new Worker(bootstrap, options());
+  }
+}
+
 function spawn(): Pooled {
   const { port1, port2 } = new MessageChannel();
-  const worker = new Worker(bootstrap, {
-    workerData: { __skein: true, control: data.control, hubPort: port2, tsxApi: data.tsxApi },
-    transferList: [port2],
-    execArgv: data.execArgv,
-  });
+  const worker = newWorker(port2);
   const p: Pooled = { worker, port: port1, job: null, idleTimer: null, retiring: false };
   all.add(p);
   port1.on("message", (m: any) => onWorkerMessage(p, m));
@@ -66,15 +80,21 @@ function report(job: Job, err: unknown): void {
 }
 
 function dispatch(job: Job & Record<string, unknown>): void {
-  let p = idle.pop();
-  if (p?.idleTimer) {
-    clearTimeout(p.idleTimer);
-    p.idleTimer = null;
+  try {
+    let p = idle.pop();
+    if (p?.idleTimer) {
+      clearTimeout(p.idleTimer);
+      p.idleTimer = null;
+    }
+    p ??= spawn();
+    p.job = job;
+    p.port.postMessage({ type: "run", job });
+    while (idle.length < WARM_SPARES) idle.push(spawn());
+  } catch (e) {
+    // No worker for this thread: say why, and release its starter (start() reports the failure).
+    writeSync(2, `skein: can't start thread ${job.name}: ${e instanceof Error ? e.message : String(e)}\n`);
+    control.terminate(job.slot, job.gen);
   }
-  p ??= spawn();
-  p.job = job;
-  p.port.postMessage({ type: "run", job });
-  while (idle.length < WARM_SPARES) idle.push(spawn());
 }
 
 function onWorkerMessage(p: Pooled, m: any): void {

@@ -1,0 +1,48 @@
+// Resident memory added per idle thread, measured in a process of its own:
+//   node --import tsx bench/memory.ts skein|raw N   -> prints {"mb": ...}
+import { Worker } from "node:worker_threads";
+import { Lock, sleep, Thread } from "skein";
+import { rssMb } from "./measure.js";
+
+const [mode, nArg] = process.argv.slice(2);
+const n = Number(nArg ?? 8);
+
+function settle(): void {
+  sleep(300);
+  (globalThis as any).gc?.();
+}
+
+if (mode === "skein") {
+  const warm = new Thread({ target: () => {} });
+  warm.start();
+  warm.join();
+  settle();
+  const before = rssMb();
+  const lock = new Lock();
+  lock.acquire();
+  const threads = Array.from({ length: n }, () => new Thread({ target: (l: Lock) => { l.acquire(); l.release(); }, args: [lock] }));
+  threads.forEach((t) => t.start());
+  const deadline = Date.now() + 30_000;
+  while (threads.some((t) => t.state !== "blocked") && Date.now() < deadline) sleep(5);
+  settle();
+  const after = rssMb();
+  lock.release();
+  threads.forEach((t) => t.join());
+  console.log(JSON.stringify({ mb: (after - before) / n }));
+} else {
+  settle();
+  const before = rssMb();
+  const gate = new Int32Array(new SharedArrayBuffer(8));
+  const workers = Array.from({ length: n }, () => new Worker(`
+const { workerData: g } = require("node:worker_threads");
+Atomics.add(g, 1, 1); Atomics.notify(g, 1);
+Atomics.wait(g, 0, 0);`, { eval: true, workerData: gate }));
+  const deadline = Date.now() + 30_000;
+  while (Atomics.load(gate, 1) < n && Date.now() < deadline) Atomics.wait(gate, 1, Atomics.load(gate, 1), 100);
+  settle();
+  const after = rssMb();
+  Atomics.store(gate, 0, 1);
+  Atomics.notify(gate, 0);
+  await Promise.all(workers.map((w) => new Promise((r) => w.once("exit", r))));
+  console.log(JSON.stringify({ mb: (after - before) / n }));
+}

@@ -1,0 +1,128 @@
+// npm run bench [-- --quick]: every workload in skein and, in the same run, in CPython's threading
+// (when python3 is here), bare worker_threads and piscina; prints medians and ratios. A full run
+// writes bench/results.json.
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { fileURLToPath } from "node:url";
+import * as S from "./skein-workloads.js";
+import * as R from "./raw-workloads.js";
+import { piscinaTasks, skeinTasks } from "./pool-workloads.js";
+
+const quick = process.argv.includes("--quick");
+const here = fileURLToPath(new URL(".", import.meta.url));
+const py = spawnSync("python3", ["--version"], { encoding: "utf8" });
+const python = py.status === 0 ? (py.stdout || py.stderr).trim() : null;
+
+function cpython(workload: string, n: number): any {
+  if (!python) return null;
+  const r = spawnSync("python3", [here + "baseline.py", workload, String(n)], { encoding: "utf8", timeout: 300_000 });
+  if (r.status !== 0) throw new Error(`baseline.py ${workload} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+function childMemory(mode: string, n: number): number {
+  const r = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", here + "memory.ts", mode, String(n)], { encoding: "utf8", timeout: 120_000 });
+  if (r.status !== 0) throw new Error(`memory.ts ${mode} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout).mb;
+}
+
+interface Row {
+  id: number;
+  workload: string;
+  unit: string;
+  skein: number | null;
+  cpython: number | null;
+  workerThreads: number | null;
+  piscina: number | null;
+  ratio: number | null;
+  ratioOf: string;
+  target: string;
+  met: boolean | null;
+  note?: string;
+}
+
+const rows: Row[] = [];
+const size = (full: number, small: number) => (quick ? small : full);
+
+function add(row: Omit<Row, "met" | "ratio"> & { ratio?: number | null }, check: ((r: number) => boolean) | null) {
+  const ratio = row.ratio !== undefined ? row.ratio : row.skein !== null && row.cpython !== null ? row.skein / row.cpython : null;
+  rows.push({ ...row, ratio, met: ratio === null || !check ? null : check(ratio) });
+  const last = rows[rows.length - 1]!;
+  process.stderr.write(`  done: ${last.workload}\n`);
+}
+
+process.stderr.write(`skein benchmarks${quick ? " (quick)" : ""}: ${cpus().length} cores, Node ${process.version}, ${python ?? "no python3: CPython rows skipped"}\n`);
+
+{
+  const n = size(1000, 200);
+  add({ id: 1, workload: "start + join a no-op thread (median)", unit: "ms", skein: S.startJoin(n), cpython: cpython("start_join", n)?.ms ?? null,
+    workerThreads: await R.startJoin(size(20, 5)), piscina: null, ratioOf: "skein / CPython", target: "<= 1.0" }, (r) => r <= 1.0);
+}
+{
+  const n = size(2_000_000, 200_000);
+  add({ id: 2, workload: "uncontended Lock acquire + release", unit: "ns/op", skein: S.lockUncontended(n), cpython: cpython("lock_uncontended", n)?.ns ?? null,
+    workerThreads: R.lockUncontended(n), piscina: null, ratioOf: "skein / CPython", target: "<= 0.5" }, (r) => r <= 0.5);
+}
+{
+  const n = size(1_000_000, 100_000);
+  add({ id: 3, workload: `2 threads x ${n.toLocaleString("en")} increments under one Lock`, unit: "ms", skein: S.lockContended(n),
+    cpython: cpython("lock_contended", n)?.ms ?? null, workerThreads: await R.lockContended(n), piscina: null, ratioOf: "skein / CPython", target: "<= 0.5" }, (r) => r <= 0.5);
+}
+{
+  const n = size(20_000, 2_000);
+  const s = S.eventPingPong(n);
+  add({ id: 4, workload: "Event ping-pong round trip", unit: "us", skein: s, cpython: cpython("event_pingpong", n)?.us ?? null,
+    workerThreads: await R.eventPingPong(n), piscina: null, ratioOf: "skein / CPython", target: "<= 1.0",
+    note: s === null ? "Event not implemented yet (issue #3)" : undefined }, (r) => r <= 1.0);
+}
+{
+  const n = size(200_000, 20_000);
+  const s = S.spscQueue(n);
+  add({ id: 5, workload: "SPSC queue of small items", unit: "items/s", skein: s, cpython: cpython("spsc_queue", n)?.items_per_s ?? null,
+    workerThreads: await R.spscQueue(n), piscina: null, ratioOf: "skein / CPython", target: ">= 5", note: s === null ? "Queue not implemented yet (issue #4)" : undefined }, (r) => r >= 5);
+}
+{
+  const s = S.cpuSpeedup(size(400_000_000, 100_000_000));
+  const c = cpython("cpu_speedup", size(10_000_000, 2_000_000));
+  const raw = await R.cpuSpeedup(size(400_000_000, 100_000_000));
+  add({ id: 6, workload: `CPU-bound loop, 1 thread vs ${s.threads} threads`, unit: "x speedup", skein: s.speedup, cpython: c?.speedup ?? null,
+    workerThreads: raw.speedup, piscina: null, ratio: s.speedup, ratioOf: "skein speedup", target: ">= 1.8" }, (r) => r >= 1.8);
+}
+{
+  const n = size(10_000, 2_000);
+  const p = await piscinaTasks(n);
+  const s = await skeinTasks(n);
+  add({ id: 7, workload: `${n.toLocaleString("en")} small tasks through a pool`, unit: "tasks/s", skein: s?.tasksPerSec ?? null, cpython: null,
+    workerThreads: null, piscina: p.tasksPerSec, ratio: s ? s.tasksPerSec / p.tasksPerSec : null, ratioOf: "skein / piscina", target: ">= 1.0",
+    note: s === null ? "ThreadPoolExecutor not implemented yet (issue #4)" : undefined }, (r) => r >= 1.0);
+}
+{
+  const n = 8;
+  add({ id: 8, workload: `resident memory per idle thread (${n} threads)`, unit: "MB", skein: childMemory("skein", n), cpython: cpython("memory_per_thread", n)?.mb ?? null,
+    workerThreads: childMemory("raw", n), piscina: null, ratioOf: "skein / CPython", target: "(reported)" }, null);
+}
+
+const fmt = (v: number | null, unit: string) => {
+  if (v === null) return "n/a";
+  if (unit === "items/s" || unit === "tasks/s") return Math.round(v).toLocaleString("en");
+  return v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(2) : v.toFixed(3);
+};
+const table = [
+  ["#", "workload", "unit", "skein", "CPython", "worker_threads", "piscina", "ratio", "target", "met"],
+  ...rows.map((r) => [String(r.id), r.workload, r.unit, fmt(r.skein, r.unit), fmt(r.cpython, r.unit), fmt(r.workerThreads, r.unit), fmt(r.piscina, r.unit),
+    r.ratio === null ? "n/a" : `${r.ratio.toFixed(2)} (${r.ratioOf})`, r.target, r.met === null ? (r.note ? "-" : "-") : r.met ? "yes" : "NO"]),
+];
+const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+const line = (row: string[]) => `| ${row.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
+console.log(`\nskein ${quick ? "quick " : ""}benchmark: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), Node ${process.version}, ${python ?? "no python3"}\n`);
+console.log(line(table[0]!));
+console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
+for (const row of table.slice(1)) console.log(line(row));
+for (const r of rows) if (r.note) console.log(`  #${r.id}: ${r.note}`);
+
+if (!quick) {
+  const out = { date: new Date().toISOString(), machine: { cores: cpus().length, cpu: cpus()[0]?.model, node: process.version, python }, rows };
+  writeFileSync(new URL("./results.json", import.meta.url), JSON.stringify(out, null, 2) + "\n");
+  console.log("\nwrote bench/results.json");
+}
