@@ -8,7 +8,8 @@
  *   1  NAME_COUNTER      Python's "Thread-N" counter, shared so N is unique process-wide
  *   2  NON_DAEMON_ALIVE  started, not yet terminated non-daemon threads; main's exit waits for 0
  *   3  ALLOC_HINT        where the next slot search starts
- *   4..15 reserved
+ *   4  IDLE_WORKERS      workers parked and waiting for a thread to run
+ *   5..15 reserved
  *
  * Slots (SLOT_WORDS words each, from word HEADER_WORDS; slot 0 is the main thread):
  *   +0  STATE      gen << 3 | code. code: 0 never used, 1 runnable, 2 running, 3 blocked,
@@ -20,6 +21,13 @@
  *   +4  NAME_SEQ   seqlock for the name: odd while a writer is inside
  *   +5  NAME_LEN   name length in UTF-8 bytes
  *   +6..+69        name bytes (up to NAME_MAX_BYTES)
+ *
+ * Worker table (WORKER_WORDS words each, after the slots; entries below MAIN_WORKERS are spawned
+ * for and dispatched to directly by the main thread, the rest by the hub):
+ *   +0  WSTATE     0 free, 1 starting, 2 idle (parked on MAILBOX), 3 busy, 4 leaving
+ *   +1  MAILBOX    set to 1 and notified by whoever claimed the worker and posted it a job
+ *   +2  JOB_SLOT   the thread slot it runs (for the hub to clean up if the worker dies)
+ *   +3  JOB_GEN    that slot's generation
  */
 
 export const HEADER_WORDS = 16;
@@ -27,6 +35,15 @@ export const SLOT_WORDS = 72;
 export const MAX_THREADS = 1024;
 export const NAME_MAX_BYTES = 256;
 
+export const MAX_WORKERS = 512;
+export const MAIN_WORKERS = 256;
+const WORKER_WORDS = 4;
+const WORKER_BASE = HEADER_WORDS + SLOT_WORDS * MAX_THREADS;
+
+export const WState = { Free: 0, Starting: 1, Idle: 2, Busy: 3, Leaving: 4 } as const;
+export type WState = (typeof WState)[keyof typeof WState];
+
+const IDLE_WORKERS = 4;
 const NEXT_IDENT = 0;
 const NAME_COUNTER = 1;
 const NON_DAEMON_ALIVE = 2;
@@ -57,7 +74,7 @@ export class Control {
   }
 
   static create(): Control {
-    const c = new Control(new SharedArrayBuffer((HEADER_WORDS + SLOT_WORDS * MAX_THREADS) * 4));
+    const c = new Control(new SharedArrayBuffer((WORKER_BASE + WORKER_WORDS * MAX_WORKERS) * 4));
     Atomics.store(c.i32, NEXT_IDENT, 2);
     Atomics.store(c.i32, ALLOC_HINT, 1);
     return c;
@@ -209,5 +226,67 @@ export class Control {
       const copy = this.u8.slice(off, off + Math.min(len, NAME_MAX_BYTES));
       if (Atomics.load(this.i32, seqIdx) === s1) return decoder.decode(copy);
     }
+  }
+
+  // ---- worker table ----
+
+  wState(entry: number): WState {
+    return Atomics.load(this.i32, WORKER_BASE + entry * WORKER_WORDS) as WState;
+  }
+
+  casWState(entry: number, from: WState, to: WState): boolean {
+    return Atomics.compareExchange(this.i32, WORKER_BASE + entry * WORKER_WORDS, from, to) === from;
+  }
+
+  setWState(entry: number, to: WState): void {
+    Atomics.store(this.i32, WORKER_BASE + entry * WORKER_WORDS, to);
+  }
+
+  mailboxIndex(entry: number): number {
+    return WORKER_BASE + entry * WORKER_WORDS + 1;
+  }
+
+  /** Claims a free entry in [from, to) for a worker about to be spawned. */
+  allocWorker(from: number, to: number, state: WState): number | null {
+    for (let e = from; e < to; e++) if (this.casWState(e, WState.Free, state)) return e;
+    return null;
+  }
+
+  /** Claims a parked worker among `entries` for a job; the caller then posts the job and rings. */
+  claimIdle(entries: Iterable<number>): number | null {
+    for (const e of entries) {
+      if (this.casWState(e, WState.Idle, WState.Busy)) {
+        Atomics.sub(this.i32, IDLE_WORKERS, 1);
+        return e;
+      }
+    }
+    return null;
+  }
+
+  /** Wakes a claimed worker whose job has been posted. */
+  ring(entry: number): void {
+    const m = this.mailboxIndex(entry);
+    Atomics.store(this.i32, m, 1);
+    Atomics.notify(this.i32, m);
+  }
+
+  idleWorkers(): number {
+    return Atomics.load(this.i32, IDLE_WORKERS);
+  }
+
+  addIdle(delta: number): void {
+    Atomics.add(this.i32, IDLE_WORKERS, delta);
+  }
+
+  setWorkerJob(entry: number, slot: number, gen: number): void {
+    Atomics.store(this.i32, WORKER_BASE + entry * WORKER_WORDS + 2, slot);
+    Atomics.store(this.i32, WORKER_BASE + entry * WORKER_WORDS + 3, gen);
+  }
+
+  workerJob(entry: number): { slot: number; gen: number } {
+    return {
+      slot: Atomics.load(this.i32, WORKER_BASE + entry * WORKER_WORDS + 2),
+      gen: Atomics.load(this.i32, WORKER_BASE + entry * WORKER_WORDS + 3),
+    };
   }
 }

@@ -12,6 +12,9 @@ export interface WorkerBoot {
   __skein: true;
   control: SharedArrayBuffer;
   hubPort?: MessagePort;
+  /** A thread worker's entry in the worker table, and the main thread's direct line to it. */
+  entry?: number;
+  mainPort?: MessagePort;
   tsxApi: string | null;
 }
 
@@ -37,9 +40,10 @@ export const runtime = {
   slot: 0,
   gen: 1,
   tsxApi: boot ? boot.tsxApi : findTsxApi(),
-  /** Posts a start request to the hub; set up lazily in main, by the bootstrap in workers. */
-  hubPost: null as null | ((msg: unknown) => void),
+  /** Posts a request to the hub; set up lazily in main, from workerData in workers. */
+  hubPost: null as null | ((msg: unknown, transfer?: readonly unknown[]) => void),
   hubPort: boot?.hubPort ?? null,
+  boot,
   /** The Thread object for whatever this OS thread is running now. */
   current: null as unknown,
 };
@@ -84,7 +88,7 @@ export function ensureHub(): void {
   if (runtime.hubPost) return;
   if (runtime.hubPort) {
     const port = runtime.hubPort;
-    runtime.hubPost = (m) => port.postMessage(m);
+    runtime.hubPost = (m, t) => port.postMessage(m, t as any);
     return;
   }
   hub = new Worker(new URL("./hub/hub.js", import.meta.url), {
@@ -96,5 +100,5 @@ export function ensureHub(): void {
   });
   hub.unref();
   const h = hub;
-  runtime.hubPost = (m) => h.postMessage(m);
+  runtime.hubPost = (m, t) => h.postMessage(m, t as any);
 }

@@ -8,7 +8,8 @@ import { Code, MAX_THREADS } from "./control-layout.js";
 import { ThreadState } from "./thread-state.js";
 import { checkTimeout, deadlineFrom, describe, remaining } from "./timeout.js";
 import { asyncWait, blockedWait, checkSignal } from "./blocking.js";
-import { ensureHub, runtime } from "./runtime.js";
+import { runtime } from "./runtime.js";
+import { dispatch } from "./dispatch.js";
 import { encode, registerReviver, SHARE, type Shareable } from "./share.js";
 import { shipClassChain, shipFunction, type Unit } from "./ship/shipment.js";
 import { currentHookUnit } from "./excepthook.js";
@@ -108,13 +109,12 @@ export class Thread<A extends unknown[] = unknown[]> implements Shareable {
     const fields = encode(own, "this") as Record<string, unknown>;
     const args = t.args.map((a, i) => encode(a, `args[${i}]`));
     const hook = currentHookUnit();
-    ensureHub();
     const control = runtime.control;
     const claim = control.allocate(t.name, t.daemon);
     if (!claim) throw new RuntimeError("can't start new thread: too many threads alive at once");
     const job: Job = { ...claim, name: t.name, daemon: t.daemon, kind: isSub ? "class" : "target", hasTarget: t.target !== null, units, args, fields, hook };
     try {
-      runtime.hubPost!({ type: "start", job });
+      dispatch(job);
     } catch (e) {
       control.terminate(claim.slot, claim.gen);
       throw new TypeError(`can't start ${t.name}: an argument can't be sent to another thread (${(e as Error).message})`);

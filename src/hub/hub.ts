@@ -1,44 +1,30 @@
 /**
- * The hub: one worker, started by the main thread on the first start(), that owns every thread
- * worker. Start requests come from any thread (main or a skein thread, even while main is blocked
- * in join); the hub hands each to an idle worker or spawns one, keeps a warm spare so a start
- * rarely pays for a fresh worker, trims the idle ones it no longer needs, and watches workers die
- * so that a thread whose worker vanished is marked terminated and never hangs its joiners.
+ * The hub: one worker, started by the main thread on the first start(), that spawns every thread
+ * worker and watches it die. The main thread asks it to spawn (and then talks to the worker
+ * directly); other threads send it their jobs, which it gives to a parked worker or to a new one.
+ * A worker that dies while running a thread gets that thread marked terminated here, so its
+ * joiners never hang.
  */
 import { parentPort, workerData, Worker, MessageChannel, type MessagePort } from "node:worker_threads";
 import { writeSync } from "node:fs";
-import { Control } from "../control-layout.js";
+import { Control, MAIN_WORKERS, MAX_WORKERS, WState } from "../control-layout.js";
 
 interface Job {
   slot: number;
   gen: number;
-  name: string;
 }
-
-interface Pooled {
-  worker: Worker;
-  port: MessagePort;
-  job: Job | null;
-  idleTimer: NodeJS.Timeout | null;
-  retiring: boolean;
-}
-
-/** Idle workers beyond the warm spare are kept this long for the next burst of starts. */
-const IDLE_KEEP_MS = 3000;
-const WARM_SPARES = 1;
 
 const data = workerData as { control: SharedArrayBuffer; tsxApi: string | null; execArgv: string[] };
 const control = new Control(data.control);
 const bootstrap = new URL("../worker/bootstrap.js", import.meta.url);
-const idle: Pooled[] = [];
-const all = new Set<Pooled>();
-
+/** The hub's line to every worker, by worker-table entry. */
+const ports = new Map<number, MessagePort>();
 let execArgv = data.execArgv;
 
-function newWorker(port: MessagePort): Worker {
+function newWorker(entry: number, hubPort: MessagePort, mainPort?: MessagePort): Worker {
   const options = () => ({
-    workerData: { __skein: true, control: data.control, hubPort: port, tsxApi: data.tsxApi },
-    transferList: [port],
+    workerData: { __skein: true, control: data.control, entry, hubPort, mainPort, tsxApi: data.tsxApi },
+    transferList: mainPort ? [hubPort, mainPort] : [hubPort],
     execArgv,
   });
   try {
@@ -51,78 +37,80 @@ function newWorker(port: MessagePort): Worker {
   }
 }
 
-function spawn(): Pooled {
+function spawn(entry: number, mainPort?: MessagePort): MessagePort {
   const { port1, port2 } = new MessageChannel();
-  const worker = newWorker(port2);
-  const p: Pooled = { worker, port: port1, job: null, idleTimer: null, retiring: false };
-  all.add(p);
-  port1.on("message", (m: any) => onWorkerMessage(p, m));
+  let worker: Worker;
+  try {
+    worker = newWorker(entry, port2, mainPort);
+  } catch (e) {
+    failEntry(entry, e);
+    throw e;
+  }
+  ports.set(entry, port1);
+  port1.on("message", (m: any) => {
+    if (m?.type === "start") dispatch(m.job);
+  });
   worker.on("error", (err) => {
-    if (p.job) report(p.job, err);
+    const { slot } = control.workerJob(entry);
+    const stack = err instanceof Error ? err.stack ?? String(err) : String(err);
+    writeSync(2, `Exception in thread ${control.readName(slot)}:\n${stack}\n`);
   });
   worker.on("exit", (code) => {
-    all.delete(p);
-    const i = idle.indexOf(p);
-    if (i >= 0) idle.splice(i, 1);
-    if (p.idleTimer) clearTimeout(p.idleTimer);
     port1.close();
-    if (p.job && control.terminate(p.job.slot, p.job.gen) && code !== 0 && code !== 1) {
-      writeSync(2, `skein: the worker running thread ${p.job.name} exited with code ${code}\n`);
-    }
-    p.job = null;
-  });
-  return p;
-}
-
-function report(job: Job, err: unknown): void {
-  const stack = err instanceof Error ? err.stack ?? String(err) : String(err);
-  writeSync(2, `Exception in thread ${job.name}:\n${stack}\n`);
-}
-
-function dispatch(job: Job & Record<string, unknown>): void {
-  try {
-    let p = idle.pop();
-    if (p?.idleTimer) {
-      clearTimeout(p.idleTimer);
-      p.idleTimer = null;
-    }
-    p ??= spawn();
-    p.job = job;
-    p.port.postMessage({ type: "run", job });
-    while (idle.length < WARM_SPARES) idle.push(spawn());
-  } catch (e) {
-    // No worker for this thread: say why, and release its starter (start() reports the failure).
-    writeSync(2, `skein: can't start thread ${job.name}: ${e instanceof Error ? e.message : String(e)}\n`);
-    control.terminate(job.slot, job.gen);
-  }
-}
-
-function onWorkerMessage(p: Pooled, m: any): void {
-  switch (m?.type) {
-    case "start":
-      dispatch(m.job);
-      break;
-    case "idle":
-      p.job = null;
-      idle.push(p);
-      if (idle.length > WARM_SPARES) {
-        p.idleTimer = setTimeout(() => {
-          const i = idle.indexOf(p);
-          if (i >= 0 && idle.length > WARM_SPARES) {
-            idle.splice(i, 1);
-            p.worker.terminate();
-          }
-        }, IDLE_KEEP_MS);
+    ports.delete(entry);
+    const state = control.wState(entry);
+    if (state === WState.Idle) control.addIdle(-1);
+    if (state === WState.Busy) {
+      const { slot, gen } = control.workerJob(entry);
+      if (control.terminate(slot, gen) && code !== 0 && code !== 1) {
+        writeSync(2, `skein: the worker running thread ${control.readName(slot)} exited with code ${code}\n`);
       }
-      break;
-    case "retire":
-      // The thread left timers or handles behind: its worker finishes them and exits alone.
-      p.job = null;
-      p.retiring = true;
-      break;
+    }
+    control.setWState(entry, WState.Free);
+  });
+  return port1;
+}
+
+/** No worker could be made for an entry: free it and release the thread waiting on it. */
+function failEntry(entry: number, e: unknown): void {
+  if (control.wState(entry) === WState.Busy) {
+    const { slot, gen } = control.workerJob(entry);
+    writeSync(2, `skein: can't start thread ${control.readName(slot)}: ${e instanceof Error ? e.message : String(e)}\n`);
+    control.terminate(slot, gen);
+  }
+  control.setWState(entry, WState.Free);
+}
+
+function dispatch(job: Job): void {
+  const entry = control.claimIdle(ports.keys());
+  if (entry !== null) {
+    control.setWorkerJob(entry, job.slot, job.gen);
+    ports.get(entry)!.postMessage(job);
+    control.ring(entry);
+    return;
+  }
+  const fresh = control.allocWorker(MAIN_WORKERS, MAX_WORKERS, WState.Busy);
+  if (fresh === null) {
+    writeSync(2, `skein: can't start thread ${control.readName(job.slot)}: all ${MAX_WORKERS} workers are busy\n`);
+    control.terminate(job.slot, job.gen);
+    return;
+  }
+  control.setWorkerJob(fresh, job.slot, job.gen);
+  try {
+    spawn(fresh).postMessage(job);
+  } catch {
+    // reported by failEntry
   }
 }
 
 parentPort!.on("message", (m: any) => {
-  if (m?.type === "start") dispatch(m.job);
+  if (m?.type === "spawn") {
+    try {
+      spawn(m.entry, m.port);
+    } catch {
+      // reported by failEntry
+    }
+  } else if (m?.type === "start") {
+    dispatch(m.job);
+  }
 });

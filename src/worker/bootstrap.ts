@@ -1,15 +1,16 @@
 /**
- * Entry point of every thread worker. A worker waits in its event loop for jobs from the hub,
- * runs each as a thread (ack, evaluate the shipped code, run, report, terminate) and offers
- * itself for the next one, unless the thread left timers or handles behind: then it lets them
- * finish and exits instead of being reused.
+ * Entry point of every thread worker. Between threads a worker parks on its mailbox word
+ * (Atomics.wait: a job wakes it with one futex call), reads the job from its port, runs it as a
+ * thread (ack, evaluate the shipped code, run, report, terminate) and parks again, unless the
+ * thread left timers or handles behind: then it lets them finish and exits instead of being
+ * reused. An extra idle worker leaves after a while; one stays warm.
  */
-import type { MessagePort } from "node:worker_threads";
+import { receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import { installDirectOutput } from "./output.js";
 import { materialize, setSelfModule } from "./evaluate.js";
 import * as skein from "../index.js";
 import { osThreadId, runtime } from "../runtime.js";
-import { Code } from "../control-layout.js";
+import { Code, WState } from "../control-layout.js";
 import { revive } from "../share.js";
 import { adoptForRun, handle, Thread, type Job } from "../thread.js";
 import { adoptHook, reportException } from "../excepthook.js";
@@ -19,14 +20,48 @@ import { threadId } from "node:worker_threads";
 installDirectOutput();
 setSelfModule(skein);
 const tid = osThreadId(threadId);
-const port = runtime.hubPort as MessagePort;
+const hubPort = runtime.hubPort as MessagePort;
+const mainPort = runtime.boot!.mainPort ?? null;
+const entry = runtime.boot!.entry!;
 const control = runtime.control;
+const mailbox = control.mailboxIndex(entry);
+/** How long an idle worker beyond the warm spares waits for work before it leaves. */
+const IDLE_KEEP_MS = 3000;
+const WARM_SPARES = 1;
 let lastThread: unknown = null;
 /** Resources a fresh worker has (its port to the hub); more after a thread means leftovers. */
 const baseline = countResources();
 
 function countResources(): number {
-  return process.getActiveResourcesInfo().filter((r) => r !== "MessagePort" && r !== "FSReqCallback").length;
+  return process.getActiveResourcesInfo().filter((r) => r !== "FSReqCallback").length;
+}
+
+function receiveJob(): Job | null {
+  const m = (mainPort && receiveMessageOnPort(mainPort)) || receiveMessageOnPort(hubPort);
+  return m ? (m.message as Job) : null;
+}
+
+/** Blocks this worker until it is given a job; null when it should leave instead. */
+function park(): Job | null {
+  control.addIdle(1);
+  control.setWState(entry, WState.Idle);
+  for (;;) {
+    const r = Atomics.wait(control.i32, mailbox, 0, IDLE_KEEP_MS);
+    if (Atomics.exchange(control.i32, mailbox, 0) === 1) {
+      const job = receiveJob();
+      if (job) return job;
+      continue;
+    }
+    if (r === "timed-out" && control.idleWorkers() > WARM_SPARES && control.casWState(entry, WState.Idle, WState.Leaving)) {
+      control.addIdle(-1);
+      return null;
+    }
+  }
+}
+
+function next(): void {
+  const job = park();
+  if (job) void runJob(job);
 }
 
 // Errors that escape after run() (a stray callback) still go to the hook, and never kill the worker silently.
@@ -64,13 +99,17 @@ async function runJob(job: Job): Promise<void> {
   // Let promise callbacks the thread queued settle before judging what it left behind.
   await new Promise<void>((r) => setImmediate(r));
   if (countResources() > baseline) {
-    port.postMessage({ type: "retire" });
-    port.unref();
-  } else {
-    port.postMessage({ type: "idle" });
+    // Leftover timers or handles: let them run out, then this worker exits on its own.
+    control.setWState(entry, WState.Leaving);
+    return;
   }
+  setImmediate(next);
 }
 
-port.on("message", (m: { type: string; job: Job }) => {
-  if (m.type === "run") void runJob(m.job);
-});
+if (control.wState(entry) === WState.Busy) {
+  const first = receiveJob();
+  if (first) void runJob(first);
+  else next();
+} else {
+  next();
+}
