@@ -6,3 +6,9 @@ export { getIdent, getNativeId, isMainThread, sleep, sleepAsync } from "./functi
 export { local, type Local } from "./local.js";
 export { excepthook, __excepthook__, setExcepthook, type ExceptHook, type ExceptHookArgs } from "./excepthook.js";
 export { Lock } from "./lock.js";
+export { RLock } from "./rlock.js";
+export { Condition } from "./condition.js";
+export { Semaphore, BoundedSemaphore } from "./semaphore.js";
+export { Event } from "./event.js";
+export { Barrier, BrokenBarrierError } from "./barrier.js";
+export { Timer } from "./timer.js";

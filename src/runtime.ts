@@ -46,6 +46,9 @@ export const runtime = {
   boot,
   /** The Thread object for whatever this OS thread is running now. */
   current: null as unknown,
+  /** Evaluates shipped code here (installed by the worker bootstrap); sync only without imports. */
+  materialize: null as null | ((unit: any) => Promise<any>),
+  materializeSync: null as null | ((unit: any) => any),
 };
 
 if (!boot) runtime.control.initMain("MainThread", osThreadId(process.pid));
@@ -101,4 +104,9 @@ export function ensureHub(): void {
   hub.unref();
   const h = hub;
   runtime.hubPost = (m, t) => h.postMessage(m, t as any);
+}
+
+/** The ident of the thread running now: what owns an RLock. */
+export function currentIdent(): number {
+  return runtime.control.ident(runtime.slot);
 }

@@ -106,3 +106,17 @@ export function revive(value: unknown, seen = new Set<object>()): unknown {
   }
   return value;
 }
+
+/**
+ * Work a reviver starts but can't finish synchronously (loading a Barrier action's imports): the
+ * worker awaits it before the thread's code runs.
+ */
+const preparations: Promise<unknown>[] = [];
+
+export function prepareLater(p: Promise<unknown>): void {
+  preparations.push(p);
+}
+
+export async function settlePreparations(): Promise<void> {
+  while (preparations.length > 0) await preparations.shift();
+}

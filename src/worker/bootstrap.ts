@@ -7,11 +7,11 @@
  */
 import { receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import { installDirectOutput } from "./output.js";
-import { materialize, setSelfModule } from "./evaluate.js";
+import { materialize, materializeSync, setSelfModule } from "./evaluate.js";
 import * as skein from "../index.js";
 import { osThreadId, runtime } from "../runtime.js";
 import { Code, WState } from "../control-layout.js";
-import { revive } from "../share.js";
+import { revive, settlePreparations } from "../share.js";
 import { adoptForRun, handle, Thread, type Job } from "../thread.js";
 import { adoptHook, reportException } from "../excepthook.js";
 import { clearLocals } from "../local.js";
@@ -19,6 +19,8 @@ import { threadId } from "node:worker_threads";
 
 installDirectOutput();
 setSelfModule(skein);
+runtime.materialize = (unit) => materialize(unit, null);
+runtime.materializeSync = materializeSync;
 const tid = osThreadId(threadId);
 const hubPort = runtime.hubPort as MessagePort;
 const mainPort = runtime.boot!.mainPort ?? null;
@@ -84,6 +86,7 @@ async function runJob(job: Job): Promise<void> {
     const args = revive(job.args) as unknown[];
     thread = adoptForRun(Object.create((base as Function).prototype), job, target, args);
     Object.assign(thread, revive(job.fields));
+    await settlePreparations();
     runtime.current = thread;
     lastThread = thread;
     control.setCode(job.slot, job.gen, Code.Running);

@@ -81,6 +81,16 @@ export async function materialize(unit: Unit, base: unknown): Promise<any> {
     const ns = await importModule(imp.module);
     values.push(imp.imported === "*" ? ns : ns[imp.imported]);
   }
+  return evaluate(unit, base, values);
+}
+
+/** For code that imports nothing, evaluation needs no await (a Barrier action met mid-thread). */
+export function materializeSync(unit: Unit): any {
+  if (unit.imports.length > 0) return undefined;
+  return evaluate(unit, null, []);
+}
+
+function evaluate(unit: Unit, base: unknown, values: unknown[]): any {
   const key = `${unit.mode}\u0000${unit.url}\u0000${unit.imports.map((i) => `${i.local}=${i.module}#${i.imported}`).join(",")}\u0000${unit.text}`;
   const cacheable = base === null || compiledBases.get(key) === base;
   if (cacheable && compiled.has(key)) return compiled.get(key);

@@ -1,0 +1,225 @@
+/**
+ * Barrier: Python's threading.Barrier, CPython's algorithm on shared memory. Shared words:
+ * 0 STATE (0 filling, 1 draining, -1 resetting, -2 broken), 1 COUNT (threads inside wait),
+ * 2 PARTIES; a Float64 at byte 16 holds the default timeout (NaN: none). The condition guarding
+ * them is shared with the barrier. The optional action travels to threads like a target and runs
+ * in the last thread to arrive, once per round.
+ */
+import { RuntimeError } from "./errors.js";
+import { Condition } from "./condition.js";
+import { Lock } from "./lock.js";
+import { checkSignal } from "./blocking.js";
+import { checkTimeout, describe } from "./timeout.js";
+import { runtime } from "./runtime.js";
+import { encode, prepareLater, registerReviver, revive, SHARE, type Shareable } from "./share.js";
+import { shipFunction, type Unit } from "./ship/shipment.js";
+
+/** Python's BrokenBarrierError (a RuntimeError there too). */
+export class BrokenBarrierError extends RuntimeError {
+  constructor(message = "the barrier is broken: it was aborted, reset, or a wait timed out") {
+    super(message);
+    this.name = "BrokenBarrierError";
+  }
+}
+
+const STATE = 0;
+const COUNT = 1;
+const PARTIES = 2;
+const FILLING = 0;
+const DRAINING = 1;
+const RESETTING = -1;
+const BROKEN = -2;
+
+interface Shared {
+  w: Int32Array;
+  timeout: Float64Array;
+  cond: Condition;
+  unit: Unit | null;
+}
+
+export class Barrier implements Shareable {
+  readonly #w: Int32Array;
+  readonly #timeout: Float64Array;
+  readonly #cond: Condition;
+  readonly #unit: Unit | null;
+  #action: (() => unknown) | null;
+
+  constructor(parties: number, action?: (() => unknown) | null, timeout?: number | null, shared?: Shared) {
+    if (shared) {
+      this.#w = shared.w;
+      this.#timeout = shared.timeout;
+      this.#cond = shared.cond;
+      this.#unit = shared.unit;
+      this.#action = null;
+      return;
+    }
+    if (typeof parties !== "number") throw new TypeError(`new Barrier: parties must be a number, got ${describe(parties)}`);
+    if (!Number.isInteger(parties) || parties < 1) throw new RangeError(`new Barrier: parties must be an integer >= 1, got ${parties}`);
+    if (action !== undefined && action !== null && typeof action !== "function") {
+      throw new TypeError(`new Barrier: action must be a function, got ${describe(action)}`);
+    }
+    const ms = timeout === undefined || timeout === null ? NaN : checkTimeout(timeout, "new Barrier");
+    const sab = new SharedArrayBuffer(24);
+    this.#w = new Int32Array(sab, 0, 4);
+    this.#timeout = new Float64Array(sab, 16, 1);
+    this.#w[PARTIES] = parties;
+    this.#timeout[0] = ms;
+    this.#cond = new Condition(new Lock());
+    // Checked here, so an action that can't travel fails at construction, not in some thread.
+    this.#unit = action ? shipFunction(action, "the Barrier action") : null;
+    this.#action = action ?? null;
+  }
+
+  get parties(): number {
+    return this.#w[PARTIES]!;
+  }
+
+  /** Threads currently waiting for the barrier to fill. */
+  get nWaiting(): number {
+    return Atomics.load(this.#w, STATE) === FILLING ? Atomics.load(this.#w, COUNT) : 0;
+  }
+
+  get broken(): boolean {
+    return Atomics.load(this.#w, STATE) === BROKEN;
+  }
+
+  #timeoutFor(timeout: number | null | undefined, what: string): number | undefined {
+    if (timeout === undefined || timeout === null) {
+      const d = this.#timeout[0]!;
+      return Number.isNaN(d) ? undefined : d;
+    }
+    return checkTimeout(timeout, what);
+  }
+
+  #runAction(): void {
+    if (!this.#unit) return;
+    if (!this.#action) {
+      this.#action = runtime.materializeSync?.(this.#unit) ?? null;
+      if (!this.#action) throw new RuntimeError("the Barrier action is not loaded in this thread yet; pass the Barrier to the thread in its args");
+    }
+    this.#action();
+  }
+
+  /** Waits until `parties` threads are waiting; returns this thread's index, 0..parties-1. */
+  wait(timeout?: number | null): number {
+    const ms = this.#timeoutFor(timeout, "Barrier.wait");
+    const w = this.#w;
+    using _ = this.#cond.hold();
+    while (w[STATE] === DRAINING || w[STATE] === RESETTING) this.#cond.wait();
+    if (w[STATE]! < 0) throw new BrokenBarrierError();
+    const index = w[COUNT]!;
+    Atomics.store(w, COUNT, index + 1);
+    try {
+      if (index + 1 === w[PARTIES]) {
+        try {
+          this.#runAction();
+          Atomics.store(w, STATE, DRAINING);
+          this.#cond.notifyAll();
+        } catch (e) {
+          this.#break();
+          throw e;
+        }
+      } else {
+        if (!this.#cond.waitFor(() => w[STATE] !== FILLING, ms)) {
+          this.#break();
+          throw new BrokenBarrierError("the barrier is broken: a wait timed out");
+        }
+        if (w[STATE]! < 0) throw new BrokenBarrierError();
+      }
+      return index;
+    } finally {
+      Atomics.store(w, COUNT, w[COUNT]! - 1);
+      this.#exit();
+    }
+  }
+
+  async waitAsync(timeout?: number | null, options?: { signal?: AbortSignal }): Promise<number> {
+    const ms = this.#timeoutFor(timeout, "Barrier.waitAsync");
+    const signal = checkSignal(options, "Barrier.waitAsync");
+    const w = this.#w;
+    await using _ = await this.#cond.holdAsync(options);
+    while (w[STATE] === DRAINING || w[STATE] === RESETTING) await this.#cond.waitAsync(undefined, options);
+    if (w[STATE]! < 0) throw new BrokenBarrierError();
+    const index = w[COUNT]!;
+    Atomics.store(w, COUNT, index + 1);
+    try {
+      if (index + 1 === w[PARTIES]) {
+        try {
+          this.#runAction();
+          Atomics.store(w, STATE, DRAINING);
+          this.#cond.notifyAll();
+        } catch (e) {
+          this.#break();
+          throw e;
+        }
+      } else {
+        let ok: boolean;
+        try {
+          ok = await this.#cond.waitForAsync(() => w[STATE] !== FILLING, ms, { signal });
+        } catch (e) {
+          this.#break(); // an aborted waiter leaves the barrier as a timed-out one does
+          throw e;
+        }
+        if (!ok) {
+          this.#break();
+          throw new BrokenBarrierError("the barrier is broken: a wait timed out");
+        }
+        if (w[STATE]! < 0) throw new BrokenBarrierError();
+      }
+      return index;
+    } finally {
+      Atomics.store(w, COUNT, w[COUNT]! - 1);
+      this.#exit();
+    }
+  }
+
+  #exit(): void {
+    const w = this.#w;
+    if (w[COUNT] === 0 && (w[STATE] === RESETTING || w[STATE] === DRAINING)) {
+      Atomics.store(w, STATE, FILLING);
+      this.#cond.notifyAll();
+    }
+  }
+
+  #break(): void {
+    Atomics.store(this.#w, STATE, BROKEN);
+    this.#cond.notifyAll();
+  }
+
+  /** Back to the empty state; threads waiting now get BrokenBarrierError. */
+  reset(): void {
+    using _ = this.#cond.hold();
+    const w = this.#w;
+    if (w[COUNT]! > 0) {
+      if (w[STATE] === FILLING || w[STATE] === BROKEN) Atomics.store(w, STATE, RESETTING);
+    } else {
+      Atomics.store(w, STATE, FILLING);
+    }
+    this.#cond.notifyAll();
+  }
+
+  /** Breaks the barrier: current and future waits throw BrokenBarrierError until reset(). */
+  abort(): void {
+    using _ = this.#cond.hold();
+    this.#break();
+  }
+
+  /** @internal The worker bootstrap hands over the action once its imports are loaded. */
+  _setAction(fn: () => unknown): void {
+    this.#action = fn;
+  }
+
+  toString(): string {
+    return `<Barrier ${this.broken ? "broken" : "filling"}, waiters=${this.nWaiting}/${this.parties}>`;
+  }
+
+  [SHARE]() {
+    return { kind: "Barrier", data: { w: this.#w, timeout: this.#timeout, cond: encode(this.#cond, "Barrier.condition"), unit: this.#unit } };
+  }
+}
+
+registerReviver("Barrier", (d: { w: Int32Array; timeout: Float64Array; cond: unknown; unit: Unit | null }) => {
+  const b = new Barrier(1, null, null, { w: d.w, timeout: d.timeout, cond: revive(d.cond) as Condition, unit: d.unit });
+  if (d.unit && runtime.materialize) prepareLater(runtime.materialize(d.unit).then((fn) => b._setAction(fn)));
+  return b;
+});

@@ -1,0 +1,114 @@
+/**
+ * RLock: Python's reentrant lock. Shared words: 0 the futex mutex, 1 OWNER (ident of the holding
+ * thread, 0 none), 2 COUNT (recursion depth; only the owner touches it).
+ */
+import { RuntimeError } from "./errors.js";
+import { checkSignal } from "./blocking.js";
+import { isLocked, lockWithin, lockWithinAsync, unlock } from "./futex-mutex.js";
+import { lockTimeout } from "./lock.js";
+import { currentIdent } from "./runtime.js";
+import { registerReviver, SHARE, type Shareable } from "./share.js";
+
+const MUTEX = 0;
+const OWNER = 1;
+const COUNT = 2;
+
+export class RLock implements Shareable {
+  readonly #w: Int32Array;
+
+  constructor(shared?: Int32Array) {
+    this.#w = shared ?? new Int32Array(new SharedArrayBuffer(12));
+  }
+
+  acquire(blocking = true, timeout = -1): boolean {
+    const ms = lockTimeout(blocking, timeout, "RLock.acquire");
+    const me = currentIdent();
+    const w = this.#w;
+    if (Atomics.load(w, OWNER) === me) {
+      Atomics.add(w, COUNT, 1);
+      return true;
+    }
+    if (!lockWithin(w, MUTEX, ms)) return false;
+    this.#own(me, 1);
+    return true;
+  }
+
+  async acquireAsync(timeout: number | null = -1, options?: { signal?: AbortSignal }): Promise<boolean> {
+    const ms = lockTimeout(true, timeout, "RLock.acquireAsync");
+    const signal = checkSignal(options, "RLock.acquireAsync");
+    const me = currentIdent();
+    if (Atomics.load(this.#w, OWNER) === me) {
+      Atomics.add(this.#w, COUNT, 1);
+      return true;
+    }
+    if (!(await lockWithinAsync(this.#w, MUTEX, ms, signal))) return false;
+    this.#own(me, 1);
+    return true;
+  }
+
+  #own(me: number, count: number): void {
+    Atomics.store(this.#w, OWNER, me);
+    Atomics.store(this.#w, COUNT, count);
+  }
+
+  release(): void {
+    const w = this.#w;
+    if (Atomics.load(w, OWNER) !== currentIdent()) {
+      throw new RuntimeError("cannot release un-acquired lock: this thread does not hold the RLock");
+    }
+    if (Atomics.sub(w, COUNT, 1) === 1) {
+      Atomics.store(w, OWNER, 0);
+      unlock(w, MUTEX);
+    }
+  }
+
+  locked(): boolean {
+    return isLocked(this.#w, MUTEX);
+  }
+
+  hold(): Disposable {
+    this.acquire();
+    return { [Symbol.dispose]: () => this.release() };
+  }
+
+  async holdAsync(options?: { signal?: AbortSignal }): Promise<AsyncDisposable> {
+    await this.acquireAsync(-1, options);
+    return { [Symbol.asyncDispose]: async () => this.release() };
+  }
+
+  /** For Condition.wait: release completely, whatever the depth, and say how deep it was. */
+  _releaseSave(): number {
+    const w = this.#w;
+    if (Atomics.load(w, OWNER) !== currentIdent()) throw new RuntimeError("cannot release un-acquired lock");
+    const count = Atomics.load(w, COUNT);
+    Atomics.store(w, COUNT, 0);
+    Atomics.store(w, OWNER, 0);
+    unlock(w, MUTEX);
+    return count;
+  }
+
+  _acquireRestore(count: number): void {
+    lockWithin(this.#w, MUTEX, Infinity);
+    this.#own(currentIdent(), count);
+  }
+
+  async _acquireRestoreAsync(count: number): Promise<void> {
+    await lockWithinAsync(this.#w, MUTEX, Infinity);
+    this.#own(currentIdent(), count);
+  }
+
+  _isOwned(): boolean {
+    return Atomics.load(this.#w, OWNER) === currentIdent();
+  }
+
+  toString(): string {
+    const owner = Atomics.load(this.#w, OWNER);
+    return `<RLock ${owner ? "locked" : "unlocked"} owner=${owner || "None"} count=${Atomics.load(this.#w, COUNT)}>`;
+  }
+
+  [SHARE]() {
+    return { kind: "RLock", data: this.#w };
+  }
+}
+
+registerReviver("RLock", (w: Int32Array) => new RLock(w));
