@@ -188,11 +188,18 @@ export class Condition implements Shareable {
     if (typeof predicate !== "function") throw new TypeError(`Condition.waitFor: predicate must be a function, got ${describe(predicate)}`);
     const ms = checkTimeout(timeout, "Condition.waitFor");
     const deadline = deadlineFrom(ms);
+    // As CPython: the predicate first; then wait at least once (which checks the lock is held),
+    // then again only while time is left.
     let result = predicate();
+    let first = true;
     while (!result) {
-      const left = remaining(deadline);
-      if (left <= 0) break;
-      this.wait(left === Infinity ? undefined : left);
+      let wt: number | undefined;
+      if (ms !== Infinity) {
+        wt = first ? ms : remaining(deadline);
+        if (!first && wt <= 0) break;
+      }
+      first = false;
+      this.wait(wt);
       result = predicate();
     }
     return Boolean(result);
@@ -202,11 +209,18 @@ export class Condition implements Shareable {
     if (typeof predicate !== "function") throw new TypeError(`Condition.waitForAsync: predicate must be a function, got ${describe(predicate)}`);
     const ms = checkTimeout(timeout, "Condition.waitForAsync");
     const deadline = deadlineFrom(ms);
+    // As CPython: the predicate first; then wait at least once (which checks the lock is held),
+    // then again only while time is left.
     let result = predicate();
+    let first = true;
     while (!result) {
-      const left = remaining(deadline);
-      if (left <= 0) break;
-      await this.waitAsync(left === Infinity ? undefined : left, options);
+      let wt: number | undefined;
+      if (ms !== Infinity) {
+        wt = first ? ms : remaining(deadline);
+        if (!first && wt <= 0) break;
+      }
+      first = false;
+      await this.waitAsync(wt, options);
       result = predicate();
     }
     return Boolean(result);

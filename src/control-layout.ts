@@ -9,7 +9,8 @@
  *   2  NON_DAEMON_ALIVE  started, not yet terminated non-daemon threads; main's exit waits for 0
  *   3  ALLOC_HINT        where the next slot search starts
  *   4  IDLE_WORKERS      workers parked and waiting for a thread to run
- *   5..15 reserved
+ *   5  COMPLETIONS       bumped whenever a pool task finishes; futures.wait() sleeps on it
+ *   6..15 reserved
  *
  * Slots (SLOT_WORDS words each, from word HEADER_WORDS; slot 0 is the main thread):
  *   +0  STATE      gen << 3 | code. code: 0 never used, 1 runnable, 2 running, 3 blocked,
@@ -44,6 +45,7 @@ export const WState = { Free: 0, Starting: 1, Idle: 2, Busy: 3, Leaving: 4 } as 
 export type WState = (typeof WState)[keyof typeof WState];
 
 const IDLE_WORKERS = 4;
+const COMPLETIONS = 5;
 const NEXT_IDENT = 0;
 const NAME_COUNTER = 1;
 const NON_DAEMON_ALIVE = 2;
@@ -288,5 +290,16 @@ export class Control {
       slot: Atomics.load(this.i32, WORKER_BASE + entry * WORKER_WORDS + 2),
       gen: Atomics.load(this.i32, WORKER_BASE + entry * WORKER_WORDS + 3),
     };
+  }
+
+  // ---- futures ----
+
+  get completionsIndex(): number {
+    return COMPLETIONS;
+  }
+
+  bumpCompletions(): void {
+    Atomics.add(this.i32, COMPLETIONS, 1);
+    Atomics.notify(this.i32, COMPLETIONS);
   }
 }

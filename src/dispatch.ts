@@ -14,12 +14,13 @@ const ports = new Map<number, MessagePort>();
 export interface Dispatchable {
   slot: number;
   gen: number;
+  transfer: MessagePort[];
 }
 
 export function dispatch(job: Dispatchable): void {
   ensureHub();
   if (!runtime.isMain) {
-    runtime.hubPost!({ type: "start", job });
+    runtime.hubPost!({ type: "start", job }, job.transfer);
     return;
   }
   const control = runtime.control;
@@ -27,7 +28,7 @@ export function dispatch(job: Dispatchable): void {
   if (entry !== null) {
     control.setWorkerJob(entry, job.slot, job.gen);
     try {
-      ports.get(entry)!.postMessage(job);
+      ports.get(entry)!.postMessage(job, job.transfer);
     } catch (e) {
       // The job can't be cloned: the worker goes back to waiting, untouched.
       control.addIdle(1);
@@ -36,7 +37,7 @@ export function dispatch(job: Dispatchable): void {
     }
     control.ring(entry);
   } else if (!spawn(WState.Busy, job)) {
-    runtime.hubPost!({ type: "start", job });
+    runtime.hubPost!({ type: "start", job }, job.transfer);
   }
   keepSpare();
 }
@@ -57,7 +58,7 @@ function spawn(state: WState, job?: Dispatchable): boolean {
   if (job) {
     control.setWorkerJob(entry, job.slot, job.gen);
     try {
-      port1.postMessage(job); // waits in the port until the new worker reads it
+      port1.postMessage(job, job.transfer); // waits in the port until the new worker reads it
     } catch (e) {
       ports.delete(entry);
       port1.close();

@@ -1,4 +1,7 @@
-/** Event: Python's one-flag signal. Shared word 0 is the flag; waiters sleep on it while it is 0. */
+/**
+ * Event: Python's one-flag signal. Shared words: 0 FLAG, 1 SETS (bumped by every set(); waiters
+ * sleep on it, so a set() followed at once by clear() still wakes them with true, as in Python).
+ */
 import { asyncWait, blockedWait, checkSignal } from "./blocking.js";
 import { checkTimeout, deadlineFrom, remaining } from "./timeout.js";
 import { registerReviver, SHARE, type Shareable } from "./share.js";
@@ -7,7 +10,7 @@ export class Event implements Shareable {
   readonly #w: Int32Array;
 
   constructor(shared?: Int32Array) {
-    this.#w = shared ?? new Int32Array(new SharedArrayBuffer(4));
+    this.#w = shared ?? new Int32Array(new SharedArrayBuffer(8));
   }
 
   isSet(): boolean {
@@ -17,7 +20,8 @@ export class Event implements Shareable {
   /** Sets the flag and wakes every waiter, sync and async, in every thread. */
   set(): void {
     Atomics.store(this.#w, 0, 1);
-    Atomics.notify(this.#w, 0);
+    Atomics.add(this.#w, 1, 1);
+    Atomics.notify(this.#w, 1);
   }
 
   clear(): void {
@@ -27,11 +31,14 @@ export class Event implements Shareable {
   /** Waits until the flag is set or the timeout passes; returns the flag. */
   wait(timeout?: number | null): boolean {
     const ms = checkTimeout(timeout, "Event.wait");
+    const w = this.#w;
+    const sets = Atomics.load(w, 1);
+    if (Atomics.load(w, 0) === 1) return true;
     const deadline = deadlineFrom(ms);
-    while (Atomics.load(this.#w, 0) === 0) {
+    while (Atomics.load(w, 1) === sets) {
       const left = remaining(deadline);
-      if (left <= 0) return false;
-      blockedWait(this.#w, 0, 0, left);
+      if (left <= 0) return Atomics.load(w, 0) === 1;
+      blockedWait(w, 1, sets, left);
     }
     return true;
   }
@@ -40,11 +47,14 @@ export class Event implements Shareable {
     const ms = checkTimeout(timeout, "Event.waitAsync");
     const signal = checkSignal(options, "Event.waitAsync");
     signal?.throwIfAborted();
+    const w = this.#w;
+    const sets = Atomics.load(w, 1);
+    if (Atomics.load(w, 0) === 1) return true;
     const deadline = deadlineFrom(ms);
-    while (Atomics.load(this.#w, 0) === 0) {
+    while (Atomics.load(w, 1) === sets) {
       const left = remaining(deadline);
-      if (left <= 0) return false;
-      await asyncWait(this.#w, 0, 0, left, signal);
+      if (left <= 0) return Atomics.load(w, 0) === 1;
+      await asyncWait(w, 1, sets, left, signal);
     }
     return true;
   }

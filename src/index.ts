@@ -12,3 +12,12 @@ export { Semaphore, BoundedSemaphore } from "./semaphore.js";
 export { Event } from "./event.js";
 export { Barrier, BrokenBarrierError } from "./barrier.js";
 export { Timer } from "./timer.js";
+export { Queue, LifoQueue, PriorityQueue, SimpleQueue, EmptyError, FullError, ShutDownError } from "./queue.js";
+export { ThreadPoolExecutor, type ThreadPoolOptions } from "./thread-pool.js";
+export {
+  Future, wait, asCompleted, TimeoutError, CancelledError, BrokenThreadPoolError,
+  FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED, type ReturnWhen,
+} from "./futures.js";
+export { AtomicInt, AtomicBigInt } from "./atomic-int.js";
+export { SharedList } from "./shared-list.js";
+export { SharedDict, type DictSource } from "./shared-dict.js";

@@ -83,7 +83,11 @@ export class Semaphore implements Shareable {
   }
 
   protected add(n: number): void {
-    Atomics.add(this.w, VALUE, n);
+    for (;;) {
+      const v = Atomics.load(this.w, VALUE);
+      if (v + n > 0x7fffffff) throw new RangeError(`${this.constructor.name}.release: the value would exceed 2**31 - 1`);
+      if (Atomics.compareExchange(this.w, VALUE, v, v + n) === v) return;
+    }
   }
 
   /** Python's private _value, handy in tests and the REPL. */

@@ -3,6 +3,7 @@
  * the control block; the same handle can be revived in other threads (passed in args), where it
  * still answers join, isAlive, state, name and ident.
  */
+import { MessagePort } from "node:worker_threads";
 import { RuntimeError } from "./errors.js";
 import { Code, MAX_THREADS } from "./control-layout.js";
 import { ThreadState } from "./thread-state.js";
@@ -36,6 +37,8 @@ export interface Job {
   args: unknown[];
   fields: Record<string, unknown>;
   hook: Unit | null;
+  /** Ports among the args, moved rather than copied. */
+  transfer: MessagePort[];
 }
 
 interface Inner {
@@ -107,12 +110,14 @@ export class Thread<A extends unknown[] = unknown[]> implements Shareable {
     const own: Record<string, unknown> = {};
     for (const k of Object.keys(this)) own[k] = (this as any)[k];
     const fields = encode(own, "this") as Record<string, unknown>;
-    const args = t.args.map((a, i) => encode(a, `args[${i}]`));
+    // A MessagePort given as a whole argument moves to the thread (skein's own pool uses this).
+    const transfer: MessagePort[] = [];
+    const args = t.args.map((a, i) => (a instanceof MessagePort ? (transfer.push(a), a) : encode(a, `args[${i}]`)));
     const hook = currentHookUnit();
     const control = runtime.control;
     const claim = control.allocate(t.name, t.daemon);
     if (!claim) throw new RuntimeError("can't start new thread: too many threads alive at once");
-    const job: Job = { ...claim, name: t.name, daemon: t.daemon, kind: isSub ? "class" : "target", hasTarget: t.target !== null, units, args, fields, hook };
+    const job: Job = { ...claim, name: t.name, daemon: t.daemon, kind: isSub ? "class" : "target", hasTarget: t.target !== null, units, args, fields, hook, transfer };
     try {
       dispatch(job);
     } catch (e) {

@@ -12,6 +12,7 @@ import { Control, MAIN_WORKERS, MAX_WORKERS, WState } from "../control-layout.js
 interface Job {
   slot: number;
   gen: number;
+  transfer: MessagePort[];
 }
 
 const data = workerData as { control: SharedArrayBuffer; tsxApi: string | null; execArgv: string[] };
@@ -85,7 +86,7 @@ function dispatch(job: Job): void {
   const entry = control.claimIdle(ports.keys());
   if (entry !== null) {
     control.setWorkerJob(entry, job.slot, job.gen);
-    ports.get(entry)!.postMessage(job);
+    ports.get(entry)!.postMessage(job, job.transfer);
     control.ring(entry);
     return;
   }
@@ -97,7 +98,7 @@ function dispatch(job: Job): void {
   }
   control.setWorkerJob(fresh, job.slot, job.gen);
   try {
-    spawn(fresh).postMessage(job);
+    spawn(fresh).postMessage(job, job.transfer);
   } catch {
     // reported by failEntry
   }
