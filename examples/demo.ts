@@ -4,6 +4,7 @@ import {
   activeCount, currentThread, Lock, mainThread, setExcepthook, sleep, Thread, __excepthook__,
 } from "skein";
 import { cpus } from "node:os";
+import { loaded } from "./slow-module.js";
 
 function heading(text: string) {
   console.log(`\n== ${text} ==`);
@@ -37,17 +38,25 @@ const signal = new Int32Array(new SharedArrayBuffer(8));
 const life = new Thread({
   name: "Lifecycle",
   target: (door: Lock, signal: Int32Array) => {
+    if (!loaded) return; // uses slow-module, so the thread loads it first ("runnable")
     Atomics.store(signal, 0, 1); // "I am running"
     Atomics.notify(signal, 0);
-    while (Atomics.load(signal, 1) === 0) Atomics.wait(signal, 1, 0, 5); // busy until main looked
+    Atomics.wait(signal, 1, 0, 5_000); // running (not in a skein call) until main has looked
     using _ = door.hold(); // main holds the door: this thread blocks here
   },
   args: [door, signal],
 });
 const seen: string[] = [life.state];
 door.acquire();
+const loading = new BroadcastChannel("skein-demo-loading");
+const isLoading = new Promise((resolve) => (loading.onmessage = resolve));
 life.start();
-seen.push(life.state); // just started: a worker has it and is loading its code
+await isLoading;
+loading.close();
+seen.push(life.state); // started: its worker is loading its code
+const go = new BroadcastChannel("skein-demo-go");
+go.postMessage("go");
+go.close();
 Atomics.wait(signal, 0, 0, 5_000);
 seen.push(life.state);
 Atomics.store(signal, 1, 1);

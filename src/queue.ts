@@ -16,6 +16,8 @@
  *   9  HEAD         FIFO: ring position of the oldest item
  *   10 CAPACITY     entries the index has room for
  *   11 SEQ          insertion counter (ties in a PriorityQueue keep insertion order)
+ *   12 GET_WAITERS  getters asleep on PUT_SEQ (a put only notifies when someone sleeps)
+ *   13 PUT_WAITERS  putters asleep on GET_SEQ
  *
  * Index (growable Int32 buffer), ENTRY_WORDS words per item:
  *   +0 TAG (value-codec Tag)   +1 insertion number
@@ -66,7 +68,11 @@ const KIND = 8;
 const HEAD = 9;
 const CAPACITY = 10;
 const SEQ = 11;
-const CTL_WORDS = 12;
+const GET_WAITERS = 12;
+const PUT_WAITERS = 13;
+const CTL_WORDS = 14;
+/** Loads of COUNT before a getter sleeps: a producer on another core is often a moment away. */
+const SPIN = 200;
 
 const ENTRY_WORDS = 4;
 const INITIAL_CAPACITY = 64;
@@ -160,7 +166,11 @@ abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
       unlock(ctl, MUTEX);
       const left = remaining(deadline);
       if (left <= 0) throw new FullError();
-      blockedWait(ctl, GET_SEQ, seq, left);
+      if (!this.#spin(() => Atomics.load(ctl, COUNT) < Atomics.load(ctl, MAXSIZE) || Atomics.load(ctl, SHUTDOWN) !== 0)) {
+        Atomics.add(ctl, PUT_WAITERS, 1);
+        blockedWait(ctl, GET_SEQ, seq, left);
+        Atomics.sub(ctl, PUT_WAITERS, 1);
+      }
       lockWithin(ctl, MUTEX, Infinity);
     }
   }
@@ -181,7 +191,12 @@ abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
       unlock(ctl, MUTEX);
       const left = remaining(deadline);
       if (left <= 0) throw new FullError();
-      await asyncWait(ctl, GET_SEQ, seq, left, signal);
+      Atomics.add(ctl, PUT_WAITERS, 1);
+      try {
+        await asyncWait(ctl, GET_SEQ, seq, left, signal);
+      } finally {
+        Atomics.sub(ctl, PUT_WAITERS, 1);
+      }
       await lockWithinAsync(ctl, MUTEX, Infinity);
     }
   }
@@ -209,7 +224,8 @@ abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
     if (ctl[KIND] !== SIMPLE) ctl[UNFINISHED] = ctl[UNFINISHED]! + 1;
     Atomics.add(ctl, PUT_SEQ, 1);
     unlock(ctl, MUTEX);
-    Atomics.notify(ctl, PUT_SEQ, 1);
+    // A getter registers before it sleeps and the sleep checks PUT_SEQ, so none is missed.
+    if (Atomics.load(ctl, GET_WAITERS) > 0) Atomics.notify(ctl, PUT_SEQ, 1);
     return "ok";
   }
 
@@ -228,7 +244,11 @@ abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
       unlock(ctl, MUTEX);
       const left = remaining(deadline);
       if (left <= 0) throw new EmptyError();
-      blockedWait(ctl, PUT_SEQ, seq, left);
+      if (!this.#spin(() => Atomics.load(ctl, COUNT) > 0 || Atomics.load(ctl, SHUTDOWN) !== 0)) {
+        Atomics.add(ctl, GET_WAITERS, 1);
+        blockedWait(ctl, PUT_SEQ, seq, left);
+        Atomics.sub(ctl, GET_WAITERS, 1);
+      }
       lockWithin(ctl, MUTEX, Infinity);
     }
   }
@@ -247,13 +267,24 @@ abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
       unlock(ctl, MUTEX);
       const left = remaining(deadline);
       if (left <= 0) throw new EmptyError();
-      await asyncWait(ctl, PUT_SEQ, seq, left, signal);
+      Atomics.add(ctl, GET_WAITERS, 1);
+      try {
+        await asyncWait(ctl, PUT_SEQ, seq, left, signal);
+      } finally {
+        Atomics.sub(ctl, GET_WAITERS, 1);
+      }
       await lockWithinAsync(ctl, MUTEX, Infinity);
     }
   }
 
   getNowait(): T {
     return this.get(false);
+  }
+
+  /** Briefly re-checks `ready` before a sleep; true if it came true. */
+  #spin(ready: () => boolean): boolean {
+    for (let i = 0; i < SPIN; i++) if (ready()) return true;
+    return false;
   }
 
   /** With the mutex held: removes and returns the next item (unlocking), or NOTHING (still locked). */
@@ -279,7 +310,7 @@ abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
     if (ctl[COUNT] === 0) this.#arena.clear();
     Atomics.add(ctl, GET_SEQ, 1);
     unlock(ctl, MUTEX);
-    Atomics.notify(ctl, GET_SEQ, 1);
+    if (Atomics.load(ctl, PUT_WAITERS) > 0) Atomics.notify(ctl, GET_SEQ, 1);
     return decodeValue(tag, num, bytes);
   }
 
