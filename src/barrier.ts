@@ -11,7 +11,7 @@ import { Lock } from "./lock.js";
 import { checkSignal } from "./blocking.js";
 import { checkTimeout, describe } from "./timeout.js";
 import { runtime } from "./runtime.js";
-import { encode, prepareLater, registerReviver, revive, SHARE, type Shareable } from "./share.js";
+import { attach, encode, prepareLater, registerReviver, revive, SHARE, takeAttached, type Shareable } from "./share.js";
 import { shipFunction, type Unit } from "./ship/shipment.js";
 
 /** Python's BrokenBarrierError (a RuntimeError there too). */
@@ -44,7 +44,8 @@ export class Barrier implements Shareable {
   readonly #unit: Unit | null;
   #action: (() => unknown) | null;
 
-  constructor(parties: number, action?: (() => unknown) | null, timeout?: number | null, shared?: Shared) {
+  constructor(parties: number, action?: (() => unknown) | null, timeout?: number | null) {
+    const shared = takeAttached<Shared>();
     if (shared) {
       this.#w = shared.w;
       this.#timeout = shared.timeout;
@@ -219,7 +220,8 @@ export class Barrier implements Shareable {
 }
 
 registerReviver("Barrier", (d: { w: Int32Array; timeout: Float64Array; cond: unknown; unit: Unit | null }) => {
-  const b = new Barrier(1, null, null, { w: d.w, timeout: d.timeout, cond: revive(d.cond) as Condition, unit: d.unit });
+  const cond = revive(d.cond) as Condition;
+  const b = attach({ w: d.w, timeout: d.timeout, cond, unit: d.unit } satisfies Shared, () => new Barrier(1));
   if (d.unit && runtime.materialize) prepareLater(runtime.materialize(d.unit).then((fn) => b._setAction(fn)));
   return b;
 });

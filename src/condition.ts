@@ -14,7 +14,7 @@ import { Lock } from "./lock.js";
 import { RLock } from "./rlock.js";
 import { runtime } from "./runtime.js";
 import { Code } from "./control-layout.js";
-import { encode, registerReviver, revive, SHARE, type Shareable } from "./share.js";
+import { attach, encode, registerReviver, revive, SHARE, takeAttached, type Shareable } from "./share.js";
 
 export const MAX_WAITERS = 1024;
 const HEAD = 0;
@@ -32,7 +32,8 @@ export class Condition implements Shareable {
   readonly #lock: Lock | RLock;
   readonly #w: Int32Array;
 
-  constructor(lock?: Lock | RLock, shared?: Int32Array) {
+  constructor(lock?: Lock | RLock) {
+    const shared = takeAttached<Int32Array>();
     if (lock !== undefined && lock !== null && !(lock instanceof Lock) && !(lock instanceof RLock)) {
       throw new TypeError(`new Condition(lock): lock must be a skein Lock or RLock, got ${describe(lock)}`);
     }
@@ -261,4 +262,7 @@ export class Condition implements Shareable {
   }
 }
 
-registerReviver("Condition", (d: { lock: unknown; w: Int32Array }) => new Condition(revive(d.lock) as Lock | RLock, d.w));
+registerReviver("Condition", (d: { lock: unknown; w: Int32Array }) => {
+  const lock = revive(d.lock) as Lock | RLock;
+  return attach(d.w, () => new Condition(lock));
+});

@@ -4,13 +4,13 @@
  */
 import { asyncWait, blockedWait, checkSignal } from "./blocking.js";
 import { checkTimeout, deadlineFrom, remaining } from "./timeout.js";
-import { registerReviver, SHARE, type Shareable } from "./share.js";
+import { attach, registerReviver, SHARE, takeAttached, type Shareable } from "./share.js";
 
 export class Event implements Shareable {
   readonly #w: Int32Array;
 
-  constructor(shared?: Int32Array) {
-    this.#w = shared ?? new Int32Array(new SharedArrayBuffer(8));
+  constructor() {
+    this.#w = takeAttached<Int32Array>() ?? new Int32Array(new SharedArrayBuffer(8));
   }
 
   isSet(): boolean {
@@ -68,4 +68,4 @@ export class Event implements Shareable {
   }
 }
 
-registerReviver("Event", (w: Int32Array) => new Event(w));
+registerReviver("Event", (w: Int32Array) => attach(w, () => new Event()));

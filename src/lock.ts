@@ -3,7 +3,7 @@ import { RuntimeError } from "./errors.js";
 import { checkTimeout, describe, TIMEOUT_MAX } from "./timeout.js";
 import { checkSignal } from "./blocking.js";
 import { isLocked, lockWithin, lockWithinAsync, unlock } from "./futex-mutex.js";
-import { registerReviver, SHARE, type Shareable } from "./share.js";
+import { attach, registerReviver, SHARE, takeAttached, type Shareable } from "./share.js";
 
 /** Lock.acquire's timeout: -1 forever, other negatives are a RangeError (Python's ValueError). */
 export function lockTimeout(blocking: unknown, timeout: unknown, what: string): number {
@@ -19,8 +19,8 @@ export function lockTimeout(blocking: unknown, timeout: unknown, what: string): 
 export class Lock implements Shareable {
   readonly #word: Int32Array;
 
-  constructor(shared?: Int32Array) {
-    this.#word = shared ?? new Int32Array(new SharedArrayBuffer(4));
+  constructor() {
+    this.#word = takeAttached<Int32Array>() ?? new Int32Array(new SharedArrayBuffer(4));
   }
 
   /** Takes the lock; with blocking = false or a timeout it may give up and return false. */
@@ -62,4 +62,4 @@ export class Lock implements Shareable {
   }
 }
 
-registerReviver("Lock", (word: Int32Array) => new Lock(word));
+registerReviver("Lock", (word: Int32Array) => attach(word, () => new Lock()));

@@ -30,7 +30,7 @@ import { lockWithin, lockWithinAsync, unlock } from "./futex-mutex.js";
 import { decodeValue, encodeValue, Tag, type Encoded } from "./value-codec.js";
 import { SharedArena, type ArenaShare, type LiveRecord } from "./shared-arena.js";
 import { pythonCompare } from "./python-order.js";
-import { registerReviver, SHARE, type Shareable } from "./share.js";
+import { attach, registerReviver, SHARE, takeAttached, type Shareable } from "./share.js";
 
 /** Python's queue.Empty: get on an empty queue without waiting, or the timeout passed. */
 export class EmptyError extends Error {
@@ -107,7 +107,8 @@ abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
   readonly #f64: Float64Array;
   readonly #arena: SharedArena;
 
-  protected constructor(kind: number, maxsize: number, shared?: QueueShare) {
+  protected constructor(kind: number, maxsize: number) {
+    const shared = takeAttached<QueueShare>();
     if (shared) {
       this.ctl = shared.ctl;
       this.#indexSab = shared.index;
@@ -558,29 +559,29 @@ const NOTHING = Symbol("nothing");
 
 /** FIFO queue, optionally bounded: Python's queue.Queue. */
 export class Queue<T = unknown> extends BaseQueue<T> {
-  constructor(maxsize = 0, shared?: QueueShare) {
-    super(FIFO, shared ? 0 : checkMaxsize(maxsize, "new Queue"), shared);
+  constructor(maxsize = 0) {
+    super(FIFO, checkMaxsize(maxsize, "new Queue"));
   }
 }
 
 /** LIFO queue (a stack): Python's queue.LifoQueue. */
 export class LifoQueue<T = unknown> extends BaseQueue<T> {
-  constructor(maxsize = 0, shared?: QueueShare) {
-    super(LIFO, shared ? 0 : checkMaxsize(maxsize, "new LifoQueue"), shared);
+  constructor(maxsize = 0) {
+    super(LIFO, checkMaxsize(maxsize, "new LifoQueue"));
   }
 }
 
 /** Lowest first, in Python's order (numbers, strings, arrays as tuples): Python's queue.PriorityQueue. */
 export class PriorityQueue<T = unknown> extends BaseQueue<T> {
-  constructor(maxsize = 0, shared?: QueueShare) {
-    super(PRIORITY, shared ? 0 : checkMaxsize(maxsize, "new PriorityQueue"), shared);
+  constructor(maxsize = 0) {
+    super(PRIORITY, checkMaxsize(maxsize, "new PriorityQueue"));
   }
 }
 
 /** Unbounded FIFO without task tracking: Python's queue.SimpleQueue. */
 export class SimpleQueue<T = unknown> extends BaseQueue<T> {
-  constructor(shared?: QueueShare) {
-    super(SIMPLE, 0, shared);
+  constructor() {
+    super(SIMPLE, 0);
   }
 
   override taskDone(): never {
@@ -592,7 +593,7 @@ export class SimpleQueue<T = unknown> extends BaseQueue<T> {
   }
 }
 
-registerReviver("Queue", (d: QueueShare) => new Queue(0, d));
-registerReviver("LifoQueue", (d: QueueShare) => new LifoQueue(0, d));
-registerReviver("PriorityQueue", (d: QueueShare) => new PriorityQueue(0, d));
-registerReviver("SimpleQueue", (d: QueueShare) => new SimpleQueue(d));
+registerReviver("Queue", (d: QueueShare) => attach(d, () => new Queue()));
+registerReviver("LifoQueue", (d: QueueShare) => attach(d, () => new LifoQueue()));
+registerReviver("PriorityQueue", (d: QueueShare) => attach(d, () => new PriorityQueue()));
+registerReviver("SimpleQueue", (d: QueueShare) => attach(d, () => new SimpleQueue()));

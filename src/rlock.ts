@@ -7,7 +7,7 @@ import { checkSignal } from "./blocking.js";
 import { isLocked, lockWithin, lockWithinAsync, unlock } from "./futex-mutex.js";
 import { lockTimeout } from "./lock.js";
 import { currentIdent } from "./runtime.js";
-import { registerReviver, SHARE, type Shareable } from "./share.js";
+import { attach, registerReviver, SHARE, takeAttached, type Shareable } from "./share.js";
 
 const MUTEX = 0;
 const OWNER = 1;
@@ -16,8 +16,8 @@ const COUNT = 2;
 export class RLock implements Shareable {
   readonly #w: Int32Array;
 
-  constructor(shared?: Int32Array) {
-    this.#w = shared ?? new Int32Array(new SharedArrayBuffer(12));
+  constructor() {
+    this.#w = takeAttached<Int32Array>() ?? new Int32Array(new SharedArrayBuffer(12));
   }
 
   acquire(blocking = true, timeout = -1): boolean {
@@ -111,4 +111,4 @@ export class RLock implements Shareable {
   }
 }
 
-registerReviver("RLock", (w: Int32Array) => new RLock(w));
+registerReviver("RLock", (w: Int32Array) => attach(w, () => new RLock()));

@@ -4,7 +4,7 @@
  */
 import { asyncWait, blockedWait, checkSignal } from "./blocking.js";
 import { checkTimeout, deadlineFrom, describe, remaining } from "./timeout.js";
-import { registerReviver, SHARE, type Shareable } from "./share.js";
+import { attach, registerReviver, SHARE, takeAttached, type Shareable } from "./share.js";
 
 const VALUE = 0;
 const INITIAL = 1;
@@ -28,7 +28,8 @@ function acquireTimeout(blocking: unknown, timeout: unknown, what: string): numb
 export class Semaphore implements Shareable {
   protected readonly w: Int32Array;
 
-  constructor(value = 1, shared?: Int32Array) {
+  constructor(value = 1) {
+    const shared = takeAttached<Int32Array>();
     if (shared) {
       this.w = shared;
       return;
@@ -125,5 +126,5 @@ export class BoundedSemaphore extends Semaphore {
   }
 }
 
-registerReviver("Semaphore", (w: Int32Array) => new Semaphore(0, w));
-registerReviver("BoundedSemaphore", (w: Int32Array) => new BoundedSemaphore(0, w));
+registerReviver("Semaphore", (w: Int32Array) => attach(w, () => new Semaphore(0)));
+registerReviver("BoundedSemaphore", (w: Int32Array) => attach(w, () => new BoundedSemaphore(0)));

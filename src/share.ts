@@ -120,3 +120,25 @@ export function prepareLater(p: Promise<unknown>): void {
 export async function settlePreparations(): Promise<void> {
   while (preparations.length > 0) await preparations.shift();
 }
+
+/**
+ * Revivers attach a new object to existing shared memory through this hand-off rather than a
+ * constructor parameter, so public constructors take only what users pass. A constructor calls
+ * takeAttached() first thing (before it might construct other skein objects).
+ */
+let attaching: unknown = null;
+
+export function attach<T>(data: unknown, make: () => T): T {
+  attaching = data;
+  try {
+    return make();
+  } finally {
+    attaching = null;
+  }
+}
+
+export function takeAttached<T>(): T | null {
+  const d = attaching as T | null;
+  attaching = null;
+  return d;
+}

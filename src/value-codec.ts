@@ -5,6 +5,7 @@
  * (functions, SharedArrayBuffers, skein objects) is a TypeError naming the operation.
  */
 import { deserialize, serialize } from "node:v8";
+import { SHARE } from "./share.js";
 
 export const Tag = { Number: 1, String: 2, V8: 3, Undefined: 4, Null: 5, True: 6, False: 7 } as const;
 export type Tag = (typeof Tag)[keyof typeof Tag];
@@ -25,7 +26,9 @@ export function encodeValue(value: unknown, what: string): Encoded {
     case "number":
       return { tag: Tag.Number, num: value, bytes: null };
     case "string":
-      return { tag: Tag.String, num: 0, bytes: encoder.encode(value) };
+      // UTF-8 can't carry a lone surrogate; V8's serializer keeps such strings exact.
+      if (value.isWellFormed()) return { tag: Tag.String, num: 0, bytes: encoder.encode(value) };
+      return { tag: Tag.V8, num: 0, bytes: serialize(value) };
     case "undefined":
       return { tag: Tag.Undefined, num: 0, bytes: null };
     case "boolean":
@@ -35,6 +38,7 @@ export function encodeValue(value: unknown, what: string): Encoded {
       throw new TypeError(`${what}: a ${typeof value} can't be copied into shared memory; pass data`);
   }
   if (value === null) return { tag: Tag.Null, num: 0, bytes: null };
+  rejectShared(value, what, new Set());
   try {
     return { tag: Tag.V8, num: 0, bytes: serialize(value) };
   } catch (e) {
@@ -59,5 +63,25 @@ export function decodeValue(tag: Tag, num: number, bytes: Uint8Array | null): un
       return false;
     default:
       return deserialize(bytes!.slice());
+  }
+}
+
+/** V8 would copy a skein object as an empty {}: say so instead of losing it silently. */
+function rejectShared(value: unknown, what: string, seen: Set<object>): void {
+  if (value === null || typeof value !== "object" || seen.has(value)) return;
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return;
+  if (typeof (value as { [SHARE]?: unknown })[SHARE] === "function") {
+    throw new TypeError(`${what}: a skein ${(value as object).constructor.name} can't be copied into shared memory; pass it to threads in their args instead`);
+  }
+  seen.add(value);
+  if (value instanceof Map) {
+    for (const [k, v] of value) {
+      rejectShared(k, what, seen);
+      rejectShared(v, what, seen);
+    }
+  } else if (value instanceof Set || Array.isArray(value)) {
+    for (const v of value) rejectShared(v, what, seen);
+  } else {
+    for (const k of Object.keys(value)) rejectShared((value as Record<string, unknown>)[k], what, seen);
   }
 }
