@@ -21,6 +21,25 @@ function cpython(workload: string, n: number): any {
   return JSON.parse(r.stdout);
 }
 
+/** Median of `times` runs of a measurement (null stays null): steadier ratios on a busy machine. */
+function rep(times: number, f: () => number | null): number | null {
+  const xs: number[] = [];
+  for (let i = 0; i < times; i++) {
+    const v = f();
+    if (v === null) return null;
+    xs.push(v);
+  }
+  return xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+}
+
+async function repAsync(times: number, f: () => Promise<number>): Promise<number> {
+  const xs: number[] = [];
+  for (let i = 0; i < times; i++) xs.push(await f());
+  return xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+}
+
+const REPS = quick ? 1 : 3;
+
 function childMemory(mode: string, n: number): number {
   const r = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", here + "memory.ts", mode, String(n)], { encoding: "utf8", timeout: 120_000 });
   if (r.status !== 0) throw new Error(`memory.ts ${mode} failed: ${r.stderr}`);
@@ -61,26 +80,26 @@ process.stderr.write(`skein benchmarks${quick ? " (quick)" : ""}: ${cpus().lengt
 }
 {
   const n = size(2_000_000, 200_000);
-  add({ id: 2, workload: "uncontended Lock acquire + release", unit: "ns/op", skein: S.lockUncontended(n), cpython: cpython("lock_uncontended", n)?.ns ?? null,
+  add({ id: 2, workload: "uncontended Lock acquire + release", unit: "ns/op", skein: rep(REPS, () => S.lockUncontended(n)), cpython: rep(REPS, () => cpython("lock_uncontended", n)?.ns ?? null),
     workerThreads: R.lockUncontended(n), piscina: null, ratioOf: "skein / CPython", target: "<= 0.5" }, (r) => r <= 0.5);
 }
 {
   const n = size(1_000_000, 100_000);
-  add({ id: 3, workload: `2 threads x ${n.toLocaleString("en")} increments under one Lock`, unit: "ms", skein: S.lockContended(n),
-    cpython: cpython("lock_contended", n)?.ms ?? null, workerThreads: await R.lockContended(n), piscina: null, ratioOf: "skein / CPython", target: "<= 0.5" }, (r) => r <= 0.5);
+  add({ id: 3, workload: `2 threads x ${n.toLocaleString("en")} increments under one Lock`, unit: "ms", skein: rep(REPS, () => S.lockContended(n)),
+    cpython: rep(REPS, () => cpython("lock_contended", n)?.ms ?? null), workerThreads: await repAsync(REPS, () => R.lockContended(n)), piscina: null, ratioOf: "skein / CPython", target: "<= 0.5" }, (r) => r <= 0.5);
 }
 {
   const n = size(20_000, 2_000);
-  const s = S.eventPingPong(n);
-  add({ id: 4, workload: "Event ping-pong round trip", unit: "us", skein: s, cpython: cpython("event_pingpong", n)?.us ?? null,
-    workerThreads: await R.eventPingPong(n), piscina: null, ratioOf: "skein / CPython", target: "<= 1.0",
+  const s = rep(REPS, () => S.eventPingPong(n));
+  add({ id: 4, workload: "Event ping-pong round trip", unit: "us", skein: s, cpython: rep(REPS, () => cpython("event_pingpong", n)?.us ?? null),
+    workerThreads: await repAsync(REPS, () => R.eventPingPong(n)), piscina: null, ratioOf: "skein / CPython", target: "<= 1.0",
     note: s === null ? "Event not implemented yet (issue #3)" : undefined }, (r) => r <= 1.0);
 }
 {
   const n = size(200_000, 20_000);
-  const s = S.spscQueue(n);
-  add({ id: 5, workload: "SPSC queue of small items", unit: "items/s", skein: s, cpython: cpython("spsc_queue", n)?.items_per_s ?? null,
-    workerThreads: await R.spscQueue(n), piscina: null, ratioOf: "skein / CPython", target: ">= 5", note: s === null ? "Queue not implemented yet (issue #4)" : undefined }, (r) => r >= 5);
+  const s = rep(REPS, () => S.spscQueue(n));
+  add({ id: 5, workload: "SPSC queue of small items", unit: "items/s", skein: s, cpython: rep(REPS, () => cpython("spsc_queue", n)?.items_per_s ?? null),
+    workerThreads: await repAsync(REPS, () => R.spscQueue(n)), piscina: null, ratioOf: "skein / CPython", target: ">= 5", note: s === null ? "Queue not implemented yet (issue #4)" : undefined }, (r) => r >= 5);
 }
 {
   const s = S.cpuSpeedup(size(400_000_000, 100_000_000));
