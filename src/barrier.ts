@@ -1,9 +1,11 @@
 /**
  * Barrier: Python's threading.Barrier, CPython's algorithm on shared memory. Shared words:
  * 0 STATE (0 filling, 1 draining, -1 resetting, -2 broken), 1 COUNT (threads inside wait),
- * 2 PARTIES; a Float64 at byte 16 holds the default timeout (NaN: none). The condition guarding
- * them is shared with the barrier. The optional action travels to threads like a target and runs
- * in the last thread to arrive, once per round.
+ * 2 PARTIES; a Float64 at byte 16 holds the default timeout (NaN: none); from byte 24, one entry
+ * of 2 words per party: the slot + 1 and generation of a thread inside wait() (0: free), so that a
+ * thread that died inside wait() can be taken out of COUNT instead of wedging the barrier. The
+ * condition guarding them is shared with the barrier. The optional action travels to threads like
+ * a target and runs in the last thread to arrive, once per round.
  */
 import { RuntimeError } from "./errors.js";
 import { Condition } from "./condition.js";
@@ -11,6 +13,7 @@ import { Lock } from "./lock.js";
 import { checkSignal } from "./blocking.js";
 import { checkTimeout, describe } from "./timeout.js";
 import { runtime } from "./runtime.js";
+import { Code } from "./control-layout.js";
 import { attach, encode, prepareLater, registerReviver, revive, SHARE, takeAttached, type Shareable } from "./share.js";
 import { shipFunction, type Unit } from "./ship/shipment.js";
 
@@ -25,6 +28,7 @@ export class BrokenBarrierError extends RuntimeError {
 const STATE = 0;
 const COUNT = 1;
 const PARTIES = 2;
+const ENTRIES = 6;
 const FILLING = 0;
 const DRAINING = 1;
 const RESETTING = -1;
@@ -60,8 +64,8 @@ export class Barrier implements Shareable {
       throw new TypeError(`new Barrier: action must be a function, got ${describe(action)}`);
     }
     const ms = timeout === undefined || timeout === null ? NaN : checkTimeout(timeout, "new Barrier");
-    const sab = new SharedArrayBuffer(24);
-    this.#w = new Int32Array(sab, 0, 4);
+    const sab = new SharedArrayBuffer(24 + parties * 8);
+    this.#w = new Int32Array(sab);
     this.#timeout = new Float64Array(sab, 16, 1);
     this.#w[PARTIES] = parties;
     this.#timeout[0] = ms;
@@ -106,10 +110,15 @@ export class Barrier implements Shareable {
     const ms = this.#timeoutFor(timeout, "Barrier.wait");
     const w = this.#w;
     using _ = this.#cond.hold();
-    while (w[STATE] === DRAINING || w[STATE] === RESETTING) this.#cond.wait();
+    this.#purge();
+    while (w[STATE] === DRAINING || w[STATE] === RESETTING) {
+      this.#cond.wait();
+      this.#purge();
+    }
     if (w[STATE]! < 0) throw new BrokenBarrierError();
     const index = w[COUNT]!;
     Atomics.store(w, COUNT, index + 1);
+    const entry = this.#register();
     try {
       if (index + 1 === w[PARTIES]) {
         try {
@@ -129,6 +138,7 @@ export class Barrier implements Shareable {
       }
       return index;
     } finally {
+      this.#unregister(entry);
       Atomics.store(w, COUNT, w[COUNT]! - 1);
       this.#exit();
     }
@@ -139,10 +149,15 @@ export class Barrier implements Shareable {
     const signal = checkSignal(options, "Barrier.waitAsync");
     const w = this.#w;
     await using _ = await this.#cond.holdAsync(options);
-    while (w[STATE] === DRAINING || w[STATE] === RESETTING) await this.#cond.waitAsync(undefined, options);
+    this.#purge();
+    while (w[STATE] === DRAINING || w[STATE] === RESETTING) {
+      await this.#cond.waitAsync(undefined, options);
+      this.#purge();
+    }
     if (w[STATE]! < 0) throw new BrokenBarrierError();
     const index = w[COUNT]!;
     Atomics.store(w, COUNT, index + 1);
+    const entry = this.#register();
     try {
       if (index + 1 === w[PARTIES]) {
         try {
@@ -169,7 +184,42 @@ export class Barrier implements Shareable {
       }
       return index;
     } finally {
+      this.#unregister(entry);
       Atomics.store(w, COUNT, w[COUNT]! - 1);
+      this.#exit();
+    }
+  }
+
+  /** Notes this thread as inside wait() (the condition's lock is held). */
+  #register(): number {
+    const w = this.#w;
+    for (let e = ENTRIES; e < ENTRIES + 2 * w[PARTIES]!; e += 2) {
+      if (w[e] === 0) {
+        w[e] = runtime.slot + 1;
+        w[e + 1] = runtime.gen;
+        return e;
+      }
+    }
+    return -1;
+  }
+
+  #unregister(e: number): void {
+    if (e >= 0) this.#w[e] = 0;
+  }
+
+  /** Takes threads that died inside wait() out of COUNT, so they can't wedge the barrier. */
+  #purge(): void {
+    const w = this.#w;
+    const control = runtime.control;
+    let dead = 0;
+    for (let e = ENTRIES; e < ENTRIES + 2 * w[PARTIES]!; e += 2) {
+      if (w[e] !== 0 && control.code(w[e]! - 1, w[e + 1]!) === Code.Terminated) {
+        w[e] = 0;
+        dead++;
+      }
+    }
+    if (dead > 0) {
+      Atomics.store(w, COUNT, w[COUNT]! - dead);
       this.#exit();
     }
   }
@@ -190,6 +240,7 @@ export class Barrier implements Shareable {
   /** Back to the empty state; threads waiting now get BrokenBarrierError. */
   reset(): void {
     using _ = this.#cond.hold();
+    this.#purge();
     const w = this.#w;
     if (w[COUNT]! > 0) {
       if (w[STATE] === FILLING || w[STATE] === BROKEN) Atomics.store(w, STATE, RESETTING);

@@ -16,33 +16,43 @@ export function blockedWait(arr: Int32Array, index: number, value: number, ms: n
   }
 }
 
-/** Awaitable wait with an optional AbortSignal; never blocks the event loop. */
-export async function asyncWait(arr: Int32Array, index: number, value: number, ms: number, signal?: AbortSignal): Promise<"ok" | "not-equal" | "timed-out"> {
+/**
+ * Awaitable wait with an optional AbortSignal; never blocks the event loop.
+ *
+ * V8 can't withdraw an Atomics.waitAsync: an aborted waiter stays queued until woken or timed
+ * out, and would take a notify(1) meant for a live waiter. So when `asyncWaitersIdx` is given,
+ * the wait is counted in that word from registration until the underlying wait settles, and
+ * wakers notify everyone while the count is non-zero (see wakeCount).
+ */
+export async function asyncWait(
+  arr: Int32Array, index: number, value: number, ms: number, signal?: AbortSignal, asyncWaitersIdx?: number,
+): Promise<"ok" | "not-equal" | "timed-out"> {
   signal?.throwIfAborted();
+  if (asyncWaitersIdx !== undefined) Atomics.add(arr, asyncWaitersIdx, 1);
   const r = Atomics.waitAsync(arr, index, value, ms === Infinity ? undefined : ms);
+  const settled = r.async ? r.value : Promise.resolve(r.value);
+  if (asyncWaitersIdx !== undefined) void settled.finally(() => Atomics.sub(arr, asyncWaitersIdx, 1));
   if (!r.async) return r.value;
   // A pending Atomics.waitAsync does not keep Node's event loop alive; a timer does, so the
-  // program doesn't exit with an await still pending.
+  // program doesn't exit with an await still pending (and is free to exit once we stop waiting).
   const keepAlive = setInterval(() => {}, 1 << 30);
-  void r.value.finally(() => clearInterval(keepAlive));
-  if (!signal) return r.value;
-  let onAbort!: () => void;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
+  let onAbort: (() => void) | null = null;
   try {
-    return await Promise.race([r.value, aborted]);
-  } catch (e) {
-    // The abandoned waiter stays queued until woken; if it swallows a notify meant for a real
-    // waiter, pass the wake-up on so nobody waits for a notify that went to a ghost.
-    void r.value.then((v) => {
-      if (v === "ok") Atomics.notify(arr, index, 1);
+    if (!signal) return await r.value;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(signal.reason);
+      signal.addEventListener("abort", onAbort, { once: true });
     });
-    throw e;
+    return await Promise.race([r.value, aborted]);
   } finally {
-    signal.removeEventListener("abort", onAbort);
+    clearInterval(keepAlive);
+    if (onAbort) signal!.removeEventListener("abort", onAbort);
   }
+}
+
+/** How many to wake: `n`, or everyone while async waiters (possibly abandoned ones) are queued. */
+export function wakeCount(arr: Int32Array, asyncWaitersIdx: number, n: number): number {
+  return Atomics.load(arr, asyncWaitersIdx) > 0 ? Infinity : n;
 }
 
 /** Checks the `{ signal }` options bag of every async twin. */

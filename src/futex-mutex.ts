@@ -1,8 +1,10 @@
 /**
- * The futex mutex behind Lock and RLock (after Drepper, "Futexes Are Tricky"): one Int32 word,
- * 0 unlocked, 1 locked, 2 locked and someone may be waiting. Callers own the word's placement.
+ * The futex mutex behind Lock, RLock and the queues (after Drepper, "Futexes Are Tricky"): one
+ * Int32 word, 0 unlocked, 1 locked, 2 locked and someone may be waiting. Callers that also wait
+ * asynchronously give a second word counting async waiters (see asyncWait), passed to both
+ * lockWithinAsync and unlock. Callers own the words' placement.
  */
-import { asyncWait, blockedWait } from "./blocking.js";
+import { asyncWait, blockedWait, wakeCount } from "./blocking.js";
 import { deadlineFrom, remaining } from "./timeout.js";
 
 const UNLOCKED = 0;
@@ -32,7 +34,7 @@ export function lockWithin(w: Int32Array, i: number, ms: number): boolean {
   return true;
 }
 
-export async function lockWithinAsync(w: Int32Array, i: number, ms: number, signal?: AbortSignal): Promise<boolean> {
+export async function lockWithinAsync(w: Int32Array, i: number, ms: number, signal: AbortSignal | undefined, asyncIdx: number): Promise<boolean> {
   signal?.throwIfAborted();
   if (tryLock(w, i)) return true;
   if (ms === 0) return false;
@@ -40,18 +42,18 @@ export async function lockWithinAsync(w: Int32Array, i: number, ms: number, sign
   while (Atomics.exchange(w, i, CONTENDED) !== UNLOCKED) {
     const left = remaining(deadline);
     if (left <= 0) return false;
-    await asyncWait(w, i, CONTENDED, left, signal);
+    await asyncWait(w, i, CONTENDED, left, signal, asyncIdx);
   }
   return true;
 }
 
 /** Releases the mutex; false if it wasn't locked. */
-export function unlock(w: Int32Array, i: number): boolean {
+export function unlock(w: Int32Array, i: number, asyncIdx?: number): boolean {
   for (;;) {
     const v = Atomics.load(w, i);
     if (v === UNLOCKED) return false;
     if (Atomics.compareExchange(w, i, v, UNLOCKED) === v) {
-      if (v === CONTENDED) Atomics.notify(w, i, 1);
+      if (v === CONTENDED) Atomics.notify(w, i, asyncIdx === undefined ? 1 : wakeCount(w, asyncIdx, 1));
       return true;
     }
   }

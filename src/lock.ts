@@ -1,4 +1,7 @@
-/** Lock: Python's threading.Lock, one shared futex word. Any thread may release it, as in Python. */
+/**
+ * Lock: Python's threading.Lock. Shared words: 0 the futex mutex, 1 its async-waiter count.
+ * Any thread may release it, as in Python.
+ */
 import { RuntimeError } from "./errors.js";
 import { checkTimeout, describe, TIMEOUT_MAX } from "./timeout.js";
 import { checkSignal } from "./blocking.js";
@@ -20,7 +23,7 @@ export class Lock implements Shareable {
   readonly #word: Int32Array;
 
   constructor() {
-    this.#word = takeAttached<Int32Array>() ?? new Int32Array(new SharedArrayBuffer(4));
+    this.#word = takeAttached<Int32Array>() ?? new Int32Array(new SharedArrayBuffer(8));
   }
 
   /** Takes the lock; with blocking = false or a timeout it may give up and return false. */
@@ -29,13 +32,13 @@ export class Lock implements Shareable {
   }
 
   /** Non-blocking twin of acquire: resolves true when taken, false on timeout. */
-  acquireAsync(timeout: number | null = -1, options?: { signal?: AbortSignal }): Promise<boolean> {
+  async acquireAsync(timeout: number | null = -1, options?: { signal?: AbortSignal }): Promise<boolean> {
     const ms = lockTimeout(true, timeout, "Lock.acquireAsync");
-    return lockWithinAsync(this.#word, 0, ms, checkSignal(options, "Lock.acquireAsync"));
+    return lockWithinAsync(this.#word, 0, ms, checkSignal(options, "Lock.acquireAsync"), 1);
   }
 
   release(): void {
-    if (!unlock(this.#word, 0)) throw new RuntimeError("release unlocked lock: Lock.release() was called on a lock nobody holds");
+    if (!unlock(this.#word, 0, 1)) throw new RuntimeError("release unlocked lock: Lock.release() was called on a lock nobody holds");
   }
 
   locked(): boolean {

@@ -18,6 +18,9 @@
  *   11 SEQ          insertion counter (ties in a PriorityQueue keep insertion order)
  *   12 GET_WAITERS  getters asleep on PUT_SEQ (a put only notifies when someone sleeps)
  *   13 PUT_WAITERS  putters asleep on GET_SEQ
+ *   14 MUTEX_ASYNC  async waiters for MUTEX  15 ASYNC_GETTERS, 16 ASYNC_PUTTERS: async waiters on
+ *                   PUT_SEQ / GET_SEQ, counted until their wait settles (see asyncWait): while
+ *                   any are queued, wake-ups go to everyone
  *
  * Index (growable Int32 buffer), ENTRY_WORDS words per item:
  *   +0 TAG (value-codec Tag)   +1 insertion number
@@ -70,7 +73,10 @@ const CAPACITY = 10;
 const SEQ = 11;
 const GET_WAITERS = 12;
 const PUT_WAITERS = 13;
-const CTL_WORDS = 14;
+const MUTEX_ASYNC = 14;
+const ASYNC_GETTERS = 15;
+const ASYNC_PUTTERS = 16;
+const CTL_WORDS = 17;
 /** Loads of COUNT before a getter sleeps: a producer on another core is often a moment away. */
 const SPIN = 200;
 
@@ -164,7 +170,7 @@ abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
       if (r === "ok") return;
       if (r === "shutdown") throw new ShutDownError();
       const seq = Atomics.load(ctl, GET_SEQ);
-      unlock(ctl, MUTEX);
+      unlock(ctl, MUTEX, MUTEX_ASYNC);
       const left = remaining(deadline);
       if (left <= 0) throw new FullError();
       if (!this.#spin(() => Atomics.load(ctl, COUNT) < Atomics.load(ctl, MAXSIZE) || Atomics.load(ctl, SHUTDOWN) !== 0)) {
@@ -183,22 +189,17 @@ abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
     const enc = encodeValue(item, `${this.name}.putAsync`);
     const deadline = deadlineFrom(ms);
     const ctl = this.ctl;
-    await lockWithinAsync(ctl, MUTEX, Infinity);
+    await lockWithinAsync(ctl, MUTEX, Infinity, undefined, MUTEX_ASYNC);
     for (;;) {
       const r = this.#tryPut(enc, item);
       if (r === "ok") return;
       if (r === "shutdown") throw new ShutDownError();
       const seq = Atomics.load(ctl, GET_SEQ);
-      unlock(ctl, MUTEX);
+      unlock(ctl, MUTEX, MUTEX_ASYNC);
       const left = remaining(deadline);
       if (left <= 0) throw new FullError();
-      Atomics.add(ctl, PUT_WAITERS, 1);
-      try {
-        await asyncWait(ctl, GET_SEQ, seq, left, signal);
-      } finally {
-        Atomics.sub(ctl, PUT_WAITERS, 1);
-      }
-      await lockWithinAsync(ctl, MUTEX, Infinity);
+      await asyncWait(ctl, GET_SEQ, seq, left, signal, ASYNC_PUTTERS);
+      await lockWithinAsync(ctl, MUTEX, Infinity, undefined, MUTEX_ASYNC);
     }
   }
 
@@ -210,7 +211,7 @@ abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
   #tryPut(enc: Encoded, item: T): "ok" | "full" | "shutdown" {
     const ctl = this.ctl;
     if (ctl[SHUTDOWN] !== 0) {
-      unlock(ctl, MUTEX);
+      unlock(ctl, MUTEX, MUTEX_ASYNC);
       return "shutdown";
     }
     const max = ctl[MAXSIZE]!;
@@ -218,15 +219,16 @@ abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
     try {
       this.#insert(enc, item);
     } catch (e) {
-      unlock(ctl, MUTEX);
+      unlock(ctl, MUTEX, MUTEX_ASYNC);
       throw e;
     }
     ctl[COUNT] = ctl[COUNT]! + 1;
     if (ctl[KIND] !== SIMPLE) ctl[UNFINISHED] = ctl[UNFINISHED]! + 1;
     Atomics.add(ctl, PUT_SEQ, 1);
-    unlock(ctl, MUTEX);
+    unlock(ctl, MUTEX, MUTEX_ASYNC);
     // A getter registers before it sleeps and the sleep checks PUT_SEQ, so none is missed.
-    if (Atomics.load(ctl, GET_WAITERS) > 0) Atomics.notify(ctl, PUT_SEQ, 1);
+    if (Atomics.load(ctl, ASYNC_GETTERS) > 0) Atomics.notify(ctl, PUT_SEQ);
+    else if (Atomics.load(ctl, GET_WAITERS) > 0) Atomics.notify(ctl, PUT_SEQ, 1);
     return "ok";
   }
 
@@ -242,7 +244,7 @@ abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
       const r = this.#tryGet();
       if (r !== NOTHING) return r as T;
       const seq = Atomics.load(ctl, PUT_SEQ);
-      unlock(ctl, MUTEX);
+      unlock(ctl, MUTEX, MUTEX_ASYNC);
       const left = remaining(deadline);
       if (left <= 0) throw new EmptyError();
       if (!this.#spin(() => Atomics.load(ctl, COUNT) > 0 || Atomics.load(ctl, SHUTDOWN) !== 0)) {
@@ -260,21 +262,16 @@ abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
     signal?.throwIfAborted();
     const deadline = deadlineFrom(ms);
     const ctl = this.ctl;
-    await lockWithinAsync(ctl, MUTEX, Infinity);
+    await lockWithinAsync(ctl, MUTEX, Infinity, undefined, MUTEX_ASYNC);
     for (;;) {
       const r = this.#tryGet();
       if (r !== NOTHING) return r as T;
       const seq = Atomics.load(ctl, PUT_SEQ);
-      unlock(ctl, MUTEX);
+      unlock(ctl, MUTEX, MUTEX_ASYNC);
       const left = remaining(deadline);
       if (left <= 0) throw new EmptyError();
-      Atomics.add(ctl, GET_WAITERS, 1);
-      try {
-        await asyncWait(ctl, PUT_SEQ, seq, left, signal);
-      } finally {
-        Atomics.sub(ctl, GET_WAITERS, 1);
-      }
-      await lockWithinAsync(ctl, MUTEX, Infinity);
+      await asyncWait(ctl, PUT_SEQ, seq, left, signal, ASYNC_GETTERS);
+      await lockWithinAsync(ctl, MUTEX, Infinity, undefined, MUTEX_ASYNC);
     }
   }
 
@@ -293,7 +290,7 @@ abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
     const ctl = this.ctl;
     const shut = ctl[SHUTDOWN]!;
     if (shut === 2 || (shut === 1 && ctl[COUNT] === 0)) {
-      unlock(ctl, MUTEX);
+      unlock(ctl, MUTEX, MUTEX_ASYNC);
       throw new ShutDownError();
     }
     if (ctl[COUNT] === 0) return NOTHING;
@@ -310,8 +307,9 @@ abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
     ctl[COUNT] = ctl[COUNT]! - 1;
     if (ctl[COUNT] === 0) this.#arena.clear();
     Atomics.add(ctl, GET_SEQ, 1);
-    unlock(ctl, MUTEX);
-    if (Atomics.load(ctl, PUT_WAITERS) > 0) Atomics.notify(ctl, GET_SEQ, 1);
+    unlock(ctl, MUTEX, MUTEX_ASYNC);
+    if (Atomics.load(ctl, ASYNC_PUTTERS) > 0) Atomics.notify(ctl, GET_SEQ);
+    else if (Atomics.load(ctl, PUT_WAITERS) > 0) Atomics.notify(ctl, GET_SEQ, 1);
     return decodeValue(tag, num, bytes);
   }
 
@@ -323,12 +321,12 @@ abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
     lockWithin(ctl, MUTEX, Infinity);
     const left = ctl[UNFINISHED]! - 1;
     if (left < 0) {
-      unlock(ctl, MUTEX);
+      unlock(ctl, MUTEX, MUTEX_ASYNC);
       throw new RangeError("taskDone() called too many times: more than items put");
     }
     ctl[UNFINISHED] = left;
     if (left === 0) Atomics.add(ctl, DONE_SEQ, 1);
-    unlock(ctl, MUTEX);
+    unlock(ctl, MUTEX, MUTEX_ASYNC);
     if (left === 0) Atomics.notify(ctl, DONE_SEQ);
   }
 
@@ -339,7 +337,7 @@ abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
       lockWithin(ctl, MUTEX, Infinity);
       const unfinished = ctl[UNFINISHED]!;
       const seq = Atomics.load(ctl, DONE_SEQ);
-      unlock(ctl, MUTEX);
+      unlock(ctl, MUTEX, MUTEX_ASYNC);
       if (unfinished === 0) return;
       blockedWait(ctl, DONE_SEQ, seq, Infinity);
     }
@@ -349,10 +347,10 @@ abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
     const signal = checkSignal(options, `${this.name}.joinAsync`);
     const ctl = this.ctl;
     for (;;) {
-      await lockWithinAsync(ctl, MUTEX, Infinity, signal);
+      await lockWithinAsync(ctl, MUTEX, Infinity, signal, MUTEX_ASYNC);
       const unfinished = ctl[UNFINISHED]!;
       const seq = Atomics.load(ctl, DONE_SEQ);
-      unlock(ctl, MUTEX);
+      unlock(ctl, MUTEX, MUTEX_ASYNC);
       if (unfinished === 0) return;
       await asyncWait(ctl, DONE_SEQ, seq, Infinity, signal);
     }
@@ -378,7 +376,7 @@ abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
     }
     Atomics.add(ctl, PUT_SEQ, 1);
     Atomics.add(ctl, GET_SEQ, 1);
-    unlock(ctl, MUTEX);
+    unlock(ctl, MUTEX, MUTEX_ASYNC);
     Atomics.notify(ctl, PUT_SEQ);
     Atomics.notify(ctl, GET_SEQ);
     Atomics.notify(ctl, DONE_SEQ);

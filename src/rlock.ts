@@ -1,6 +1,7 @@
 /**
- * RLock: Python's reentrant lock. Shared words: 0 the futex mutex, 1 OWNER (ident of the holding
- * thread, 0 none), 2 COUNT (recursion depth; only the owner touches it).
+ * RLock: Python's reentrant lock. Shared words: 0 the futex mutex, 1 its async-waiter count,
+ * 2 OWNER (ident of the holding thread, 0 none), 3 COUNT (recursion depth; only the owner
+ * touches it).
  */
 import { RuntimeError } from "./errors.js";
 import { checkSignal } from "./blocking.js";
@@ -10,14 +11,15 @@ import { currentIdent } from "./runtime.js";
 import { attach, registerReviver, SHARE, takeAttached, type Shareable } from "./share.js";
 
 const MUTEX = 0;
-const OWNER = 1;
-const COUNT = 2;
+const MUTEX_ASYNC = 1;
+const OWNER = 2;
+const COUNT = 3;
 
 export class RLock implements Shareable {
   readonly #w: Int32Array;
 
   constructor() {
-    this.#w = takeAttached<Int32Array>() ?? new Int32Array(new SharedArrayBuffer(12));
+    this.#w = takeAttached<Int32Array>() ?? new Int32Array(new SharedArrayBuffer(16));
   }
 
   acquire(blocking = true, timeout = -1): boolean {
@@ -41,7 +43,7 @@ export class RLock implements Shareable {
       Atomics.add(this.#w, COUNT, 1);
       return true;
     }
-    if (!(await lockWithinAsync(this.#w, MUTEX, ms, signal))) return false;
+    if (!(await lockWithinAsync(this.#w, MUTEX, ms, signal, MUTEX_ASYNC))) return false;
     this.#own(me, 1);
     return true;
   }
@@ -58,7 +60,7 @@ export class RLock implements Shareable {
     }
     if (Atomics.sub(w, COUNT, 1) === 1) {
       Atomics.store(w, OWNER, 0);
-      unlock(w, MUTEX);
+      unlock(w, MUTEX, MUTEX_ASYNC);
     }
   }
 
@@ -83,7 +85,7 @@ export class RLock implements Shareable {
     const count = Atomics.load(w, COUNT);
     Atomics.store(w, COUNT, 0);
     Atomics.store(w, OWNER, 0);
-    unlock(w, MUTEX);
+    unlock(w, MUTEX, MUTEX_ASYNC);
     return count;
   }
 
@@ -93,7 +95,7 @@ export class RLock implements Shareable {
   }
 
   async _acquireRestoreAsync(count: number): Promise<void> {
-    await lockWithinAsync(this.#w, MUTEX, Infinity);
+    await lockWithinAsync(this.#w, MUTEX, Infinity, undefined, MUTEX_ASYNC);
     this.#own(currentIdent(), count);
   }
 

@@ -1,13 +1,15 @@
 /**
  * Semaphore and BoundedSemaphore: Python's counters of free slots. Shared words: 0 VALUE,
- * 1 INITIAL (the bound of a BoundedSemaphore). Waiters sleep on VALUE while it is 0.
+ * 1 INITIAL (the bound of a BoundedSemaphore), 2 ASYNC_WAITERS (see asyncWait). Waiters sleep on
+ * VALUE while it is 0.
  */
-import { asyncWait, blockedWait, checkSignal } from "./blocking.js";
+import { asyncWait, blockedWait, checkSignal, wakeCount } from "./blocking.js";
 import { checkTimeout, deadlineFrom, describe, remaining } from "./timeout.js";
 import { attach, registerReviver, SHARE, takeAttached, type Shareable } from "./share.js";
 
 const VALUE = 0;
 const INITIAL = 1;
+const ASYNC_WAITERS = 2;
 
 function checkValue(value: unknown, what: string): number {
   if (typeof value !== "number") throw new TypeError(`${what}: value must be a number, got ${describe(value)}`);
@@ -35,7 +37,7 @@ export class Semaphore implements Shareable {
       return;
     }
     const v = checkValue(value, `new ${new.target.name}`);
-    this.w = new Int32Array(new SharedArrayBuffer(8));
+    this.w = new Int32Array(new SharedArrayBuffer(12));
     this.w[VALUE] = v;
     this.w[INITIAL] = v;
   }
@@ -70,7 +72,7 @@ export class Semaphore implements Shareable {
     for (;;) {
       const left = remaining(deadline);
       if (left <= 0) return false;
-      await asyncWait(this.w, VALUE, 0, left, signal);
+      await asyncWait(this.w, VALUE, 0, left, signal, ASYNC_WAITERS);
       if (this.#tryTake()) return true;
     }
   }
@@ -80,7 +82,7 @@ export class Semaphore implements Shareable {
     if (typeof n !== "number") throw new TypeError(`${this.constructor.name}.release: n must be a number, got ${describe(n)}`);
     if (!Number.isInteger(n) || n < 1) throw new RangeError(`${this.constructor.name}.release: n must be an integer >= 1, got ${n}`);
     this.add(n);
-    Atomics.notify(this.w, VALUE, n);
+    Atomics.notify(this.w, VALUE, wakeCount(this.w, ASYNC_WAITERS, n));
   }
 
   protected add(n: number): void {

@@ -244,7 +244,7 @@ export class Thread<A extends unknown[] = unknown[]> implements Shareable {
     return `<${this.constructor.name}(${this.name}, ${status}${t.daemon ? " daemon" : ""}${t.ident !== null ? ` ${t.ident}` : ""})>`;
   }
 
-  [SHARE]() {
+  [SHARE](): { kind: string; data: unknown } {
     const t = this[INNER];
     return { kind: "Thread", data: { slot: t.slot, gen: t.gen, ident: t.ident, nativeId: t.nativeId, name: this.name, daemon: t.daemon, started: t.started } };
   }

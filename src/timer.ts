@@ -1,7 +1,8 @@
 /** Timer: Python's threading.Timer, a Thread that calls a function after `interval` ms unless cancelled. */
-import { Thread } from "./thread.js";
+import { handle, Thread } from "./thread.js";
 import { Event } from "./event.js";
 import { describe } from "./timeout.js";
+import { encode, registerReviver, revive, SHARE } from "./share.js";
 
 export class Timer<A extends unknown[] = unknown[]> extends Thread<A> {
   interval: number;
@@ -27,4 +28,17 @@ export class Timer<A extends unknown[] = unknown[]> extends Thread<A> {
     this.finished.set();
     return result;
   }
+
+  /** Passed to another thread, a Timer arrives as a Timer there: cancel() works from anywhere. */
+  override [SHARE]() {
+    const thread = super[SHARE]();
+    return { kind: "Timer", data: { thread: thread.data, finished: encode(this.finished, "Timer.finished"), interval: this.interval } };
+  }
 }
+
+registerReviver("Timer", (d: { thread: Parameters<typeof handle>[0]; finished: unknown; interval: number }) => {
+  const t = handle(d.thread, Timer.prototype) as unknown as Timer;
+  t.finished = revive(d.finished) as Event;
+  t.interval = d.interval;
+  return t;
+});
