@@ -31,8 +31,11 @@ export class BrokenThreadPoolError extends RuntimeError {
   }
 }
 
-/** Values of a future's shared state word. */
-export const FState = { Pending: 0, Running: 1, Cancelled: 2, Finished: 3 } as const;
+/**
+ * Values of a future's shared state word (a slot of its pool's state table). SEEN: a pool thread
+ * took a cancelled task off the queue and skipped it, so the slot may be reused.
+ */
+export const FState = { Pending: 0, Running: 1, Cancelled: 2, Finished: 3, Seen: 4 } as const;
 
 export interface ResultSource {
   /** Reads every result message waiting on the pool's ports (without the event loop). */
@@ -49,7 +52,10 @@ export const ALL_COMPLETED = "ALL_COMPLETED";
 export type ReturnWhen = typeof FIRST_COMPLETED | typeof FIRST_EXCEPTION | typeof ALL_COMPLETED;
 
 export class Future<R = unknown> implements PromiseLike<R> {
-  readonly state: Int32Array = new Int32Array(new SharedArrayBuffer(4));
+  readonly #states: Int32Array;
+  readonly #slot: number;
+  /** The state once settled: the shared slot may then be reused by another task. */
+  #final: number | null = null;
   #source: ResultSource;
   #settled = false;
   #ok = false;
@@ -60,29 +66,39 @@ export class Future<R = unknown> implements PromiseLike<R> {
   #reject: ((e: unknown) => void) | null = null;
 
   /** @internal Futures are made by ThreadPoolExecutor.submit. */
-  constructor(source: ResultSource, readonly _id: number) {
+  constructor(source: ResultSource, readonly _id: number, states: Int32Array, slot: number) {
     this.#source = source;
+    this.#states = states;
+    this.#slot = slot;
+  }
+
+  #state(): number {
+    if (this.#final !== null) return this.#final;
+    const s = Atomics.load(this.#states, this.#slot);
+    return s === FState.Seen ? FState.Cancelled : s;
   }
 
   cancelled(): boolean {
-    return Atomics.load(this.state, 0) === FState.Cancelled;
+    return this.#state() === FState.Cancelled;
   }
 
   running(): boolean {
-    return Atomics.load(this.state, 0) === FState.Running;
+    return this.#state() === FState.Running;
   }
 
   done(): boolean {
-    const s = Atomics.load(this.state, 0);
+    const s = this.#state();
     return s === FState.Cancelled || s === FState.Finished;
   }
 
   /** Cancels a task that hasn't started; true if it is (now) cancelled. */
   cancel(): boolean {
-    const prev = Atomics.compareExchange(this.state, 0, FState.Pending, FState.Cancelled);
-    if (prev === FState.Cancelled) return true;
+    if (this.#final !== null) return this.#final === FState.Cancelled;
+    const prev = Atomics.compareExchange(this.#states, this.#slot, FState.Pending, FState.Cancelled);
+    if (prev === FState.Cancelled || prev === FState.Seen) return true;
     if (prev !== FState.Pending) return false;
-    Atomics.notify(this.state, 0);
+    Atomics.notify(this.#states, this.#slot);
+    this.#final = FState.Cancelled;
     runtime.control.bumpCompletions();
     this.#source.forget(this as Future<unknown>);
     this._settle(false, new CancelledError());
@@ -93,7 +109,7 @@ export class Future<R = unknown> implements PromiseLike<R> {
     const ms = checkTimeout(timeout, what);
     const deadline = deadlineFrom(ms);
     for (;;) {
-      const s = Atomics.load(this.state, 0);
+      const s = this.#state();
       if (s === FState.Cancelled) throw new CancelledError();
       if (s === FState.Finished) {
         if (!this.#settled) this.#source.drain();
@@ -102,7 +118,7 @@ export class Future<R = unknown> implements PromiseLike<R> {
       }
       const left = remaining(deadline);
       if (left <= 0) throw new TimeoutError(`${what}: the future was not done within ${ms} ms`);
-      blockedWait(this.state, 0, s, left);
+      blockedWait(this.#states, this.#slot, s, left);
     }
   }
 
@@ -122,6 +138,8 @@ export class Future<R = unknown> implements PromiseLike<R> {
   /** Calls fn(future) when it is done (at once if it already is), in the submitting thread. */
   addDoneCallback(fn: (f: Future<R>) => void): void {
     if (typeof fn !== "function") throw new TypeError(`Future.addDoneCallback: fn must be a function, got ${describe(fn)}`);
+    // Done but its outcome still on the port: read it now, so the callback runs at once.
+    if (!this.#settled && this.done()) this.#source.drain();
     if (this.#settled) this.#call(fn);
     else {
       this.#callbacks.push(fn);
@@ -153,6 +171,7 @@ export class Future<R = unknown> implements PromiseLike<R> {
   _settle(ok: boolean, value: unknown): void {
     if (this.#settled) return;
     this.#settled = true;
+    if (this.#final === null) this.#final = FState.Finished;
     this.#ok = ok;
     this.#value = value;
     this.#deliver();
@@ -172,9 +191,15 @@ export class Future<R = unknown> implements PromiseLike<R> {
     else this.#reject!(this.#value);
   }
 
+  /** @internal The pool's slot for this future's shared state (reusable once settled). */
+  get _slot(): number {
+    return this.#slot;
+  }
+
   toString(): string {
-    const s = ["pending", "running", "cancelled", "finished"][Atomics.load(this.state, 0)];
-    return `<Future state=${s}${this.#settled && !this.#ok ? " raised" : ""}>`;
+    const s = ["pending", "running", "cancelled", "finished", "cancelled"][this.#state()];
+    const raised = this.#settled && !this.#ok && s === "finished";
+    return `<Future state=${s}${raised ? ` raised ${(this.#value as Error)?.name ?? "exception"}` : ""}>`;
   }
 }
 
@@ -222,6 +247,7 @@ export function wait<R>(
 /** Python's as_completed: yields each future as it finishes; TimeoutError if the timeout passes first. */
 export function* asCompleted<R>(futures: Iterable<Future<R>>, timeout?: number | null): Generator<Future<R>, void, undefined> {
   const pending = new Set(checkFutures(futures, "asCompleted") as Future<R>[]);
+  const total = pending.size;
   const ms = checkTimeout(timeout, "asCompleted");
   const deadline = deadlineFrom(ms);
   const control = runtime.control;
@@ -235,7 +261,7 @@ export function* asCompleted<R>(futures: Iterable<Future<R>>, timeout?: number |
     }
     if (pending.size === 0) return;
     const left = remaining(deadline);
-    if (left <= 0) throw new TimeoutError(`asCompleted: ${pending.size} (of the) futures unfinished after ${ms} ms`);
+    if (left <= 0) throw new TimeoutError(`${pending.size} (of ${total}) futures unfinished`);
     blockedWait(control.i32, control.completionsIndex, seq, left);
   }
 }

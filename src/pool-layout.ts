@@ -1,20 +1,35 @@
 /**
- * The words a ThreadPoolExecutor shares with its worker threads (Int32):
+ * What a ThreadPoolExecutor shares with its threads.
+ *
+ * Control words (Int32):
  *   0  SHUTDOWN   1 once shutdown() was called
  *   1  BROKEN     1 once an initializer failed: every task then fails with BrokenThreadPoolError
- *   then per worker i:  2 + 2i  MAILBOX (1: messages are waiting on its port)
- *                       3 + 2i  PENDING (tasks sent to it and not finished: load balancing)
+ *   2  IDLE       Python's _idle_semaphore: threads that finished a task and may be waiting for
+ *                 another; submit() takes one (no new thread needed) or starts a thread
+ *
+ * Tasks go through one shared Queue, so any idle thread takes the next one, as in Python. What a
+ * queue can't hold (functions' source, shared memory in args) is posted to every pool thread's
+ * port before the task is queued, so whichever thread takes the task finds it there.
  */
 export const SHUTDOWN = 0;
 export const BROKEN = 1;
-export const mailboxOf = (i: number) => 2 + 2 * i;
-export const pendingOf = (i: number) => 3 + 2 * i;
-export const poolWords = (workers: number) => 2 + 2 * workers;
+export const IDLE = 2;
+export const POOL_WORDS = 3;
 
-/** Messages from the submitting thread to a pool thread. */
+/**
+ * A queued task: its id, its slot in the pool's state table, its function and args (shared values
+ * replaced by { [REF]: index } into the refs posted for it); null is the stop sign.
+ */
+export type TaskRecord = [id: number, slot: number, fnId: number, args: unknown[], hasRefs: boolean] | null;
+
+export const REF = "\u0000skein-ref";
+
+/** Messages from the submitting thread to every pool thread's port. */
 export type ToWorker =
-  | { t: "task"; id: number; fn: number; unit: unknown; args: unknown[]; state: Int32Array }
-  | { t: "stop" };
+  | { t: "fn"; fnId: number; unit: unknown }
+  | { t: "refs"; id: number; refs: unknown[] };
 
 /** Messages back: a task's outcome, or news that the initializer failed. */
-export type FromWorker = { id: number; ok: boolean; value: unknown } | { broken: true; error: unknown };
+export type FromWorker =
+  | { id: number; ok: boolean; value: unknown; errName?: string }
+  | { broken: true };

@@ -1,21 +1,23 @@
 /**
- * ThreadPoolExecutor: Python's concurrent.futures pool over skein threads. Functions travel like
- * thread targets (compiled once per pool thread); each task goes to the least busy thread's port
- * and wakes it through its mailbox word; outcomes come back on the same port.
+ * ThreadPoolExecutor: Python's concurrent.futures pool over skein threads. Tasks go through one
+ * shared queue that idle pool threads take from, as in Python; functions travel like thread
+ * targets (compiled once per pool thread); outcomes come back on each thread's port.
  */
 import { MessageChannel, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
-import { cpus } from "node:os";
+import { availableParallelism } from "node:os";
 import { RuntimeError } from "./errors.js";
 import { Thread } from "./thread.js";
+import { Queue } from "./queue.js";
 import { describe } from "./timeout.js";
 import { encode, revive } from "./share.js";
 import { shipFunction, type Unit } from "./ship/shipment.js";
-import { BROKEN, mailboxOf, pendingOf, poolWords, SHUTDOWN, type FromWorker } from "./pool-layout.js";
+import { BROKEN, IDLE, POOL_WORDS, SHUTDOWN, type FromWorker, type TaskRecord, type ToWorker } from "./pool-layout.js";
+import { splitArgs } from "./pool-args.js";
 import { poolWorker } from "./pool-worker.js";
-import { BrokenThreadPoolError, FState, Future, TimeoutError, type ResultSource } from "./futures.js";
+import { BrokenThreadPoolError, CancelledError, FState, Future, TimeoutError, type ResultSource } from "./futures.js";
 import { checkTimeout, deadlineFrom, remaining } from "./timeout.js";
 
-export interface ThreadPoolOptions<I extends unknown[] = unknown[]> {
+export interface ThreadPoolOptions<I extends unknown[] = any[]> {
   maxWorkers?: number;
   threadNamePrefix?: string;
   initializer?: (...args: I) => unknown;
@@ -25,15 +27,23 @@ export interface ThreadPoolOptions<I extends unknown[] = unknown[]> {
 interface PoolThread {
   thread: Thread;
   port: MessagePort;
-  sent: Set<number>;
 }
+
+/** skein's own errors keep their class when a task's exception comes back (by name). */
+const ERROR_CLASSES: Record<string, new (message: string) => Error> = {
+  RuntimeError, BrokenThreadPoolError, TimeoutError, CancelledError,
+};
+
+const INITIAL_SLOTS = 1024;
+const MAX_SLOT_BYTES = 2 ** 26;
 
 let poolCounter = 0;
 const fnIds = new WeakMap<Function, number>();
 let nextFnId = 1;
 const live = new Set<ThreadPoolExecutor>();
 
-// Python shuts every executor down (waiting for queued work) when the interpreter exits.
+// Python joins every executor's threads when the interpreter exits (after the main program), so
+// work already submitted still finishes, even after shutdown(false).
 process.on("beforeExit", () => {
   for (const pool of live) pool.shutdown(true);
 });
@@ -42,10 +52,21 @@ export class ThreadPoolExecutor implements ResultSource, Disposable {
   readonly maxWorkers: number;
   readonly #prefix: string;
   readonly #ctl: Int32Array;
+  readonly #tasks = new Queue<TaskRecord>();
+  readonly #statesSab: SharedArrayBuffer;
+  readonly #states: Int32Array;
   readonly #threads: PoolThread[] = [];
   readonly #init: Unit | null;
   readonly #initargs: unknown[];
   readonly #outstanding = new Map<number, Future<unknown>>();
+  /** Function sources every pool thread has been sent, for threads started later. */
+  readonly #units = new Map<number, Unit>();
+  /** Shared args of tasks not started yet, for threads started later. */
+  readonly #pendingRefs = new Map<number, { refs: unknown[]; future: Future<unknown> }>();
+  readonly #freeSlots: number[] = [];
+  /** Slots of settled futures, reusable once no pool thread can still touch them. */
+  #retiring: number[] = [];
+  #nextSlot = 0;
   #watched = 0;
   #nextId = 1;
   #shutdown = false;
@@ -62,9 +83,12 @@ export class ThreadPoolExecutor implements ResultSource, Disposable {
       throw new TypeError(`ThreadPoolExecutor: initializer must be a function, got ${describe(initializer)}`);
     }
     if (initargs !== undefined && !Array.isArray(initargs)) throw new TypeError(`ThreadPoolExecutor: initargs must be an array`);
-    this.maxWorkers = maxWorkers ?? Math.min(32, cpus().length + 4);
+    // Python 3.13: min(32, process_cpu_count() + 4).
+    this.maxWorkers = maxWorkers ?? Math.min(32, availableParallelism() + 4);
     this.#prefix = threadNamePrefix || `ThreadPoolExecutor-${poolCounter++}`;
-    this.#ctl = new Int32Array(new SharedArrayBuffer(poolWords(this.maxWorkers) * 4));
+    this.#ctl = new Int32Array(new SharedArrayBuffer(POOL_WORDS * 4));
+    this.#statesSab = new (SharedArrayBuffer as any)(INITIAL_SLOTS * 4, { maxByteLength: MAX_SLOT_BYTES });
+    this.#states = new Int32Array(this.#statesSab);
     this.#init = initializer ? shipFunction(initializer, "the pool initializer") : null;
     this.#initargs = (initargs ?? []).map((a, i) => encode(a, `initargs[${i}]`));
     live.add(this);
@@ -76,54 +100,77 @@ export class ThreadPoolExecutor implements ResultSource, Disposable {
     if (Atomics.load(this.#ctl, BROKEN)) throw new BrokenThreadPoolError();
     if (this.#shutdown) throw new RuntimeError("cannot schedule new futures after shutdown");
     const unit = shipFunction(fn, `the task ${fn.name || "(anonymous)"}`);
+    const refs: unknown[] = [];
+    const plain = splitArgs(args, refs);
     let fnId = fnIds.get(fn);
     if (fnId === undefined) fnIds.set(fn, (fnId = nextFnId++));
-    const encoded = args.map((a, i) => encode(a, `args[${i}]`));
+    if (!this.#units.has(fnId)) {
+      this.#units.set(fnId, unit);
+      this.#broadcast({ t: "fn", fnId, unit });
+    }
     const id = this.#nextId++;
-    const future = new Future<Awaited<R>>(this, id);
-    const t = this.#pick();
-    const first = !t.sent.has(fnId);
-    t.port.postMessage({ t: "task", id, fn: fnId, unit: first ? unit : null, args: encoded, state: future.state });
-    if (first) t.sent.add(fnId);
+    const future = new Future<Awaited<R>>(this, id, this.#states, this.#allocSlot());
+    if (refs.length > 0) {
+      this.#pendingRefs.set(id, { refs, future: future as Future<unknown> });
+      this.#broadcast({ t: "refs", id, refs });
+    }
     this.#outstanding.set(id, future as Future<unknown>);
-    const i = this.#threads.indexOf(t);
-    Atomics.add(this.#ctl, pendingOf(i), 1);
-    if (Atomics.exchange(this.#ctl, mailboxOf(i), 1) === 0) Atomics.notify(this.#ctl, mailboxOf(i));
+    this.#tasks.put([id, future._slot, fnId, plain, refs.length > 0]);
+    this.#adjustThreadCount();
     return future;
   }
 
-  /** The least busy thread, or a new one while every thread has work and there is room. */
-  #pick(): PoolThread {
-    let best: PoolThread | null = null;
-    let bestLoad = Infinity;
-    this.#threads.forEach((t, i) => {
-      const load = Atomics.load(this.#ctl, pendingOf(i));
-      if (load < bestLoad) {
-        best = t;
-        bestLoad = load;
+  #allocSlot(): number {
+    if (this.#retiring.length > 0) {
+      const still: number[] = [];
+      for (const slot of this.#retiring) {
+        const s = Atomics.load(this.#states, slot);
+        if (s === FState.Finished || s === FState.Seen) this.#freeSlots.push(slot);
+        else still.push(slot);
       }
-    });
-    if (best && bestLoad === 0) return best;
-    if (this.#threads.length < this.maxWorkers) return this.#spawn();
-    return best!;
+      this.#retiring = still;
+    }
+    const slot = this.#freeSlots.pop() ?? this.#nextSlot++;
+    if ((slot + 1) * 4 > this.#statesSab.byteLength) {
+      if ((slot + 1) * 4 > MAX_SLOT_BYTES) throw new RangeError("ThreadPoolExecutor: too many unfinished futures");
+      (this.#statesSab as any).grow(Math.min(MAX_SLOT_BYTES, this.#statesSab.byteLength * 2));
+    }
+    Atomics.store(this.#states, slot, FState.Pending);
+    return slot;
   }
 
-  #spawn(): PoolThread {
+  #broadcast(m: ToWorker): void {
+    for (const t of this.#threads) t.port.postMessage(m);
+  }
+
+  /** Python's _adjust_thread_count: reuse an idle thread if there is one, else start one. */
+  #adjustThreadCount(): void {
+    for (let idle = Atomics.load(this.#ctl, IDLE); idle > 0; idle = Atomics.load(this.#ctl, IDLE)) {
+      if (Atomics.compareExchange(this.#ctl, IDLE, idle, idle - 1) === idle) return;
+    }
+    if (this.#threads.length < this.maxWorkers) this.#spawn();
+  }
+
+  #spawn(): void {
     const index = this.#threads.length;
     const { port1, port2 } = new MessageChannel();
+    // What earlier tasks need travels in the port ahead of the thread.
+    for (const [fnId, unit] of this.#units) port1.postMessage({ t: "fn", fnId, unit } satisfies ToWorker);
+    for (const [id, { refs, future }] of this.#pendingRefs) {
+      if (future.done() || future.running()) this.#pendingRefs.delete(id);
+      else port1.postMessage({ t: "refs", id, refs } satisfies ToWorker);
+    }
     const thread = new Thread({
       name: `${this.#prefix}_${index}`,
       target: poolWorker,
-      args: [this.#ctl, index, port2, this.#init, this.#initargs],
-      // Idle pool threads must not keep the process alive; exit shuts the pool down properly.
+      args: [this.#ctl, this.#tasks, this.#states, port2, this.#init, this.#initargs],
+      // Idle pool threads must not keep the process alive; exit joins them properly (beforeExit).
       daemon: true,
     });
     thread.start();
     port1.on("message", (m: FromWorker) => this.#onMessage(m));
-    port1.unref();
-    const t: PoolThread = { thread, port: port1, sent: new Set() };
-    this.#threads.push(t);
-    return t;
+    if (this.#watched === 0) port1.unref();
+    this.#threads.push({ thread, port: port1 });
   }
 
   #onMessage(m: FromWorker): void {
@@ -133,7 +180,20 @@ export class ThreadPoolExecutor implements ResultSource, Disposable {
     const f = this.#outstanding.get(m.id);
     if (!f) return;
     this.#outstanding.delete(m.id);
-    f._settle(m.ok, m.ok ? revive(m.value) : m.value);
+    this.#pendingRefs.delete(m.id);
+    let value = m.ok ? revive(m.value) : m.value;
+    if (!m.ok && m.errName && value instanceof Error && value.name !== m.errName) {
+      const Ctor = ERROR_CLASSES[m.errName];
+      if (Ctor) {
+        const restored = new Ctor(value.message);
+        restored.stack = value.stack;
+        value = restored;
+      } else {
+        value.name = m.errName;
+      }
+    }
+    this.#retiring.push(f._slot);
+    f._settle(m.ok, value);
     if (this.#watched > 0 && this.#outstanding.size === 0) this.#unwatch();
   }
 
@@ -147,6 +207,8 @@ export class ThreadPoolExecutor implements ResultSource, Disposable {
   /** @internal A cancelled future will get no message. */
   forget(future: Future<unknown>): void {
     this.#outstanding.delete(future._id);
+    this.#pendingRefs.delete(future._id);
+    this.#retiring.push(future._slot);
     if (this.#watched > 0 && this.#outstanding.size === 0) this.#unwatch();
   }
 
@@ -178,6 +240,7 @@ export class ThreadPoolExecutor implements ResultSource, Disposable {
       return (it as Iterable<unknown>)[Symbol.iterator]();
     });
     const futures: Future<Awaited<R>>[] = [];
+    if (its.length === 0) return results(this, futures, deadline, ms); // zip() of nothing is empty
     for (;;) {
       const row: unknown[] = [];
       for (const it of its) {
@@ -192,19 +255,17 @@ export class ThreadPoolExecutor implements ResultSource, Disposable {
   /** Stops taking tasks; with wait, returns once every submitted task has finished. */
   shutdown(wait = true, options: { cancelFutures?: boolean } = {}): void {
     if (typeof wait !== "boolean") throw new TypeError(`ThreadPoolExecutor.shutdown: wait must be a boolean`);
-    if (options.cancelFutures) for (const f of this.#outstanding.values()) f.cancel();
+    if (options === null || typeof options !== "object") throw new TypeError(`ThreadPoolExecutor.shutdown: options must be an object like { cancelFutures }`);
+    if (options.cancelFutures) for (const f of [...this.#outstanding.values()]) f.cancel();
     if (!this.#shutdown) {
       this.#shutdown = true;
       Atomics.store(this.#ctl, SHUTDOWN, 1);
-      this.#threads.forEach((t, i) => {
-        t.port.postMessage({ t: "stop" });
-        if (Atomics.exchange(this.#ctl, mailboxOf(i), 1) === 0) Atomics.notify(this.#ctl, mailboxOf(i));
-      });
-      live.delete(this);
+      this.#tasks.put(null); // each thread passes the stop sign on before it leaves
     }
     if (wait) {
       for (const t of this.#threads) t.thread.join();
       this.drain();
+      live.delete(this);
     }
   }
 
