@@ -18,7 +18,9 @@
  *   11 SEQ          insertion counter (ties in a PriorityQueue keep insertion order)
  *   12 GET_WAITERS  getters asleep on PUT_SEQ (a put only notifies when someone sleeps)
  *   13 PUT_WAITERS  putters asleep on GET_SEQ
- *   14 MUTEX_ASYNC  async waiters for MUTEX  15 ASYNC_GETTERS, 16 ASYNC_PUTTERS: async waiters on
+ *   14 reserved     (MUTEX is only ever held for a few instructions and never across an await,
+ *                   so even async callers take it synchronously)
+ *   15 ASYNC_GETTERS, 16 ASYNC_PUTTERS: async waiters on
  *                   PUT_SEQ / GET_SEQ, counted until their wait settles (see asyncWait): while
  *                   any are queued, wake-ups go to everyone
  *
@@ -29,7 +31,7 @@
 import { RuntimeError } from "./errors.js";
 import { asyncWait, blockedWait, checkSignal } from "./blocking.js";
 import { checkTimeout, deadlineFrom, describe, remaining } from "./timeout.js";
-import { lockWithin, lockWithinAsync, unlock } from "./futex-mutex.js";
+import { lockWithin, unlock } from "./futex-mutex.js";
 import { decodeValue, encodeValue, Tag, type Encoded } from "./value-codec.js";
 import { SharedArena, type ArenaShare, type LiveRecord } from "./shared-arena.js";
 import { pythonCompare } from "./python-order.js";
@@ -73,7 +75,6 @@ const CAPACITY = 10;
 const SEQ = 11;
 const GET_WAITERS = 12;
 const PUT_WAITERS = 13;
-const MUTEX_ASYNC = 14;
 const ASYNC_GETTERS = 15;
 const ASYNC_PUTTERS = 16;
 const CTL_WORDS = 17;
@@ -170,7 +171,7 @@ abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
       if (r === "ok") return;
       if (r === "shutdown") throw new ShutDownError();
       const seq = Atomics.load(ctl, GET_SEQ);
-      unlock(ctl, MUTEX, MUTEX_ASYNC);
+      unlock(ctl, MUTEX);
       const left = remaining(deadline);
       if (left <= 0) throw new FullError();
       if (!this.#spin(() => Atomics.load(ctl, COUNT) < Atomics.load(ctl, MAXSIZE) || Atomics.load(ctl, SHUTDOWN) !== 0)) {
@@ -189,17 +190,17 @@ abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
     const enc = encodeValue(item, `${this.name}.putAsync`);
     const deadline = deadlineFrom(ms);
     const ctl = this.ctl;
-    await lockWithinAsync(ctl, MUTEX, Infinity, undefined, MUTEX_ASYNC);
+    lockWithin(ctl, MUTEX, Infinity);
     for (;;) {
       const r = this.#tryPut(enc, item);
       if (r === "ok") return;
       if (r === "shutdown") throw new ShutDownError();
       const seq = Atomics.load(ctl, GET_SEQ);
-      unlock(ctl, MUTEX, MUTEX_ASYNC);
+      unlock(ctl, MUTEX);
       const left = remaining(deadline);
       if (left <= 0) throw new FullError();
       await asyncWait(ctl, GET_SEQ, seq, left, signal, ASYNC_PUTTERS);
-      await lockWithinAsync(ctl, MUTEX, Infinity, undefined, MUTEX_ASYNC);
+      lockWithin(ctl, MUTEX, Infinity);
     }
   }
 
@@ -211,7 +212,7 @@ abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
   #tryPut(enc: Encoded, item: T): "ok" | "full" | "shutdown" {
     const ctl = this.ctl;
     if (ctl[SHUTDOWN] !== 0) {
-      unlock(ctl, MUTEX, MUTEX_ASYNC);
+      unlock(ctl, MUTEX);
       return "shutdown";
     }
     const max = ctl[MAXSIZE]!;
@@ -219,13 +220,13 @@ abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
     try {
       this.#insert(enc, item);
     } catch (e) {
-      unlock(ctl, MUTEX, MUTEX_ASYNC);
+      unlock(ctl, MUTEX);
       throw e;
     }
     ctl[COUNT] = ctl[COUNT]! + 1;
     if (ctl[KIND] !== SIMPLE) ctl[UNFINISHED] = ctl[UNFINISHED]! + 1;
     Atomics.add(ctl, PUT_SEQ, 1);
-    unlock(ctl, MUTEX, MUTEX_ASYNC);
+    unlock(ctl, MUTEX);
     // A getter registers before it sleeps and the sleep checks PUT_SEQ, so none is missed.
     if (Atomics.load(ctl, ASYNC_GETTERS) > 0) Atomics.notify(ctl, PUT_SEQ);
     else if (Atomics.load(ctl, GET_WAITERS) > 0) Atomics.notify(ctl, PUT_SEQ, 1);
@@ -244,7 +245,7 @@ abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
       const r = this.#tryGet();
       if (r !== NOTHING) return r as T;
       const seq = Atomics.load(ctl, PUT_SEQ);
-      unlock(ctl, MUTEX, MUTEX_ASYNC);
+      unlock(ctl, MUTEX);
       const left = remaining(deadline);
       if (left <= 0) throw new EmptyError();
       if (!this.#spin(() => Atomics.load(ctl, COUNT) > 0 || Atomics.load(ctl, SHUTDOWN) !== 0)) {
@@ -262,16 +263,16 @@ abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
     signal?.throwIfAborted();
     const deadline = deadlineFrom(ms);
     const ctl = this.ctl;
-    await lockWithinAsync(ctl, MUTEX, Infinity, undefined, MUTEX_ASYNC);
+    lockWithin(ctl, MUTEX, Infinity);
     for (;;) {
       const r = this.#tryGet();
       if (r !== NOTHING) return r as T;
       const seq = Atomics.load(ctl, PUT_SEQ);
-      unlock(ctl, MUTEX, MUTEX_ASYNC);
+      unlock(ctl, MUTEX);
       const left = remaining(deadline);
       if (left <= 0) throw new EmptyError();
       await asyncWait(ctl, PUT_SEQ, seq, left, signal, ASYNC_GETTERS);
-      await lockWithinAsync(ctl, MUTEX, Infinity, undefined, MUTEX_ASYNC);
+      lockWithin(ctl, MUTEX, Infinity);
     }
   }
 
@@ -290,11 +291,19 @@ abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
     const ctl = this.ctl;
     const shut = ctl[SHUTDOWN]!;
     if (shut === 2 || (shut === 1 && ctl[COUNT] === 0)) {
-      unlock(ctl, MUTEX, MUTEX_ASYNC);
+      unlock(ctl, MUTEX);
       throw new ShutDownError();
     }
     if (ctl[COUNT] === 0) return NOTHING;
-    const e = this.#take();
+    let e: number;
+    try {
+      e = this.#take();
+    } catch (err) {
+      // Two queued items Python can't order: the error is Python's, but every item stays queued
+      // (the heap only swapped) and the queue stays usable.
+      unlock(ctl, MUTEX);
+      throw err;
+    }
     const tag = this.#i32[e]! as Tag;
     const num = tag === Tag.Number ? this.#f64[e / 2 + 1]! : 0;
     let bytes: Uint8Array | null = null;
@@ -307,7 +316,7 @@ abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
     ctl[COUNT] = ctl[COUNT]! - 1;
     if (ctl[COUNT] === 0) this.#arena.clear();
     Atomics.add(ctl, GET_SEQ, 1);
-    unlock(ctl, MUTEX, MUTEX_ASYNC);
+    unlock(ctl, MUTEX);
     if (Atomics.load(ctl, ASYNC_PUTTERS) > 0) Atomics.notify(ctl, GET_SEQ);
     else if (Atomics.load(ctl, PUT_WAITERS) > 0) Atomics.notify(ctl, GET_SEQ, 1);
     return decodeValue(tag, num, bytes);
@@ -321,12 +330,12 @@ abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
     lockWithin(ctl, MUTEX, Infinity);
     const left = ctl[UNFINISHED]! - 1;
     if (left < 0) {
-      unlock(ctl, MUTEX, MUTEX_ASYNC);
+      unlock(ctl, MUTEX);
       throw new RangeError("taskDone() called too many times: more than items put");
     }
     ctl[UNFINISHED] = left;
     if (left === 0) Atomics.add(ctl, DONE_SEQ, 1);
-    unlock(ctl, MUTEX, MUTEX_ASYNC);
+    unlock(ctl, MUTEX);
     if (left === 0) Atomics.notify(ctl, DONE_SEQ);
   }
 
@@ -337,7 +346,7 @@ abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
       lockWithin(ctl, MUTEX, Infinity);
       const unfinished = ctl[UNFINISHED]!;
       const seq = Atomics.load(ctl, DONE_SEQ);
-      unlock(ctl, MUTEX, MUTEX_ASYNC);
+      unlock(ctl, MUTEX);
       if (unfinished === 0) return;
       blockedWait(ctl, DONE_SEQ, seq, Infinity);
     }
@@ -347,10 +356,11 @@ abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
     const signal = checkSignal(options, `${this.name}.joinAsync`);
     const ctl = this.ctl;
     for (;;) {
-      await lockWithinAsync(ctl, MUTEX, Infinity, signal, MUTEX_ASYNC);
+      signal?.throwIfAborted();
+      lockWithin(ctl, MUTEX, Infinity);
       const unfinished = ctl[UNFINISHED]!;
       const seq = Atomics.load(ctl, DONE_SEQ);
-      unlock(ctl, MUTEX, MUTEX_ASYNC);
+      unlock(ctl, MUTEX);
       if (unfinished === 0) return;
       await asyncWait(ctl, DONE_SEQ, seq, Infinity, signal);
     }
@@ -376,7 +386,7 @@ abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
     }
     Atomics.add(ctl, PUT_SEQ, 1);
     Atomics.add(ctl, GET_SEQ, 1);
-    unlock(ctl, MUTEX, MUTEX_ASYNC);
+    unlock(ctl, MUTEX);
     Atomics.notify(ctl, PUT_SEQ);
     Atomics.notify(ctl, GET_SEQ);
     Atomics.notify(ctl, DONE_SEQ);
@@ -519,8 +529,9 @@ abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
     }
   }
 
+  /** Makes every comparison the sift-up will make, so an unorderable item changes nothing. */
   #siftUpCheck(n: number, item: T): void {
-    if (n > 0) pythonCompare(item, this.#value((n - 1) >> 1));
+    for (let pos = n; pos > 0; pos = (pos - 1) >> 1) pythonCompare(item, this.#value((pos - 1) >> 1));
   }
 
   #siftUp(pos: number): void {
@@ -588,6 +599,10 @@ export class SimpleQueue<T = unknown> extends BaseQueue<T> {
 
   override join(): never {
     throw new RuntimeError("SimpleQueue has no join(); use Queue for task tracking");
+  }
+
+  override async joinAsync(): Promise<never> {
+    throw new RuntimeError("SimpleQueue has no joinAsync(); use Queue for task tracking");
   }
 }
 

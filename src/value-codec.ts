@@ -69,6 +69,9 @@ export function decodeValue(tag: Tag, num: number, bytes: Uint8Array | null): un
 /** V8 would copy a skein object as an empty {}: say so instead of losing it silently. */
 function rejectShared(value: unknown, what: string, seen: Set<object>): void {
   if (value === null || typeof value !== "object" || seen.has(value)) return;
+  if (ArrayBuffer.isView(value) && value.buffer instanceof SharedArrayBuffer) {
+    throw new TypeError(`${what}: a ${value.constructor.name} over shared memory would arrive as a private copy; pass it to threads in their args to share it`);
+  }
   if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return;
   if (typeof (value as { [SHARE]?: unknown })[SHARE] === "function") {
     throw new TypeError(`${what}: a skein ${(value as object).constructor.name} can't be copied into shared memory; pass it to threads in their args instead`);
