@@ -5,7 +5,7 @@
 import { RuntimeError } from "./errors.js";
 import { checkTimeout, describe, TIMEOUT_MAX } from "./timeout.js";
 import { checkSignal } from "./blocking.js";
-import { isLocked, lockWithin, lockWithinAsync, unlock } from "./futex-mutex.js";
+import { isLocked, lockWithin, lockWithinAsync, tryLock, unlock } from "./futex-mutex.js";
 import { attach, registerReviver, SHARE, takeAttached, type Shareable } from "./share.js";
 
 /** Lock.acquire's timeout: -1 forever, other negatives are a RangeError (Python's ValueError). */
@@ -28,6 +28,8 @@ export class Lock implements Shareable {
 
   /** Takes the lock; with blocking = false or a timeout it may give up and return false. */
   acquire(blocking = true, timeout = -1): boolean {
+    // The common call, acquire() on a free lock: one compare-and-swap, nothing else.
+    if (blocking === true && timeout === -1 && tryLock(this.#word, 0)) return true;
     return lockWithin(this.#word, 0, lockTimeout(blocking, timeout, "Lock.acquire"));
   }
 

@@ -5,7 +5,15 @@
  * in one block but used in another slips through to a ReferenceError in the thread instead of a
  * TypeError at start()).
  */
-import { parse, type Node } from "acorn";
+import { createRequire } from "node:module";
+import type { Node, Options } from "acorn";
+
+// Loaded on first use: most threads never ship code themselves, and acorn costs memory.
+let acornParse: ((input: string, options: Options) => Node) | null = null;
+function parse(input: string, options: Options): Node {
+  acornParse ??= (createRequire(import.meta.url)("acorn") as typeof import("acorn")).parse;
+  return acornParse(input, options);
+}
 
 export interface Parsed {
   /** The function or class expression node. */
