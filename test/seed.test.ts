@@ -1,6 +1,9 @@
 // The seed's examples and its process-level promises, each run as its own program.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { hasPython, runFixture } from "./helpers/run-fixture.js";
 
 const python = hasPython();
@@ -63,4 +66,18 @@ test("compiled JavaScript under plain node: imports, dynamic import and subclass
   const r = runFixture("compiled.js");
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, "label:7 label:dyn Compiled\nSub label:3\n");
+});
+
+test("a program compiled by tsc (with tsc's helpers for using) runs under plain node", () => {
+  const root = fileURLToPath(new URL("../", import.meta.url));
+  const out = `${root}test/.tsc-out`;
+  const tsc = spawnSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, "--ignoreConfig", "--outDir", out, "--rootDir", `${root}test/fixtures/tsc`,
+    "--target", "ES2022", "--module", "nodenext", "--moduleResolution", "nodenext", "--lib", "es2024,esnext.disposable", "--types", "node",
+    "--skipLibCheck", `${root}test/fixtures/tsc/program.ts`, `${root}test/fixtures/tsc/helper.ts`], { encoding: "utf8", cwd: root });
+  assert.equal(tsc.status, 0, tsc.stdout + tsc.stderr);
+  const js = readFileSync(`${out}/program.js`, "utf8");
+  assert.match(js, /__addDisposableResource/, "tsc lowered `using` with its helpers");
+  const r = spawnSync(process.execPath, [`${out}/program.js`], { encoding: "utf8", timeout: 20_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, "ran in TscWorker\n1 3 false\n");
 });
