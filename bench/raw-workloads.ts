@@ -100,8 +100,9 @@ export async function spscQueue(n: number): Promise<number> {
 const { workerData: { sab, n, CAP } } = require("node:worker_threads");
 const h = new Int32Array(sab, 0, 2), buf = new Int32Array(sab, 8, CAP);
 for (let i = 0; i < n; i++) {
-  let tail;
-  while ((tail = Atomics.load(h, 1)) - Atomics.load(h, 0) === CAP) Atomics.wait(h, 0, Atomics.load(h, 0));
+  let tail, head;
+  // Wait on the head value the fullness check saw: a fresh load could miss the consumer's move.
+  while ((tail = Atomics.load(h, 1)) - (head = Atomics.load(h, 0)) === CAP) Atomics.wait(h, 0, head);
   buf[tail % CAP] = i;
   Atomics.store(h, 1, tail + 1); Atomics.notify(h, 1);
 }`, { sab, n, CAP });

@@ -2,6 +2,7 @@
 // (when python3 is here), bare worker_threads and piscina; prints medians and ratios. A full run
 // writes bench/results.json.
 import { spawnSync } from "node:child_process";
+import { Worker } from "node:worker_threads";
 import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { fileURLToPath } from "node:url";
@@ -10,6 +11,24 @@ import * as R from "./raw-workloads.js";
 import { piscinaTasks, skeinTasks } from "./pool-workloads.js";
 
 const quick = process.argv.includes("--quick");
+
+// A benchmark that deadlocks blocks this thread for good: a watchdog thread names the row and
+// stops the run instead of letting it hang.
+const progress = new Int32Array(new SharedArrayBuffer(4));
+const watchdog = new Worker(
+  `const { workerData: { progress, limit } } = require("node:worker_threads");
+  let last = -1, since = Date.now();
+  setInterval(() => {
+    const p = Atomics.load(progress, 0);
+    if (p !== last) { last = p; since = Date.now(); return; }
+    if (Date.now() - since > limit) {
+      require("node:fs").writeSync(2, "bench: row " + p + " made no progress for " + limit / 1000 + " s; stopping\\n");
+      process.kill(process.pid, "SIGTERM");
+    }
+  }, 1000);`,
+  { eval: true, workerData: { progress, limit: 300_000 } },
+);
+watchdog.unref();
 const here = fileURLToPath(new URL(".", import.meta.url));
 const py = spawnSync("python3", ["--version"], { encoding: "utf8" });
 const python = py.status === 0 ? (py.stdout || py.stderr).trim() : null;
@@ -64,6 +83,10 @@ interface Row {
 const rows: Row[] = [];
 const size = (full: number, small: number) => (quick ? small : full);
 
+function startRow(id: number): void {
+  Atomics.store(progress, 0, id);
+}
+
 function add(row: Omit<Row, "met" | "ratio"> & { ratio?: number | null }, check: ((r: number) => boolean) | null) {
   const ratio = row.ratio !== undefined ? row.ratio : row.skein !== null && row.cpython !== null ? row.skein / row.cpython : null;
   rows.push({ ...row, ratio, met: ratio === null || !check ? null : check(ratio) });
@@ -74,21 +97,25 @@ function add(row: Omit<Row, "met" | "ratio"> & { ratio?: number | null }, check:
 process.stderr.write(`skein benchmarks${quick ? " (quick)" : ""}: ${cpus().length} cores, Node ${process.version}, ${python ?? "no python3: CPython rows skipped"}\n`);
 
 {
+  startRow(1);
   const n = size(1000, 200);
   add({ id: 1, workload: "start + join a no-op thread (median)", unit: "ms", skein: S.startJoin(n), cpython: cpython("start_join", n)?.ms ?? null,
     workerThreads: await R.startJoin(size(20, 5)), piscina: null, ratioOf: "skein / CPython", target: "<= 1.0" }, (r) => r <= 1.0);
 }
 {
+  startRow(2);
   const n = size(2_000_000, 200_000);
   add({ id: 2, workload: "uncontended Lock acquire + release", unit: "ns/op", skein: rep(REPS, () => S.lockUncontended(n)), cpython: rep(REPS, () => cpython("lock_uncontended", n)?.ns ?? null),
     workerThreads: R.lockUncontended(n), piscina: null, ratioOf: "skein / CPython", target: "<= 0.5" }, (r) => r <= 0.5);
 }
 {
+  startRow(3);
   const n = size(1_000_000, 100_000);
   add({ id: 3, workload: `2 threads x ${n.toLocaleString("en")} increments under one Lock`, unit: "ms", skein: rep(REPS, () => S.lockContended(n)),
     cpython: rep(REPS, () => cpython("lock_contended", n)?.ms ?? null), workerThreads: await repAsync(REPS, () => R.lockContended(n)), piscina: null, ratioOf: "skein / CPython", target: "<= 0.5" }, (r) => r <= 0.5);
 }
 {
+  startRow(4);
   const n = size(20_000, 2_000);
   const s = rep(REPS, () => S.eventPingPong(n));
   add({ id: 4, workload: "Event ping-pong round trip", unit: "us", skein: s, cpython: rep(REPS, () => cpython("event_pingpong", n)?.us ?? null),
@@ -96,12 +123,14 @@ process.stderr.write(`skein benchmarks${quick ? " (quick)" : ""}: ${cpus().lengt
     note: s === null ? "Event not implemented yet (issue #3)" : undefined }, (r) => r <= 1.0);
 }
 {
+  startRow(5);
   const n = size(200_000, 20_000);
   const s = rep(REPS, () => S.spscQueue(n));
   add({ id: 5, workload: "SPSC queue of small items", unit: "items/s", skein: s, cpython: rep(REPS, () => cpython("spsc_queue", n)?.items_per_s ?? null),
     workerThreads: await repAsync(REPS, () => R.spscQueue(n)), piscina: null, ratioOf: "skein / CPython", target: ">= 5", note: s === null ? "Queue not implemented yet (issue #4)" : undefined }, (r) => r >= 5);
 }
 {
+  startRow(6);
   const s = S.cpuSpeedup(size(400_000_000, 100_000_000));
   const c = cpython("cpu_speedup", size(10_000_000, 2_000_000));
   const raw = await R.cpuSpeedup(size(400_000_000, 100_000_000));
@@ -109,6 +138,7 @@ process.stderr.write(`skein benchmarks${quick ? " (quick)" : ""}: ${cpus().lengt
     workerThreads: raw.speedup, piscina: null, ratio: s.speedup, ratioOf: "skein speedup", target: ">= 1.8" }, (r) => r >= 1.8);
 }
 {
+  startRow(7);
   const n = size(10_000, 2_000);
   const p = await piscinaTasks(n);
   const s = await skeinTasks(n);
@@ -117,6 +147,7 @@ process.stderr.write(`skein benchmarks${quick ? " (quick)" : ""}: ${cpus().lengt
     note: s === null ? "ThreadPoolExecutor not implemented yet (issue #4)" : undefined }, (r) => r >= 1.0);
 }
 {
+  startRow(8);
   const n = 8;
   add({ id: 8, workload: `resident memory per idle thread (${n} threads)`, unit: "MB", skein: childMemory("skein", n), cpython: cpython("memory_per_thread", n)?.mb ?? null,
     workerThreads: childMemory("raw", n), piscina: null, ratioOf: "skein / CPython", target: "(reported)" }, null);
