@@ -240,12 +240,12 @@ export class ThreadPoolExecutor implements ResultSource, Disposable {
       return (it as Iterable<unknown>)[Symbol.iterator]();
     });
     const futures: Future<Awaited<R>>[] = [];
-    if (its.length === 0) return results(this, futures, deadline, ms); // zip() of nothing is empty
+    if (its.length === 0) return results(futures, deadline, ms); // zip() of nothing is empty
     for (;;) {
       const row: unknown[] = [];
       for (const it of its) {
         const r = it.next();
-        if (r.done) return results(this, futures, deadline, ms);
+        if (r.done) return results(futures, deadline, ms);
         row.push(r.value);
       }
       futures.push(this.submit(fn, ...row) as Future<Awaited<R>>);
@@ -274,7 +274,7 @@ export class ThreadPoolExecutor implements ResultSource, Disposable {
   }
 }
 
-function* results<R>(pool: ThreadPoolExecutor, futures: Future<R>[], deadline: number, ms: number): Generator<R, void, undefined> {
+function* results<R>(futures: Future<R>[], deadline: number, ms: number): Generator<R, void, undefined> {
   try {
     for (const f of futures) {
       const left = remaining(deadline);
@@ -284,5 +284,4 @@ function* results<R>(pool: ThreadPoolExecutor, futures: Future<R>[], deadline: n
   } finally {
     for (const f of futures) f.cancel();
   }
-  void pool;
 }

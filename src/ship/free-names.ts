@@ -38,9 +38,6 @@ export function parseCallable(source: string): Parsed | null {
   return null;
 }
 
-const PATTERN_PARENTS = new Set(["VariableDeclarator", "FunctionDeclaration", "FunctionExpression",
-  "ArrowFunctionExpression", "ClassDeclaration", "ClassExpression", "CatchClause"]);
-
 /** Free identifiers of `node`, excluding the class's `extends` expression (it is supplied). */
 export function freeNames(root: any): Set<string> {
   const declared = new Set<string>();
@@ -57,7 +54,7 @@ export function freeNames(root: any): Set<string> {
     }
   };
 
-  const visit = (n: any, parent: any, key: string): void => {
+  const visit = (n: any): void => {
     if (!n || typeof n.type !== "string") return;
     switch (n.type) {
       case "Identifier":
@@ -72,27 +69,26 @@ export function freeNames(root: any): Set<string> {
         if (n.id) declared.add(n.id.name);
         break;
       case "CatchClause": declarePattern(n.param); break;
-      case "LabeledStatement": visit(n.body, n, "body"); return;
+      case "LabeledStatement": visit(n.body); return;
       case "BreakStatement": case "ContinueStatement": case "MetaProperty": case "PrivateIdentifier": return;
       case "MemberExpression":
-        visit(n.object, n, "object");
-        if (n.computed) visit(n.property, n, "property");
+        visit(n.object);
+        if (n.computed) visit(n.property);
         return;
       case "Property": case "MethodDefinition": case "PropertyDefinition":
-        if (n.computed) visit(n.key, n, "key");
-        visit(n.value, n, "value");
+        if (n.computed) visit(n.key);
+        visit(n.value);
         return;
     }
-    void parent; void key; void PATTERN_PARENTS;
     for (const k of Object.keys(n)) {
       if (k === "type" || k === "start" || k === "end" || k === "loc" || k === "range") continue;
       if (n === root && k === "superClass") continue;
       const v = n[k];
-      if (Array.isArray(v)) for (const c of v) visit(c, n, k);
-      else if (v && typeof v === "object" && typeof v.type === "string") visit(v, n, k);
+      if (Array.isArray(v)) for (const c of v) visit(c);
+      else if (v && typeof v === "object" && typeof v.type === "string") visit(v);
     }
   };
-  visit(root, null, "");
+  visit(root);
   const free = new Set<string>();
   for (const u of used) if (!declared.has(u)) free.add(u);
   free.delete("arguments");
