@@ -110,37 +110,14 @@ export class Barrier implements Shareable {
     const ms = this.#timeoutFor(timeout, "Barrier.wait");
     const w = this.#w;
     using _ = this.#cond.hold();
-    this.#purge();
-    while (w[STATE] === DRAINING || w[STATE] === RESETTING) {
-      this.#cond.wait();
-      this.#purge();
-    }
-    if (w[STATE]! < 0) throw new BrokenBarrierError();
-    const index = w[COUNT]!;
-    Atomics.store(w, COUNT, index + 1);
-    const entry = this.#register();
+    while (this.#mustWaitToEnter()) this.#cond.wait();
+    const { index, entry } = this.#arrive();
     try {
-      if (index + 1 === w[PARTIES]) {
-        try {
-          this.#runAction();
-          Atomics.store(w, STATE, DRAINING);
-          this.#cond.notifyAll();
-        } catch (e) {
-          this.#break();
-          throw e;
-        }
-      } else {
-        if (!this.#cond.waitFor(() => w[STATE] !== FILLING, ms)) {
-          this.#break();
-          throw new BrokenBarrierError("the barrier is broken: a wait timed out");
-        }
-        if (w[STATE]! < 0) throw new BrokenBarrierError();
-      }
+      if (index + 1 === w[PARTIES]) this.#trip();
+      else this.#released(this.#cond.waitFor(() => w[STATE] !== FILLING, ms));
       return index;
     } finally {
-      this.#unregister(entry);
-      Atomics.store(w, COUNT, w[COUNT]! - 1);
-      this.#exit();
+      this.#depart(entry);
     }
   }
 
@@ -149,26 +126,11 @@ export class Barrier implements Shareable {
     const signal = checkSignal(options, "Barrier.waitAsync");
     const w = this.#w;
     await using _ = await this.#cond.holdAsync(options);
-    this.#purge();
-    while (w[STATE] === DRAINING || w[STATE] === RESETTING) {
-      await this.#cond.waitAsync(undefined, options);
-      this.#purge();
-    }
-    if (w[STATE]! < 0) throw new BrokenBarrierError();
-    const index = w[COUNT]!;
-    Atomics.store(w, COUNT, index + 1);
-    const entry = this.#register();
+    while (this.#mustWaitToEnter()) await this.#cond.waitAsync(undefined, options);
+    const { index, entry } = this.#arrive();
     try {
-      if (index + 1 === w[PARTIES]) {
-        try {
-          this.#runAction();
-          Atomics.store(w, STATE, DRAINING);
-          this.#cond.notifyAll();
-        } catch (e) {
-          this.#break();
-          throw e;
-        }
-      } else {
+      if (index + 1 === w[PARTIES]) this.#trip();
+      else {
         let ok: boolean;
         try {
           ok = await this.#cond.waitForAsync(() => w[STATE] !== FILLING, ms, { signal });
@@ -176,18 +138,56 @@ export class Barrier implements Shareable {
           this.#break(); // an aborted waiter leaves the barrier as a timed-out one does
           throw e;
         }
-        if (!ok) {
-          this.#break();
-          throw new BrokenBarrierError("the barrier is broken: a wait timed out");
-        }
-        if (w[STATE]! < 0) throw new BrokenBarrierError();
+        this.#released(ok);
       }
       return index;
     } finally {
-      this.#unregister(entry);
-      Atomics.store(w, COUNT, w[COUNT]! - 1);
-      this.#exit();
+      this.#depart(entry);
     }
+  }
+
+  // The steps of CPython's Barrier.wait, shared by wait and waitAsync (condition's lock held).
+
+  /** _enter: a new round can't start while the last one drains or resets. */
+  #mustWaitToEnter(): boolean {
+    this.#purge();
+    const state = this.#w[STATE];
+    return state === DRAINING || state === RESETTING;
+  }
+
+  #arrive(): { index: number; entry: number } {
+    const w = this.#w;
+    if (w[STATE]! < 0) throw new BrokenBarrierError();
+    const index = w[COUNT]!;
+    Atomics.store(w, COUNT, index + 1);
+    return { index, entry: this.#register() };
+  }
+
+  /** _release: the last to arrive runs the action and lets everyone go. */
+  #trip(): void {
+    try {
+      this.#runAction();
+      Atomics.store(this.#w, STATE, DRAINING);
+      this.#cond.notifyAll();
+    } catch (e) {
+      this.#break();
+      throw e;
+    }
+  }
+
+  /** _wait's ending: a timeout breaks the barrier; a broken one fails everyone. */
+  #released(inTime: boolean): void {
+    if (!inTime) {
+      this.#break();
+      throw new BrokenBarrierError("the barrier is broken: a wait timed out");
+    }
+    if (this.#w[STATE]! < 0) throw new BrokenBarrierError();
+  }
+
+  #depart(entry: number): void {
+    this.#unregister(entry);
+    Atomics.store(this.#w, COUNT, this.#w[COUNT]! - 1);
+    this.#exit();
   }
 
   /** Notes this thread as inside wait() (the condition's lock is held). */
