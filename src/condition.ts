@@ -28,6 +28,18 @@ const NOTIFIED = 2;
 
 const at = (e: number) => HEADER + e * ENTRY;
 
+/**
+ * CPython's wait_for timing: after the predicate, wait at least once (that wait checks the lock
+ * is held) with the whole timeout, then again only with what is left. undefined: no timeout;
+ * null: time is up.
+ */
+function nextWait(ms: number, deadline: number, first: boolean): number | undefined | null {
+  if (ms === Infinity) return undefined;
+  if (first) return ms;
+  const left = remaining(deadline);
+  return left <= 0 ? null : left;
+}
+
 export class Condition implements Shareable {
   readonly #lock: Lock | RLock;
   readonly #w: Int32Array;
@@ -189,17 +201,10 @@ export class Condition implements Shareable {
     if (typeof predicate !== "function") throw new TypeError(`Condition.waitFor: predicate must be a function, got ${describe(predicate)}`);
     const ms = checkTimeout(timeout, "Condition.waitFor");
     const deadline = deadlineFrom(ms);
-    // As CPython: the predicate first; then wait at least once (which checks the lock is held),
-    // then again only while time is left.
     let result = predicate();
-    let first = true;
-    while (!result) {
-      let wt: number | undefined;
-      if (ms !== Infinity) {
-        wt = first ? ms : remaining(deadline);
-        if (!first && wt <= 0) break;
-      }
-      first = false;
+    for (let first = true; !result; first = false) {
+      const wt = nextWait(ms, deadline, first);
+      if (wt === null) break;
       this.wait(wt);
       result = predicate();
     }
@@ -210,17 +215,10 @@ export class Condition implements Shareable {
     if (typeof predicate !== "function") throw new TypeError(`Condition.waitForAsync: predicate must be a function, got ${describe(predicate)}`);
     const ms = checkTimeout(timeout, "Condition.waitForAsync");
     const deadline = deadlineFrom(ms);
-    // As CPython: the predicate first; then wait at least once (which checks the lock is held),
-    // then again only while time is left.
     let result = predicate();
-    let first = true;
-    while (!result) {
-      let wt: number | undefined;
-      if (ms !== Infinity) {
-        wt = first ? ms : remaining(deadline);
-        if (!first && wt <= 0) break;
-      }
-      first = false;
+    for (let first = true; !result; first = false) {
+      const wt = nextWait(ms, deadline, first);
+      if (wt === null) break;
       await this.waitAsync(wt, options);
       result = predicate();
     }
