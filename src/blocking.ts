@@ -5,6 +5,15 @@
 import { runtime } from "./runtime.js";
 import { Code } from "./control-layout.js";
 
+/**
+ * Re-checks `ready` up to `times` times before the caller sleeps; true as soon as it holds. On
+ * another core the answer often comes within microseconds, far sooner than a sleep and a wake-up.
+ */
+export function spinUntil(ready: () => boolean, times: number): boolean {
+  for (let i = 0; i < times; i++) if (ready()) return true;
+  return false;
+}
+
 /** Atomics.wait that shows the caller as blocked meanwhile. Returns Atomics.wait's result. */
 export function blockedWait(arr: Int32Array, index: number, value: number, ms: number): "ok" | "not-equal" | "timed-out" {
   const { control, slot, gen } = runtime;

@@ -4,7 +4,7 @@
  * change they see is a set(), so a set() followed at once by clear() still wakes them with true,
  * as in Python. One word, so the count and the flag can never be seen out of step.
  */
-import { asyncWait, blockedWait, checkSignal } from "./blocking.js";
+import { asyncWait, blockedWait, checkSignal, spinUntil } from "./blocking.js";
 import { checkTimeout, deadlineFrom, remaining } from "./timeout.js";
 import { attach, registerReviver, SHARE, takeAttached, type Shareable } from "./share.js";
 
@@ -47,9 +47,8 @@ export class Event implements Shareable {
     const v = Atomics.load(w, 0);
     if ((v & 1) === 1) return true;
     if (ms === 0) return false;
-    // A set() from another core often comes within microseconds (a ping-pong): watching briefly
-    // beats sleeping in the kernel and being woken.
-    for (let i = 0; i < SPIN; i++) if (Atomics.load(w, 0) !== v) return true;
+    // A set() from another core often comes within microseconds (a ping-pong).
+    if (spinUntil(() => Atomics.load(w, 0) !== v, SPIN)) return true;
     const deadline = deadlineFrom(ms);
     while (Atomics.load(w, 0) === v) {
       const left = remaining(deadline);

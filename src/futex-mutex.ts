@@ -4,7 +4,7 @@
  * asynchronously give a second word counting async waiters (see asyncWait), passed to both
  * lockWithinAsync and unlock. Callers own the words' placement.
  */
-import { asyncWait, blockedWait, wakeCount } from "./blocking.js";
+import { asyncWait, blockedWait, spinUntil, wakeCount } from "./blocking.js";
 import { deadlineFrom, remaining } from "./timeout.js";
 
 const UNLOCKED = 0;
@@ -21,9 +21,7 @@ export function tryLock(w: Int32Array, i: number): boolean {
 export function lockWithin(w: Int32Array, i: number, ms: number): boolean {
   if (tryLock(w, i)) return true;
   if (ms === 0) return false;
-  for (let n = 0; n < SPIN; n++) {
-    if (Atomics.load(w, i) === UNLOCKED && tryLock(w, i)) return true;
-  }
+  if (spinUntil(() => Atomics.load(w, i) === UNLOCKED && tryLock(w, i), SPIN)) return true;
   const deadline = deadlineFrom(ms);
   // Once we have waited we hold the mutex as CONTENDED: we can't know whether others wait too.
   while (Atomics.exchange(w, i, CONTENDED) !== UNLOCKED) {

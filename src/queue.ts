@@ -29,7 +29,7 @@
  *   +2,+3 the number itself (Float64) for Tag.Number; otherwise +2 arena offset, +3 byte length
  */
 import { RuntimeError } from "./errors.js";
-import { asyncWait, blockedWait, checkSignal } from "./blocking.js";
+import { asyncWait, blockedWait, checkSignal, spinUntil } from "./blocking.js";
 import { checkTimeout, deadlineFrom, describe, remaining } from "./timeout.js";
 import { lockWithin, unlock } from "./futex-mutex.js";
 import { decodeValue, encodeValue, Tag, type Encoded } from "./value-codec.js";
@@ -174,7 +174,7 @@ abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
       unlock(ctl, MUTEX);
       const left = remaining(deadline);
       if (left <= 0) throw new FullError();
-      if (!this.#spin(() => Atomics.load(ctl, COUNT) < Atomics.load(ctl, MAXSIZE) || Atomics.load(ctl, SHUTDOWN) !== 0)) {
+      if (!spinUntil(() => Atomics.load(ctl, COUNT) < Atomics.load(ctl, MAXSIZE) || Atomics.load(ctl, SHUTDOWN) !== 0, SPIN)) {
         Atomics.add(ctl, PUT_WAITERS, 1);
         blockedWait(ctl, GET_SEQ, seq, left);
         Atomics.sub(ctl, PUT_WAITERS, 1);
@@ -248,7 +248,7 @@ abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
       unlock(ctl, MUTEX);
       const left = remaining(deadline);
       if (left <= 0) throw new EmptyError();
-      if (!this.#spin(() => Atomics.load(ctl, COUNT) > 0 || Atomics.load(ctl, SHUTDOWN) !== 0)) {
+      if (!spinUntil(() => Atomics.load(ctl, COUNT) > 0 || Atomics.load(ctl, SHUTDOWN) !== 0, SPIN)) {
         Atomics.add(ctl, GET_WAITERS, 1);
         blockedWait(ctl, PUT_SEQ, seq, left);
         Atomics.sub(ctl, GET_WAITERS, 1);
@@ -280,11 +280,6 @@ abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
     return this.get(false);
   }
 
-  /** Briefly re-checks `ready` before a sleep; true if it came true. */
-  #spin(ready: () => boolean): boolean {
-    for (let i = 0; i < SPIN; i++) if (ready()) return true;
-    return false;
-  }
 
   /** With the mutex held: removes and returns the next item (unlocking), or NOTHING (still locked). */
   #tryGet(): unknown {
