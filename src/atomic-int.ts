@@ -12,7 +12,7 @@
  * Arithmetic wraps around like the machine word (int32 / int64 two's complement).
  */
 import { describe } from "./timeout.js";
-import { registerReviver, SHARE, type Shareable } from "./share.js";
+import { attach, registerReviver, SHARE, sharedView, takeAttached, type Shareable } from "./ship/handles.js";
 
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
@@ -39,17 +39,12 @@ function int64(v: unknown, what: string, name: string): bigint {
   return v;
 }
 
-/** Memory a reviver hands to the constructor, so the public constructor stays `(initial)`. */
-let adoptInt: Int32Array | null = null;
-let adoptBig: BigInt64Array | null = null;
-
 /** A shared 32-bit signed integer. */
 export class AtomicInt implements Shareable {
   readonly #w: Int32Array;
 
   constructor(initial = 0) {
-    const adopted = adoptInt;
-    adoptInt = null;
+    const adopted = takeAttached<Int32Array>();
     if (adopted) {
       this.#w = adopted;
       return;
@@ -112,7 +107,7 @@ export class AtomicInt implements Shareable {
   }
 
   [SHARE]() {
-    return { kind: "AtomicInt", data: this.#w };
+    return { kind: "AtomicInt", w: this.#w };
   }
 }
 
@@ -121,8 +116,7 @@ export class AtomicBigInt implements Shareable {
   readonly #w: BigInt64Array;
 
   constructor(initial = 0n) {
-    const adopted = adoptBig;
-    adoptBig = null;
+    const adopted = takeAttached<BigInt64Array>();
     if (adopted) {
       this.#w = adopted;
       return;
@@ -182,15 +176,9 @@ export class AtomicBigInt implements Shareable {
   }
 
   [SHARE]() {
-    return { kind: "AtomicBigInt", data: this.#w };
+    return { kind: "AtomicBigInt", w: this.#w };
   }
 }
 
-registerReviver("AtomicInt", (w: Int32Array) => {
-  adoptInt = w;
-  return new AtomicInt();
-});
-registerReviver("AtomicBigInt", (w: BigInt64Array) => {
-  adoptBig = w;
-  return new AtomicBigInt();
-});
+registerReviver("AtomicInt", (h) => attach(sharedView(h, "w", Int32Array, 1), () => new AtomicInt()));
+registerReviver("AtomicBigInt", (h) => attach(sharedView(h, "w", BigInt64Array, 1), () => new AtomicBigInt()));

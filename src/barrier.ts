@@ -14,7 +14,7 @@ import { checkSignal } from "./blocking.js";
 import { checkTimeout, describe } from "./timeout.js";
 import { runtime } from "./runtime.js";
 import { Code } from "./control-layout.js";
-import { attach, encode, prepareLater, registerReviver, revive, SHARE, takeAttached, type Shareable } from "./share.js";
+import { attach, badHandle, registerReviver, SHARE, takeAttached, type Shareable, type ShareContext } from "./ship/handles.js";
 import { shipFunction, type Unit } from "./ship/shipment.js";
 
 /** Python's BrokenBarrierError (a RuntimeError there too). */
@@ -28,7 +28,9 @@ export class BrokenBarrierError extends RuntimeError {
 const STATE = 0;
 const COUNT = 1;
 const PARTIES = 2;
+const TIMEOUT_BYTE = 16;
 const ENTRIES = 6;
+const bytesFor = (parties: number) => ENTRIES * 4 + parties * 8;
 const FILLING = 0;
 const DRAINING = 1;
 const RESETTING = -1;
@@ -64,9 +66,9 @@ export class Barrier implements Shareable {
       throw new TypeError(`new Barrier: action must be a function, got ${describe(action)}`);
     }
     const ms = timeout === undefined || timeout === null ? NaN : checkTimeout(timeout, "new Barrier");
-    const sab = new SharedArrayBuffer(24 + parties * 8);
+    const sab = new SharedArrayBuffer(bytesFor(parties));
     this.#w = new Int32Array(sab);
-    this.#timeout = new Float64Array(sab, 16, 1);
+    this.#timeout = new Float64Array(sab, TIMEOUT_BYTE, 1);
     this.#w[PARTIES] = parties;
     this.#timeout[0] = ms;
     this.#cond = new Condition(new Lock());
@@ -265,14 +267,25 @@ export class Barrier implements Shareable {
     return `<Barrier ${this.broken ? "broken" : "filling"}, waiters=${this.nWaiting}/${this.parties}>`;
   }
 
-  [SHARE]() {
-    return { kind: "Barrier", data: { w: this.#w, timeout: this.#timeout, cond: encode(this.#cond, "Barrier.condition"), unit: this.#unit } };
+  [SHARE](ctx: ShareContext) {
+    // The action travels as code next to the values, the way a target does, never inside them.
+    return { kind: "Barrier", w: this.#w, cond: ctx.ref(this.#cond), action: this.#unit ? ctx.code(this.#unit) : -1 };
   }
 }
 
-registerReviver("Barrier", (d: { w: Int32Array; timeout: Float64Array; cond: unknown; unit: Unit | null }) => {
-  const cond = revive(d.cond) as Condition;
-  const b = attach({ w: d.w, timeout: d.timeout, cond, unit: d.unit } satisfies Shared, () => new Barrier(1));
-  if (d.unit && runtime.materialize) prepareLater(runtime.materialize(d.unit).then((fn) => b._setAction(fn)));
+registerReviver("Barrier", (h, ctx) => {
+  const w = h.w;
+  if (!(w instanceof Int32Array) || !(w.buffer instanceof SharedArrayBuffer) || w.byteOffset !== 0 || w.length < ENTRIES) {
+    throw badHandle("Barrier.w must be an Int32Array over a whole SharedArrayBuffer");
+  }
+  const parties = Atomics.load(w, PARTIES);
+  if (parties < 1 || w.byteLength !== bytesFor(parties) || w.buffer.byteLength !== w.byteLength) {
+    throw badHandle(`Barrier.w must hold ${parties} parties in ${bytesFor(Math.max(parties, 1))} bytes, has ${w.buffer.byteLength}`);
+  }
+  const cond = ctx.handle(h.cond, ["Condition"], "Barrier's condition") as Condition;
+  const unit = h.action === -1 ? null : ctx.code(h.action, "Barrier's action");
+  const b = attach({ w, timeout: new Float64Array(w.buffer, TIMEOUT_BYTE, 1), cond, unit } satisfies Shared, () => new Barrier(1));
+  // Code with imports loads asynchronously: the thread's code runs once it is there.
+  if (unit && unit.imports.length > 0 && runtime.materialize) ctx.later(runtime.materialize(unit).then((fn) => b._setAction(fn)));
   return b;
 });

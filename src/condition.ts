@@ -14,7 +14,7 @@ import { Lock } from "./lock.js";
 import { RLock } from "./rlock.js";
 import { runtime } from "./runtime.js";
 import { Code } from "./control-layout.js";
-import { attach, encode, registerReviver, revive, SHARE, takeAttached, type Shareable } from "./share.js";
+import { attach, registerReviver, SHARE, sharedView, takeAttached, type Shareable, type ShareContext } from "./ship/handles.js";
 
 export const MAX_WAITERS = 1024;
 const HEAD = 0;
@@ -255,12 +255,13 @@ export class Condition implements Shareable {
     return `<Condition(${this.#lock})>`;
   }
 
-  [SHARE]() {
-    return { kind: "Condition", data: { lock: encode(this.#lock, "Condition.lock"), w: this.#w } };
+  [SHARE](ctx: ShareContext) {
+    return { kind: "Condition", lock: ctx.ref(this.#lock), w: this.#w };
   }
 }
 
-registerReviver("Condition", (d: { lock: unknown; w: Int32Array }) => {
-  const lock = revive(d.lock) as Lock | RLock;
-  return attach(d.w, () => new Condition(lock));
+registerReviver("Condition", (h, ctx) => {
+  const w = sharedView(h, "w", Int32Array, HEADER + MAX_WAITERS * ENTRY);
+  const lock = ctx.handle(h.lock, ["Lock", "RLock"], "Condition.lock") as Lock | RLock;
+  return attach(w, () => new Condition(lock));
 });

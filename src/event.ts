@@ -6,7 +6,7 @@
  */
 import { asyncWait, blockedWait, checkSignal, spinUntil } from "./blocking.js";
 import { checkTimeout, deadlineFrom, remaining } from "./timeout.js";
-import { attach, registerReviver, SHARE, takeAttached, type Shareable } from "./share.js";
+import { attach, registerReviver, SHARE, sharedView, takeAttached, type Shareable } from "./ship/handles.js";
 
 /** Loads of the word before a waiter sleeps (a few microseconds). */
 const SPIN = 2000;
@@ -79,8 +79,8 @@ export class Event implements Shareable {
   }
 
   [SHARE]() {
-    return { kind: "Event", data: this.#w };
+    return { kind: "Event", w: this.#w };
   }
 }
 
-registerReviver("Event", (w: Int32Array) => attach(w, () => new Event()));
+registerReviver("Event", (h) => attach(sharedView(h, "w", Int32Array, 1), () => new Event()));

@@ -3,7 +3,7 @@
  * arrives empty there, as in Python where a new thread sees none of the others' attributes.
  */
 import { runtime } from "./runtime.js";
-import { registerReviver, SHARE } from "./share.js";
+import { registerReviver, SHARE } from "./ship/handles.js";
 
 /** Values for a worker are dropped when it moves on to its next thread (see bootstrap). */
 const stores = new Set<Map<string, Record<PropertyKey, unknown>>>();
@@ -25,7 +25,7 @@ export function local<T extends object = Local>(): T & Local {
   };
   const target = {};
   return new Proxy(target, {
-    get: (_, k) => (k === SHARE ? () => ({ kind: "local", data: null }) : Reflect.get(mine(), k)),
+    get: (_, k) => (k === SHARE ? () => ({ kind: "local" }) : Reflect.get(mine(), k)),
     set: (_, k, v) => Reflect.set(mine(), k, v),
     has: (_, k) => k in mine(),
     deleteProperty: (_, k) => Reflect.deleteProperty(mine(), k),

@@ -6,7 +6,7 @@ import { RuntimeError } from "./errors.js";
 import { checkTimeout, describe, TIMEOUT_MAX } from "./timeout.js";
 import { checkSignal } from "./blocking.js";
 import { isLocked, lockWithin, lockWithinAsync, tryLock, unlock } from "./futex-mutex.js";
-import { attach, registerReviver, SHARE, takeAttached, type Shareable } from "./share.js";
+import { attach, registerReviver, SHARE, sharedView, takeAttached, type Shareable } from "./ship/handles.js";
 
 /** Lock.acquire's timeout: -1 forever, other negatives are a RangeError (Python's ValueError). */
 export function lockTimeout(blocking: unknown, timeout: unknown, what: string): number {
@@ -63,8 +63,8 @@ export class Lock implements Shareable {
   }
 
   [SHARE]() {
-    return { kind: "Lock", data: this.#word };
+    return { kind: "Lock", w: this.#word };
   }
 }
 
-registerReviver("Lock", (word: Int32Array) => attach(word, () => new Lock()));
+registerReviver("Lock", (h) => attach(sharedView(h, "w", Int32Array, 2), () => new Lock()));

@@ -5,16 +5,17 @@
  */
 import { receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import { runtime } from "./runtime.js";
-import { encode, revive } from "./share.js";
+import { pack, unpack, type Packed } from "./ship/values.js";
 import { reportException } from "./excepthook.js";
 import { currentThread } from "./thread.js";
-import { BROKEN, IDLE, type TaskRecord, type ToWorker } from "./pool-layout.js";
-import { joinArgs } from "./pool-args.js";
+import { RuntimeError } from "./errors.js";
+import { BROKEN, IDLE, type FromWorker, type TaskRecord, type ToWorker } from "./pool-layout.js";
+import type { Unit } from "./ship/shipment.js";
 import { BrokenThreadPoolError, FState } from "./futures.js";
 import type { Queue } from "./queue.js";
 
 export async function poolWorker(
-  ctl: Int32Array, tasks: Queue<TaskRecord>, states: Int32Array, port: MessagePort, init: unknown, initargs: unknown[],
+  ctl: Int32Array, tasks: Queue<TaskRecord>, states: Int32Array, port: MessagePort, init: Unit | null, initargs: unknown[],
 ): Promise<void> {
   if (init) {
     try {
@@ -27,14 +28,14 @@ export async function poolWorker(
       port.postMessage({ broken: true });
     }
   }
-  const units = new Map<number, unknown>();
+  const units = new Map<number, Unit>();
   const fns = new Map<number, (...a: unknown[]) => unknown>();
-  const refs = new Map<number, unknown[]>();
+  const posted = new Map<number, Packed>();
   const readPort = () => {
     for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
       const msg = m.message as ToWorker;
       if (msg.t === "fn") units.set(msg.fnId, msg.unit);
-      else refs.set(msg.id, msg.refs);
+      else posted.set(msg.id, msg.args);
     }
   };
   for (;;) {
@@ -43,17 +44,17 @@ export async function poolWorker(
       tasks.put(null); // the stop sign goes round to the next thread, as in Python
       return;
     }
-    const [id, slot, fnId, args, hasRefs] = rec;
+    const [id, slot, fnId, inline] = rec;
     readPort();
-    // Tasks leave the queue in submission order: refs of earlier tasks are no use to this thread.
-    for (const k of refs.keys()) if (k < id) refs.delete(k);
+    // Tasks leave the queue in submission order: args of earlier tasks are no use to this thread.
+    for (const k of posted.keys()) if (k < id) posted.delete(k);
     if (Atomics.compareExchange(states, slot, FState.Pending, FState.Running) !== FState.Pending) {
       Atomics.store(states, slot, FState.Seen); // cancelled before it started: skipped
       Atomics.notify(states, slot);
       Atomics.add(ctl, IDLE, 1);
       continue;
     }
-    let reply: { id: number; ok: boolean; value: unknown; errName?: string };
+    let reply: FromWorker;
     try {
       if (Atomics.load(ctl, BROKEN)) throw new BrokenThreadPoolError();
       let fn = fns.get(fnId);
@@ -61,11 +62,14 @@ export async function poolWorker(
         fn = (await runtime.materialize!(units.get(fnId))) as (...a: unknown[]) => unknown;
         fns.set(fnId, fn);
       }
-      const real = revive(hasRefs ? joinArgs(args, refs.get(id) ?? []) : args) as unknown[];
-      refs.delete(id);
-      let value = fn(...real);
+      const packed = inline ?? posted.get(id);
+      posted.delete(id);
+      if (!packed) throw new RuntimeError("the task's arguments never reached this pool thread");
+      const { value: args, ready } = unpack(packed);
+      if (ready) await ready;
+      let value = fn(...(args as unknown[]));
       if (value && typeof (value as PromiseLike<unknown>).then === "function") value = await value;
-      reply = { id, ok: true, value: encode(value, "the task's result") };
+      reply = { id, ok: true, value: pack(value, "the task's result") };
     } catch (e) {
       // Only built-in error names survive the trip: send the name along to restore the class.
       reply = { id, ok: false, value: e, errName: e instanceof Error ? e.name : undefined };

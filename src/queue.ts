@@ -33,9 +33,9 @@ import { asyncWait, blockedWait, checkSignal, spinUntil } from "./blocking.js";
 import { checkTimeout, deadlineFrom, describe, remaining } from "./timeout.js";
 import { lockWithin, unlock } from "./futex-mutex.js";
 import { decodeValue, encodeValue, Tag, type Encoded } from "./value-codec.js";
-import { SharedArena, type ArenaShare, type LiveRecord } from "./shared-arena.js";
+import { checkArena, SharedArena, type ArenaShare, type LiveRecord } from "./shared-arena.js";
 import { pythonCompare } from "./python-order.js";
-import { attach, registerReviver, SHARE, takeAttached, type Shareable } from "./share.js";
+import { attach, badHandle, growableBufferOf, registerReviver, SHARE, sharedView, takeAttached, type Shareable } from "./ship/handles.js";
 
 /** Python's queue.Empty: get on an empty queue without waiting, or the timeout passed. */
 export class EmptyError extends Error {
@@ -90,10 +90,9 @@ const LIFO = 1;
 const PRIORITY = 2;
 const SIMPLE = 3;
 
-interface QueueShare {
+interface QueueShare extends ArenaShare {
   ctl: Int32Array;
   index: SharedArrayBuffer;
-  arena: ArenaShare;
 }
 
 function checkMaxsize(maxsize: unknown, what: string): number {
@@ -119,7 +118,7 @@ abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
     if (shared) {
       this.ctl = shared.ctl;
       this.#indexSab = shared.index;
-      this.#arena = new SharedArena(0, shared.arena);
+      this.#arena = new SharedArena(0, shared);
     } else {
       this.ctl = new Int32Array(new SharedArrayBuffer(CTL_WORDS * 4));
       this.ctl[KIND] = kind;
@@ -555,7 +554,7 @@ abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
   }
 
   [SHARE]() {
-    return { kind: this.name, data: { ctl: this.ctl, index: this.#indexSab, arena: this.#arena.share() } satisfies QueueShare };
+    return { kind: KIND_NAMES[this.ctl[KIND]!]!, ctl: this.ctl, index: this.#indexSab, ...this.#arena.share() };
   }
 }
 
@@ -601,7 +600,16 @@ export class SimpleQueue<T = unknown> extends BaseQueue<T> {
   }
 }
 
-registerReviver("Queue", (d: QueueShare) => attach(d, () => new Queue()));
-registerReviver("LifoQueue", (d: QueueShare) => attach(d, () => new LifoQueue()));
-registerReviver("PriorityQueue", (d: QueueShare) => attach(d, () => new PriorityQueue()));
-registerReviver("SimpleQueue", (d: QueueShare) => attach(d, () => new SimpleQueue()));
+const KIND_NAMES = ["Queue", "LifoQueue", "PriorityQueue", "SimpleQueue"] as const;
+const CLASSES = [Queue, LifoQueue, PriorityQueue, SimpleQueue] as const;
+
+KIND_NAMES.forEach((name, kind) => {
+  registerReviver(name, (h) => {
+    const ctl = sharedView(h, "ctl", Int32Array, CTL_WORDS);
+    const index = growableBufferOf(h, "index", ENTRY_WORDS * 4);
+    if (Atomics.load(ctl, KIND) !== kind) throw badHandle(`${name}.ctl holds a queue of another kind`);
+    if (Atomics.load(ctl, CAPACITY) * ENTRY_WORDS * 4 > index.byteLength) throw badHandle(`${name}.index is smaller than the queue's capacity`);
+    const parts: QueueShare = { ctl, index, ...checkArena(h) };
+    return attach(parts, () => new CLASSES[kind]());
+  });
+});

@@ -8,7 +8,7 @@ import { checkSignal } from "./blocking.js";
 import { isLocked, lockWithin, lockWithinAsync, unlock } from "./futex-mutex.js";
 import { lockTimeout } from "./lock.js";
 import { currentIdent } from "./runtime.js";
-import { attach, registerReviver, SHARE, takeAttached, type Shareable } from "./share.js";
+import { attach, registerReviver, SHARE, sharedView, takeAttached, type Shareable } from "./ship/handles.js";
 
 const MUTEX = 0;
 const MUTEX_ASYNC = 1;
@@ -109,8 +109,8 @@ export class RLock implements Shareable {
   }
 
   [SHARE]() {
-    return { kind: "RLock", data: this.#w };
+    return { kind: "RLock", w: this.#w };
   }
 }
 
-registerReviver("RLock", (w: Int32Array) => attach(w, () => new RLock()));
+registerReviver("RLock", (h) => attach(sharedView(h, "w", Int32Array, 4), () => new RLock()));

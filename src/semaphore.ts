@@ -5,7 +5,7 @@
  */
 import { asyncWait, blockedWait, checkSignal, wakeCount } from "./blocking.js";
 import { checkTimeout, deadlineFrom, describe, remaining } from "./timeout.js";
-import { attach, registerReviver, SHARE, takeAttached, type Shareable } from "./share.js";
+import { attach, registerReviver, SHARE, sharedView, takeAttached, type Shareable } from "./ship/handles.js";
 
 const VALUE = 0;
 const INITIAL = 1;
@@ -113,7 +113,7 @@ export class Semaphore implements Shareable {
   }
 
   [SHARE]() {
-    return { kind: this.constructor === BoundedSemaphore ? "BoundedSemaphore" : "Semaphore", data: this.w };
+    return { kind: this instanceof BoundedSemaphore ? "BoundedSemaphore" : "Semaphore", w: this.w };
   }
 }
 
@@ -128,5 +128,5 @@ export class BoundedSemaphore extends Semaphore {
   }
 }
 
-registerReviver("Semaphore", (w: Int32Array) => attach(w, () => new Semaphore(0)));
-registerReviver("BoundedSemaphore", (w: Int32Array) => attach(w, () => new BoundedSemaphore(0)));
+registerReviver("Semaphore", (h) => attach(sharedView(h, "w", Int32Array, 3), () => new Semaphore(0)));
+registerReviver("BoundedSemaphore", (h) => attach(sharedView(h, "w", Int32Array, 3), () => new BoundedSemaphore(0)));

@@ -8,6 +8,8 @@
  * `bytes`: a growable SharedArrayBuffer (up to MAX_ARENA_BYTES), records are raw value bytes.
  */
 
+import { growableBufferOf, sharedView, type Handle } from "./ship/handles.js";
+
 export const MAX_ARENA_BYTES = 2 ** 31 - 1;
 const TOP = 0;
 const GARBAGE = 1;
@@ -19,9 +21,15 @@ export interface LiveRecord {
   moveTo(offset: number): void;
 }
 
+/** The arena's part of its owner's handle. */
 export interface ArenaShare {
-  meta: Int32Array;
-  bytes: SharedArrayBuffer;
+  arenaMeta: Int32Array;
+  arenaBytes: SharedArrayBuffer;
+}
+
+/** Validates the arena's part of a handle from another thread. */
+export function checkArena(h: Handle): ArenaShare {
+  return { arenaMeta: sharedView(h, "arenaMeta", Int32Array, 2), arenaBytes: growableBufferOf(h, "arenaBytes", 1) };
 }
 
 export class SharedArena {
@@ -31,8 +39,8 @@ export class SharedArena {
 
   constructor(initialBytes = 4096, shared?: ArenaShare) {
     if (shared) {
-      this.meta = shared.meta;
-      this.sab = shared.bytes;
+      this.meta = shared.arenaMeta;
+      this.sab = shared.arenaBytes;
     } else {
       this.meta = new Int32Array(new SharedArrayBuffer(8));
       this.sab = new (SharedArrayBuffer as any)(initialBytes, { maxByteLength: MAX_ARENA_BYTES }) as SharedArrayBuffer;
@@ -41,7 +49,7 @@ export class SharedArena {
   }
 
   share(): ArenaShare {
-    return { meta: this.meta, bytes: this.sab };
+    return { arenaMeta: this.meta, arenaBytes: this.sab };
   }
 
   /** A view that sees the arena's current size (another thread may have grown it). */

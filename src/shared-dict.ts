@@ -31,9 +31,9 @@
  * surrogate (which UTF-8 can't represent) stay two keys, as in a Map.
  */
 import { describe } from "./timeout.js";
-import { SharedArena, type ArenaShare, type LiveRecord } from "./shared-arena.js";
+import { checkArena, SharedArena, type ArenaShare, type LiveRecord } from "./shared-arena.js";
 import { Tag, type Encoded } from "./value-codec.js";
-import { registerReviver, SHARE, type Shareable } from "./share.js";
+import { attach, badHandle, growableBufferOf, registerReviver, SHARE, sharedView, takeAttached, type Shareable } from "./ship/handles.js";
 import { copyIn, copyOut, ensureBytes, growableBuffer, MAX_INDEX_BYTES, withMutex, type CopiedOut } from "./shared-index.js";
 
 const MUTEX = 0;
@@ -66,11 +66,10 @@ function slotsFor(keys: number): number {
   return slots;
 }
 
-interface DictShare {
+interface DictShare extends ArenaShare {
   meta: Int32Array;
   slots: SharedArrayBuffer;
   entries: SharedArrayBuffer;
-  arena: ArenaShare;
 }
 
 /** A key ready for the table: hashed and encoded before the mutex is taken. */
@@ -100,9 +99,6 @@ function keyString(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("utf16le");
 }
 
-/** Memory a reviver hands to the constructor, so the public constructor stays `(initial?)`. */
-let adopt: DictShare | null = null;
-
 /** What `update` and the constructor take: a plain object, a Map or an iterable of [key, value]. */
 export type DictSource<V> = Record<string, V> | Map<string, V> | Iterable<readonly [string, V]>;
 
@@ -119,13 +115,12 @@ export class SharedDict<V = unknown> implements Shareable, Iterable<[string, V]>
 
   /** A new empty dict, or one holding copies of `initial`'s entries. */
   constructor(initial?: DictSource<V> | null) {
-    const shared = adopt;
-    adopt = null;
+    const shared = takeAttached<DictShare>();
     if (shared) {
       this.#meta = shared.meta;
       this.#slotsSab = shared.slots;
       this.#entriesSab = shared.entries;
-      this.#arena = new SharedArena(0, shared.arena);
+      this.#arena = new SharedArena(0, shared);
     } else {
       this.#meta = new Int32Array(new SharedArrayBuffer(META_WORDS * 4));
       this.#slotsSab = growableBuffer(MIN_SLOTS * 4);
@@ -253,10 +248,7 @@ export class SharedDict<V = unknown> implements Shareable, Iterable<[string, V]>
   }
 
   [SHARE]() {
-    return {
-      kind: "SharedDict",
-      data: { meta: this.#meta, slots: this.#slotsSab, entries: this.#entriesSab, arena: this.#arena.share() } satisfies DictShare,
-    };
+    return { kind: "SharedDict", meta: this.#meta, slots: this.#slotsSab, entries: this.#entriesSab, ...this.#arena.share() };
   }
 
   // ---- with the mutex held ----
@@ -448,7 +440,14 @@ function pairsOf(source: unknown, what: string): [Key, Encoded][] {
   return out;
 }
 
-registerReviver("SharedDict", (d: DictShare) => {
-  adopt = d;
-  return new SharedDict();
+registerReviver("SharedDict", (h) => {
+  const meta = sharedView(h, "meta", Int32Array, META_WORDS);
+  const slots = growableBufferOf(h, "slots", 4);
+  const entries = growableBufferOf(h, "entries", 1);
+  const mask = Atomics.load(meta, MASK);
+  // A table whose mask isn't 2^k - 1 or outruns its buffers would send probes out of bounds or round forever.
+  if (mask < MIN_SLOTS - 1 || (mask & (mask + 1)) !== 0 || (mask + 1) * 4 > slots.byteLength || usable(mask + 1) * ENTRY_BYTES > entries.byteLength) {
+    throw badHandle("SharedDict's table does not match its buffers");
+  }
+  return attach({ meta, slots, entries, ...checkArena(h) } satisfies DictShare, () => new SharedDict());
 });

@@ -6,7 +6,7 @@
 import { lockWithin, unlock } from "./futex-mutex.js";
 import { decodeValue, encodeValue, Tag, type Encoded } from "./value-codec.js";
 import { describe } from "./timeout.js";
-import { SHARE } from "./share.js";
+import { isShareable } from "./ship/handles.js";
 
 /** Index buffers reserve this much address space up front; growth never moves them. */
 export const MAX_INDEX_BYTES = 2 ** 30;
@@ -42,7 +42,7 @@ export function withMutex<R>(meta: Int32Array, at: number, fn: () => R): R {
  * private shared memory), so it is refused here instead of silently losing it.
  */
 export function copyIn(value: unknown, what: string): Encoded {
-  if (value !== null && typeof value === "object" && typeof (value as any)[SHARE] === "function") {
+  if (isShareable(value)) {
     throw new TypeError(
       `${what}: a skein ${(value as object).constructor?.name ?? "object"} can't be stored in a shared container (values are copied); ` +
         `pass it to threads in args instead`,

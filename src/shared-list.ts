@@ -16,9 +16,9 @@
  *   Float64 @ +8   NUM   the number, for Tag.Number (shares bytes with OFF: a number has no record)
  */
 import { describe } from "./timeout.js";
-import { SharedArena, type ArenaShare, type LiveRecord } from "./shared-arena.js";
+import { checkArena, SharedArena, type ArenaShare, type LiveRecord } from "./shared-arena.js";
 import { Tag } from "./value-codec.js";
-import { registerReviver, SHARE, type Shareable } from "./share.js";
+import { attach, badHandle, growableBufferOf, registerReviver, SHARE, sharedView, takeAttached, type Shareable } from "./ship/handles.js";
 import { checkInteger, copyIn, copyOut, ensureBytes, growableBuffer, resolveIndex, withMutex, type CopiedOut } from "./shared-index.js";
 
 const MUTEX = 0;
@@ -32,14 +32,10 @@ const LEN = 1;
 const OFF = 2;
 const INITIAL_ENTRIES = 16;
 
-interface ListShare {
+interface ListShare extends ArenaShare {
   meta: Int32Array;
   index: SharedArrayBuffer;
-  arena: ArenaShare;
 }
-
-/** Memory a reviver hands to the constructor, so the public constructor stays `(initial?)`. */
-let adopt: ListShare | null = null;
 
 export class SharedList<T = unknown> implements Shareable, Iterable<T> {
   readonly #meta: Int32Array;
@@ -52,12 +48,11 @@ export class SharedList<T = unknown> implements Shareable, Iterable<T> {
 
   /** A new empty list, or one holding copies of `initial`'s items. */
   constructor(initial?: Iterable<T> | null) {
-    const shared = adopt;
-    adopt = null;
+    const shared = takeAttached<ListShare>();
     if (shared) {
       this.#meta = shared.meta;
       this.#index = shared.index;
-      this.#arena = new SharedArena(0, shared.arena);
+      this.#arena = new SharedArena(0, shared);
     } else {
       this.#meta = new Int32Array(new SharedArrayBuffer(META_WORDS * 4));
       this.#index = growableBuffer(INITIAL_ENTRIES * ENTRY_BYTES);
@@ -201,7 +196,7 @@ export class SharedList<T = unknown> implements Shareable, Iterable<T> {
   }
 
   [SHARE]() {
-    return { kind: "SharedList", data: { meta: this.#meta, index: this.#index, arena: this.#arena.share() } satisfies ListShare };
+    return { kind: "SharedList", meta: this.#meta, index: this.#index, ...this.#arena.share() };
   }
 
   // ---- with the mutex held ----
@@ -246,7 +241,9 @@ export class SharedList<T = unknown> implements Shareable, Iterable<T> {
   }
 }
 
-registerReviver("SharedList", (d: ListShare) => {
-  adopt = d;
-  return new SharedList();
+registerReviver("SharedList", (h) => {
+  const meta = sharedView(h, "meta", Int32Array, META_WORDS);
+  const index = growableBufferOf(h, "index", ENTRY_BYTES);
+  if (Atomics.load(meta, LENGTH) * ENTRY_BYTES > index.byteLength) throw badHandle("SharedList.index is shorter than the list");
+  return attach({ meta, index, ...checkArena(h) } satisfies ListShare, () => new SharedList());
 });

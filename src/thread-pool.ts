@@ -9,10 +9,9 @@ import { RuntimeError } from "./errors.js";
 import { Thread } from "./thread.js";
 import { Queue } from "./queue.js";
 import { describe } from "./timeout.js";
-import { encode, revive } from "./share.js";
+import { packParts, unpack, type Packed } from "./ship/values.js";
 import { shipFunction, type Unit } from "./ship/shipment.js";
 import { BROKEN, IDLE, POOL_WORDS, SHUTDOWN, type FromWorker, type TaskRecord, type ToWorker } from "./pool-layout.js";
-import { splitArgs } from "./pool-args.js";
 import { poolWorker } from "./pool-worker.js";
 import { BrokenThreadPoolError, CancelledError, FState, Future, TimeoutError, type ResultSource } from "./futures.js";
 import { checkTimeout, deadlineFrom, remaining } from "./timeout.js";
@@ -61,8 +60,8 @@ export class ThreadPoolExecutor implements ResultSource, Disposable {
   readonly #outstanding = new Map<number, Future<unknown>>();
   /** Function sources every pool thread has been sent, for threads started later. */
   readonly #units = new Map<number, Unit>();
-  /** Shared args of tasks not started yet, for threads started later. */
-  readonly #pendingRefs = new Map<number, { refs: unknown[]; future: Future<unknown> }>();
+  /** Args posted to the ports (shared memory, skein objects) of tasks not started yet, for threads started later. */
+  readonly #pendingArgs = new Map<number, { args: Packed; future: Future<unknown> }>();
   readonly #freeSlots: number[] = [];
   /** Slots of settled futures, reusable once no pool thread can still touch them. */
   #retiring: number[] = [];
@@ -90,7 +89,9 @@ export class ThreadPoolExecutor implements ResultSource, Disposable {
     this.#statesSab = new (SharedArrayBuffer as any)(INITIAL_SLOTS * 4, { maxByteLength: MAX_SLOT_BYTES });
     this.#states = new Int32Array(this.#statesSab);
     this.#init = initializer ? shipFunction(initializer, "the pool initializer") : null;
-    this.#initargs = (initargs ?? []).map((a, i) => encode(a, `initargs[${i}]`));
+    this.#initargs = initargs ?? [];
+    // Checked now, so initargs that can't travel fail here rather than when a thread starts.
+    packParts(this.#initargs, this.#initargs.map((_, i) => `initargs[${i}]`));
     live.add(this);
   }
 
@@ -100,8 +101,7 @@ export class ThreadPoolExecutor implements ResultSource, Disposable {
     if (Atomics.load(this.#ctl, BROKEN)) throw new BrokenThreadPoolError();
     if (this.#shutdown) throw new RuntimeError("cannot schedule new futures after shutdown");
     const unit = shipFunction(fn, `the task ${fn.name || "(anonymous)"}`);
-    const refs: unknown[] = [];
-    const plain = splitArgs(args, refs);
+    const packed = packParts(args, args.map((_, i) => `args[${i}]`));
     let fnId = fnIds.get(fn);
     if (fnId === undefined) fnIds.set(fn, (fnId = nextFnId++));
     if (!this.#units.has(fnId)) {
@@ -110,12 +110,12 @@ export class ThreadPoolExecutor implements ResultSource, Disposable {
     }
     const id = this.#nextId++;
     const future = new Future<Awaited<R>>(this, id, this.#states, this.#allocSlot());
-    if (refs.length > 0) {
-      this.#pendingRefs.set(id, { refs, future: future as Future<unknown> });
-      this.#broadcast({ t: "refs", id, refs });
+    if (packed.byRef) {
+      this.#pendingArgs.set(id, { args: packed, future: future as Future<unknown> });
+      this.#broadcast({ t: "args", id, args: packed });
     }
     this.#outstanding.set(id, future as Future<unknown>);
-    this.#tasks.put([id, future._slot, fnId, plain, refs.length > 0]);
+    this.#tasks.put([id, future._slot, fnId, packed.byRef ? null : packed]);
     this.#adjustThreadCount();
     return future;
   }
@@ -156,9 +156,9 @@ export class ThreadPoolExecutor implements ResultSource, Disposable {
     const { port1, port2 } = new MessageChannel();
     // What earlier tasks need travels in the port ahead of the thread.
     for (const [fnId, unit] of this.#units) port1.postMessage({ t: "fn", fnId, unit } satisfies ToWorker);
-    for (const [id, { refs, future }] of this.#pendingRefs) {
-      if (future.done() || future.running()) this.#pendingRefs.delete(id);
-      else port1.postMessage({ t: "refs", id, refs } satisfies ToWorker);
+    for (const [id, { args, future }] of this.#pendingArgs) {
+      if (future.done() || future.running()) this.#pendingArgs.delete(id);
+      else port1.postMessage({ t: "args", id, args } satisfies ToWorker);
     }
     const thread = new Thread({
       name: `${this.#prefix}_${index}`,
@@ -180,8 +180,18 @@ export class ThreadPoolExecutor implements ResultSource, Disposable {
     const f = this.#outstanding.get(m.id);
     if (!f) return;
     this.#outstanding.delete(m.id);
-    this.#pendingRefs.delete(m.id);
-    let value = m.ok ? revive(m.value) : m.value;
+    this.#pendingArgs.delete(m.id);
+    let ok = m.ok;
+    let value: unknown;
+    if (m.ok) {
+      try {
+        value = unpack(m.value).value;
+      } catch (e) {
+        // A result that can't be revived here fails its own future, not the pool.
+        ok = false;
+        value = e;
+      }
+    } else value = m.value;
     if (!m.ok && m.errName && value instanceof Error && value.name !== m.errName) {
       const Ctor = ERROR_CLASSES[m.errName];
       if (Ctor) {
@@ -193,7 +203,7 @@ export class ThreadPoolExecutor implements ResultSource, Disposable {
       }
     }
     this.#retiring.push(f._slot);
-    f._settle(m.ok, value);
+    f._settle(ok, value);
     if (this.#watched > 0 && this.#outstanding.size === 0) this.#unwatch();
   }
 
@@ -207,7 +217,7 @@ export class ThreadPoolExecutor implements ResultSource, Disposable {
   /** @internal A cancelled future will get no message. */
   forget(future: Future<unknown>): void {
     this.#outstanding.delete(future._id);
-    this.#pendingRefs.delete(future._id);
+    this.#pendingArgs.delete(future._id);
     this.#retiring.push(future._slot);
     if (this.#watched > 0 && this.#outstanding.size === 0) this.#unwatch();
   }

@@ -3,7 +3,7 @@
  * the control block; the same handle can be revived in other threads (passed in args), where it
  * still answers join, isAlive, state, name and ident.
  */
-import { MessagePort } from "node:worker_threads";
+import type { MessagePort } from "node:worker_threads";
 import { RuntimeError } from "./errors.js";
 import { Code, MAX_THREADS } from "./control-layout.js";
 import { ThreadState } from "./thread-state.js";
@@ -11,8 +11,9 @@ import { checkTimeout, deadlineFrom, describe, remaining } from "./timeout.js";
 import { asyncWait, blockedWait, checkSignal } from "./blocking.js";
 import { runtime } from "./runtime.js";
 import { dispatch } from "./dispatch.js";
-import { encode, registerReviver, SHARE, type Shareable } from "./share.js";
+import { badHandle, integer, primitive, registerReviver, SHARE, type Handle, type Shareable, type ShareContext } from "./ship/handles.js";
 import { shipClassChain, shipFunction, type Unit } from "./ship/shipment.js";
+import { assignOwn, packParts, type Packed } from "./ship/values.js";
 import { currentHookUnit } from "./excepthook.js";
 import "./lifetime.js";
 
@@ -34,10 +35,10 @@ export interface Job {
   /** With kind "class", the last unit is a target passed alongside the subclass. */
   hasTarget: boolean;
   units: Unit[];
-  args: unknown[];
-  fields: Record<string, unknown>;
+  /** [args, the subclass's own fields], packed together so identity holds across them. */
+  values: Packed;
   hook: Unit | null;
-  /** Ports among the args, moved rather than copied. */
+  /** Ports among the values, moved rather than copied. */
   transfer: MessagePort[];
 }
 
@@ -107,17 +108,14 @@ export class Thread<A extends unknown[] = unknown[]> implements Shareable {
     const isSub = Object.getPrototypeOf(this) !== Thread.prototype;
     const units: Unit[] = isSub ? shipClassChain(this.constructor, Thread) : [];
     if (t.target) units.push(shipFunction(t.target, `${t.name}'s target`));
-    const own: Record<string, unknown> = {};
-    for (const k of Object.keys(this)) own[k] = (this as any)[k];
-    const fields = encode(own, "this") as Record<string, unknown>;
-    // A MessagePort given as a whole argument moves to the thread (skein's own pool uses this).
+    // A MessagePort moves to the thread (skein's own pool uses this).
     const transfer: MessagePort[] = [];
-    const args = t.args.map((a, i) => (a instanceof MessagePort ? (transfer.push(a), a) : encode(a, `args[${i}]`)));
+    const values = packArgsAndFields(t.args, this, transfer);
     const hook = currentHookUnit();
     const control = runtime.control;
     const claim = control.allocate(t.name, t.daemon);
     if (!claim) throw new RuntimeError("can't start new thread: too many threads alive at once");
-    const job: Job = { ...claim, name: t.name, daemon: t.daemon, kind: isSub ? "class" : "target", hasTarget: t.target !== null, units, args, fields, hook, transfer };
+    const job: Job = { ...claim, name: t.name, daemon: t.daemon, kind: isSub ? "class" : "target", hasTarget: t.target !== null, units, values, hook, transfer };
     try {
       dispatch(job);
     } catch (e) {
@@ -244,10 +242,17 @@ export class Thread<A extends unknown[] = unknown[]> implements Shareable {
     return `<${this.constructor.name}(${this.name}, ${status}${t.daemon ? " daemon" : ""}${t.ident !== null ? ` ${t.ident}` : ""})>`;
   }
 
-  [SHARE](): { kind: string; data: unknown } {
+  [SHARE](_ctx?: ShareContext): Handle & ThreadHandle {
     const t = this[INNER];
-    return { kind: "Thread", data: { slot: t.slot, gen: t.gen, ident: t.ident, nativeId: t.nativeId, name: this.name, daemon: t.daemon, started: t.started } };
+    return { kind: "Thread", slot: t.slot, gen: t.gen, ident: t.ident, nativeId: t.nativeId, name: this.name, daemon: t.daemon, started: t.started };
   }
+}
+
+/** Packs the args and a subclass's own fields in one go: the same object in both arrives as one. */
+function packArgsAndFields(args: unknown[], self: object, transfer: MessagePort[]): Packed {
+  const fields = {};
+  assignOwn(fields, self);
+  return packParts([...args, fields], [...args.map((_, i) => `args[${i}]`), "this"], transfer);
 }
 
 function checkJoin(t: Inner, what: string): Inner {
@@ -258,8 +263,36 @@ function checkJoin(t: Inner, what: string): Inner {
   return t;
 }
 
+/** What identifies a thread in every thread: its slot and generation in the control block. */
+export interface ThreadHandle {
+  slot: number;
+  gen: number;
+  ident: number | null;
+  nativeId: number | null;
+  name: string;
+  daemon: boolean;
+  started: boolean;
+}
+
+/** Validates a Thread's (or Timer's) handle from another thread. */
+export function checkThreadHandle(h: Handle): ThreadHandle {
+  const started = primitive(h, "started", "boolean");
+  const orNull = (part: string) => (h[part] === null ? null : integer(h, part, 0, 2 ** 31 - 1));
+  const t: ThreadHandle = {
+    started,
+    slot: started ? integer(h, "slot", 0, MAX_THREADS - 1) : -1,
+    gen: started ? integer(h, "gen", 0, 2 ** 28 - 1) : -1,
+    ident: orNull("ident"),
+    nativeId: orNull("nativeId"),
+    name: primitive(h, "name", "string"),
+    daemon: primitive(h, "daemon", "boolean"),
+  };
+  if (started && t.ident === null) throw badHandle(`a started ${h.kind} must have an ident`);
+  return t;
+}
+
 /** A handle on a thread that exists somewhere (started, or the main thread). */
-export function handle(h: { slot: number; gen: number; ident: number | null; nativeId: number | null; name: string; daemon: boolean; started: boolean }, proto: object = Thread.prototype): Thread {
+export function handle(h: ThreadHandle, proto: object = Thread.prototype): Thread {
   const th = Object.create(proto) as Thread;
   Object.defineProperty(th, INNER, {
     value: { target: null, args: [], name: h.name, daemon: h.daemon, started: h.started, slot: h.slot, gen: h.gen, ident: h.ident, nativeId: h.nativeId } satisfies Inner,
@@ -325,7 +358,8 @@ export function activeCount(): number {
   return n;
 }
 
-registerReviver("Thread", (d) => {
+registerReviver("Thread", (h) => {
+  const d = checkThreadHandle(h);
   if (d.started && d.slot === runtime.slot && d.gen === runtime.gen && runtime.current) return runtime.current;
   const k = d.started ? known.get(d.slot) : undefined;
   if (k && k[INNER].gen === d.gen) return k;

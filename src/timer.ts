@@ -1,8 +1,8 @@
 /** Timer: Python's threading.Timer, a Thread that calls a function after `interval` ms unless cancelled. */
-import { handle, Thread } from "./thread.js";
+import { checkThreadHandle, handle, Thread } from "./thread.js";
 import { Event } from "./event.js";
 import { describe } from "./timeout.js";
-import { encode, registerReviver, revive, SHARE } from "./share.js";
+import { primitive, registerReviver, SHARE, type ShareContext } from "./ship/handles.js";
 
 export class Timer<A extends unknown[] = unknown[]> extends Thread<A> {
   interval: number;
@@ -30,15 +30,14 @@ export class Timer<A extends unknown[] = unknown[]> extends Thread<A> {
   }
 
   /** Passed to another thread, a Timer arrives as a Timer there: cancel() works from anywhere. */
-  override [SHARE]() {
-    const thread = super[SHARE]();
-    return { kind: "Timer", data: { thread: thread.data, finished: encode(this.finished, "Timer.finished"), interval: this.interval } };
+  override [SHARE](ctx: ShareContext) {
+    return { ...super[SHARE](ctx), kind: "Timer", finished: ctx.ref(this.finished), interval: this.interval };
   }
 }
 
-registerReviver("Timer", (d: { thread: Parameters<typeof handle>[0]; finished: unknown; interval: number }) => {
-  const t = handle(d.thread, Timer.prototype) as unknown as Timer;
-  t.finished = revive(d.finished) as Event;
-  t.interval = d.interval;
+registerReviver("Timer", (h, ctx) => {
+  const t = handle(checkThreadHandle(h), Timer.prototype) as unknown as Timer;
+  t.finished = ctx.handle(h.finished, ["Event"], "Timer.finished") as Event;
+  t.interval = primitive(h, "interval", "number");
   return t;
 });

@@ -5,7 +5,7 @@
  * (functions, SharedArrayBuffers, skein objects) is a TypeError naming the operation.
  */
 import { deserialize, serialize } from "node:v8";
-import { SHARE } from "./share.js";
+import { isShareable } from "./ship/handles.js";
 
 export const Tag = { Number: 1, String: 2, V8: 3, Undefined: 4, Null: 5, True: 6, False: 7 } as const;
 export type Tag = (typeof Tag)[keyof typeof Tag];
@@ -73,7 +73,7 @@ function rejectShared(value: unknown, what: string, seen: Set<object>): void {
     throw new TypeError(`${what}: a ${value.constructor.name} over shared memory would arrive as a private copy; pass it to threads in their args to share it`);
   }
   if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return;
-  if (typeof (value as { [SHARE]?: unknown })[SHARE] === "function") {
+  if (isShareable(value)) {
     throw new TypeError(`${what}: a skein ${(value as object).constructor.name} can't be copied into shared memory; pass it to threads in their args instead`);
   }
   seen.add(value);
