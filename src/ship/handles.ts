@@ -81,7 +81,7 @@ type ViewCtor<V extends View> = { new (...a: any[]): V; readonly name: string };
 export function sharedView<V extends View>(h: Handle, part: string, Ctor: ViewCtor<V>, length: number, offset = 0): V {
   const v = h[part];
   if (!(v instanceof Ctor) || !(v.buffer instanceof SharedArrayBuffer)) {
-    throw badHandle(`${h.kind}.${part} must be a ${Ctor.name} over a SharedArrayBuffer`);
+    throw badHandle(`${h.kind}.${part} must be ${/^[AEIOU]/.test(Ctor.name) ? "an" : "a"} ${Ctor.name} over a SharedArrayBuffer`);
   }
   if (v.length !== length || v.byteOffset !== offset) {
     throw badHandle(`${h.kind}.${part} must have ${length} elements at byte ${offset}, got ${v.length} at byte ${v.byteOffset}`);
