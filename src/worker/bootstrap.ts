@@ -7,14 +7,14 @@
  */
 import { receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import { installDirectOutput } from "./output.js";
-import { materialize, materializeSync, setSelfModule } from "./evaluate.js";
+import { materialize, materializeSync, setSelfModule } from "../ship/evaluate.js";
 import * as skein from "../index.js";
-import { osThreadId, runtime } from "../runtime.js";
-import { Code, WState } from "../control-layout.js";
+import { osThreadId, runtime } from "../runtime/runtime.js";
+import { Code, WState } from "../memory/control-block.js";
 import { assignOwn, unpack } from "../ship/values.js";
-import { adoptForRun, handle, Thread, type Job } from "../thread.js";
-import { adoptHook, reportException } from "../excepthook.js";
-import { clearLocals } from "../local.js";
+import { adoptForRun, handle, Thread, type Job } from "../threading/thread.js";
+import { adoptHook, reportException } from "../threading/excepthook.js";
+import { clearLocals } from "../threading/local.js";
 import { threadId } from "node:worker_threads";
 
 installDirectOutput();

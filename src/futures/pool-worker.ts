@@ -1,0 +1,89 @@
+/**
+ * The loop each ThreadPoolExecutor thread runs (shipped to it as its target, like any target):
+ * run the initializer, then take tasks off the pool's shared queue (blocked there while idle, as
+ * Python's pool threads are), reading function sources and shared arguments from its port.
+ */
+import { receiveMessageOnPort, type MessagePort } from "node:worker_threads";
+import { runtime } from "../runtime/runtime.js";
+import { pack, unpack, type Packed } from "../ship/values.js";
+import { reportException } from "../threading/excepthook.js";
+import { currentThread } from "../threading/thread.js";
+import { RuntimeError } from "../common/errors.js";
+import { BROKEN, IDLE, type FromWorker, type TaskRecord, type ToWorker } from "./pool-layout.js";
+import type { Unit } from "../ship/shipment.js";
+import { BrokenThreadPoolError, FState } from "./future.js";
+import type { Queue } from "../queue/queue.js";
+
+export async function poolWorker(
+  ctl: Int32Array, tasks: Queue<TaskRecord>, states: Int32Array, port: MessagePort, init: Unit | null, initargs: unknown[],
+): Promise<void> {
+  if (init) {
+    try {
+      const fn = await runtime.materialize!(init);
+      await fn(...initargs);
+    } catch (e) {
+      // Python logs the initializer's exception and breaks the pool; so do we.
+      reportException(e, currentThread());
+      Atomics.store(ctl, BROKEN, 1);
+      port.postMessage({ broken: true });
+    }
+  }
+  const units = new Map<number, Unit>();
+  const fns = new Map<number, (...a: unknown[]) => unknown>();
+  const posted = new Map<number, Packed>();
+  const readPort = () => {
+    for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
+      const msg = m.message as ToWorker;
+      if (msg.t === "fn") units.set(msg.fnId, msg.unit);
+      else posted.set(msg.id, msg.args);
+    }
+  };
+  for (;;) {
+    const rec = tasks.get();
+    if (rec === null) {
+      tasks.put(null); // the stop sign goes round to the next thread, as in Python
+      return;
+    }
+    const [id, slot, fnId, inline] = rec;
+    readPort();
+    // Tasks leave the queue in submission order: args of earlier tasks are no use to this thread.
+    for (const k of posted.keys()) if (k < id) posted.delete(k);
+    if (Atomics.compareExchange(states, slot, FState.Pending, FState.Running) !== FState.Pending) {
+      Atomics.store(states, slot, FState.Seen); // cancelled before it started: skipped
+      Atomics.notify(states, slot);
+      Atomics.add(ctl, IDLE, 1);
+      continue;
+    }
+    let reply: FromWorker;
+    try {
+      if (Atomics.load(ctl, BROKEN)) throw new BrokenThreadPoolError();
+      let fn = fns.get(fnId);
+      if (!fn) {
+        fn = (await runtime.materialize!(units.get(fnId))) as (...a: unknown[]) => unknown;
+        fns.set(fnId, fn);
+      }
+      const packed = inline ?? posted.get(id);
+      posted.delete(id);
+      if (!packed) throw new RuntimeError("the task's arguments never reached this pool thread");
+      const { value: args, ready } = unpack(packed);
+      if (ready) await ready;
+      let value = fn(...(args as unknown[]));
+      if (value && typeof (value as PromiseLike<unknown>).then === "function") value = await value;
+      reply = { id, ok: true, value: pack(value, "the task's result") };
+    } catch (e) {
+      // Only built-in error names survive the trip: send the name along to restore the class.
+      reply = { id, ok: false, value: e, errName: e instanceof Error ? e.name : undefined };
+    }
+    // Idle again before the outcome is out, so a submit() right after result() reuses us.
+    Atomics.add(ctl, IDLE, 1);
+    try {
+      port.postMessage(reply);
+    } catch (e) {
+      port.postMessage({ id, ok: false, value: new TypeError(`the task's result can't be sent back: ${(e as Error).message}`), errName: "TypeError" });
+    }
+    // The outcome is on the port before the state says finished: a blocked result() finds it.
+    Atomics.store(states, slot, FState.Finished);
+    Atomics.notify(states, slot);
+    runtime.control.bumpCompletions();
+  }
+}

@@ -1,0 +1,297 @@
+/**
+ * ThreadPoolExecutor: Python's concurrent.futures pool over skein threads. Tasks go through one
+ * shared queue that idle pool threads take from, as in Python; functions travel like thread
+ * targets (compiled once per pool thread); outcomes come back on each thread's port.
+ */
+import { MessageChannel, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
+import { availableParallelism } from "node:os";
+import { RuntimeError } from "../common/errors.js";
+import { Thread } from "../threading/thread.js";
+import { Queue } from "../queue/queue.js";
+import { describe } from "../common/checks.js";
+import { packParts, unpack, type Packed } from "../ship/values.js";
+import { shipFunction, type Unit } from "../ship/shipment.js";
+import { BROKEN, IDLE, POOL_WORDS, SHUTDOWN, type FromWorker, type TaskRecord, type ToWorker } from "./pool-layout.js";
+import { poolWorker } from "./pool-worker.js";
+import { BrokenThreadPoolError, CancelledError, FState, Future, TimeoutError, type ResultSource } from "./future.js";
+import { checkTimeout, deadlineFrom, remaining } from "../common/checks.js";
+
+export interface ThreadPoolOptions<I extends unknown[] = any[]> {
+  maxWorkers?: number;
+  threadNamePrefix?: string;
+  initializer?: (...args: I) => unknown;
+  initargs?: I;
+}
+
+interface PoolThread {
+  thread: Thread;
+  port: MessagePort;
+}
+
+/** skein's own errors keep their class when a task's exception comes back (by name). */
+const ERROR_CLASSES: Record<string, new (message: string) => Error> = {
+  RuntimeError, BrokenThreadPoolError, TimeoutError, CancelledError,
+};
+
+const INITIAL_SLOTS = 1024;
+const MAX_SLOT_BYTES = 2 ** 26;
+
+let poolCounter = 0;
+const fnIds = new WeakMap<Function, number>();
+let nextFnId = 1;
+const live = new Set<ThreadPoolExecutor>();
+
+// Python joins every executor's threads when the interpreter exits (after the main program), so
+// work already submitted still finishes, even after shutdown(false).
+process.on("beforeExit", () => {
+  for (const pool of live) pool.shutdown(true);
+});
+
+export class ThreadPoolExecutor implements ResultSource, Disposable {
+  readonly maxWorkers: number;
+  readonly #prefix: string;
+  readonly #ctl: Int32Array;
+  readonly #tasks = new Queue<TaskRecord>();
+  readonly #statesSab: SharedArrayBuffer;
+  readonly #states: Int32Array;
+  readonly #threads: PoolThread[] = [];
+  readonly #init: Unit | null;
+  readonly #initargs: unknown[];
+  readonly #outstanding = new Map<number, Future<unknown>>();
+  /** Function sources every pool thread has been sent, for threads started later. */
+  readonly #units = new Map<number, Unit>();
+  /** Args posted to the ports (shared memory, skein objects) of tasks not started yet, for threads started later. */
+  readonly #pendingArgs = new Map<number, { args: Packed; future: Future<unknown> }>();
+  readonly #freeSlots: number[] = [];
+  /** Slots of settled futures, reusable once no pool thread can still touch them. */
+  #retiring: number[] = [];
+  #nextSlot = 0;
+  #watched = 0;
+  #nextId = 1;
+  #shutdown = false;
+
+  constructor(options: ThreadPoolOptions = {}) {
+    if (options === null || typeof options !== "object") throw new TypeError(`new ThreadPoolExecutor(options): options must be an object, got ${describe(options)}`);
+    const { maxWorkers, threadNamePrefix, initializer, initargs } = options;
+    if (maxWorkers !== undefined && maxWorkers !== null) {
+      if (typeof maxWorkers !== "number") throw new TypeError(`ThreadPoolExecutor: maxWorkers must be a number, got ${describe(maxWorkers)}`);
+      if (!Number.isInteger(maxWorkers) || maxWorkers <= 0) throw new RangeError(`ThreadPoolExecutor: maxWorkers must be an integer greater than 0, got ${maxWorkers}`);
+    }
+    if (threadNamePrefix !== undefined && typeof threadNamePrefix !== "string") throw new TypeError(`ThreadPoolExecutor: threadNamePrefix must be a string`);
+    if (initializer !== undefined && initializer !== null && typeof initializer !== "function") {
+      throw new TypeError(`ThreadPoolExecutor: initializer must be a function, got ${describe(initializer)}`);
+    }
+    if (initargs !== undefined && !Array.isArray(initargs)) throw new TypeError(`ThreadPoolExecutor: initargs must be an array`);
+    // Python 3.13: min(32, process_cpu_count() + 4).
+    this.maxWorkers = maxWorkers ?? Math.min(32, availableParallelism() + 4);
+    this.#prefix = threadNamePrefix || `ThreadPoolExecutor-${poolCounter++}`;
+    this.#ctl = new Int32Array(new SharedArrayBuffer(POOL_WORDS * 4));
+    this.#statesSab = new (SharedArrayBuffer as any)(INITIAL_SLOTS * 4, { maxByteLength: MAX_SLOT_BYTES });
+    this.#states = new Int32Array(this.#statesSab);
+    this.#init = initializer ? shipFunction(initializer, "the pool initializer") : null;
+    this.#initargs = initargs ?? [];
+    // Checked now, so initargs that can't travel fail here rather than when a thread starts.
+    packParts(this.#initargs, this.#initargs.map((_, i) => `initargs[${i}]`));
+    live.add(this);
+  }
+
+  /** Schedules fn(...args) on a pool thread; the Future holds its outcome. */
+  submit<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): Future<Awaited<R>> {
+    if (typeof fn !== "function") throw new TypeError(`ThreadPoolExecutor.submit: fn must be a function, got ${describe(fn)}`);
+    if (Atomics.load(this.#ctl, BROKEN)) throw new BrokenThreadPoolError();
+    if (this.#shutdown) throw new RuntimeError("cannot schedule new futures after shutdown");
+    const unit = shipFunction(fn, `the task ${fn.name || "(anonymous)"}`);
+    const packed = packParts(args, args.map((_, i) => `args[${i}]`));
+    let fnId = fnIds.get(fn);
+    if (fnId === undefined) fnIds.set(fn, (fnId = nextFnId++));
+    if (!this.#units.has(fnId)) {
+      this.#units.set(fnId, unit);
+      this.#broadcast({ t: "fn", fnId, unit });
+    }
+    const id = this.#nextId++;
+    const future = new Future<Awaited<R>>(this, id, this.#states, this.#allocSlot());
+    if (packed.byRef) {
+      this.#pendingArgs.set(id, { args: packed, future: future as Future<unknown> });
+      this.#broadcast({ t: "args", id, args: packed });
+    }
+    this.#outstanding.set(id, future as Future<unknown>);
+    this.#tasks.put([id, future._slot, fnId, packed.byRef ? null : packed]);
+    this.#adjustThreadCount();
+    return future;
+  }
+
+  #allocSlot(): number {
+    if (this.#retiring.length > 0) {
+      const still: number[] = [];
+      for (const slot of this.#retiring) {
+        const s = Atomics.load(this.#states, slot);
+        if (s === FState.Finished || s === FState.Seen) this.#freeSlots.push(slot);
+        else still.push(slot);
+      }
+      this.#retiring = still;
+    }
+    const slot = this.#freeSlots.pop() ?? this.#nextSlot++;
+    if ((slot + 1) * 4 > this.#statesSab.byteLength) {
+      if ((slot + 1) * 4 > MAX_SLOT_BYTES) throw new RangeError("ThreadPoolExecutor: too many unfinished futures");
+      (this.#statesSab as any).grow(Math.min(MAX_SLOT_BYTES, this.#statesSab.byteLength * 2));
+    }
+    Atomics.store(this.#states, slot, FState.Pending);
+    return slot;
+  }
+
+  #broadcast(m: ToWorker): void {
+    for (const t of this.#threads) t.port.postMessage(m);
+  }
+
+  /** Python's _adjust_thread_count: reuse an idle thread if there is one, else start one. */
+  #adjustThreadCount(): void {
+    for (let idle = Atomics.load(this.#ctl, IDLE); idle > 0; idle = Atomics.load(this.#ctl, IDLE)) {
+      if (Atomics.compareExchange(this.#ctl, IDLE, idle, idle - 1) === idle) return;
+    }
+    if (this.#threads.length < this.maxWorkers) this.#spawn();
+  }
+
+  #spawn(): void {
+    const index = this.#threads.length;
+    const { port1, port2 } = new MessageChannel();
+    // What earlier tasks need travels in the port ahead of the thread.
+    for (const [fnId, unit] of this.#units) port1.postMessage({ t: "fn", fnId, unit } satisfies ToWorker);
+    for (const [id, { args, future }] of this.#pendingArgs) {
+      if (future.done() || future.running()) this.#pendingArgs.delete(id);
+      else port1.postMessage({ t: "args", id, args } satisfies ToWorker);
+    }
+    const thread = new Thread({
+      name: `${this.#prefix}_${index}`,
+      target: poolWorker,
+      args: [this.#ctl, this.#tasks, this.#states, port2, this.#init, this.#initargs],
+      // Idle pool threads must not keep the process alive; exit joins them properly (beforeExit).
+      daemon: true,
+    });
+    thread.start();
+    port1.on("message", (m: FromWorker) => this.#onMessage(m));
+    if (this.#watched === 0) port1.unref();
+    this.#threads.push({ thread, port: port1 });
+  }
+
+  #onMessage(m: FromWorker): void {
+    // A broken pool is in the shared BROKEN word already: submit() refuses, and every task
+    // still queued comes back failed with BrokenThreadPoolError.
+    if ("broken" in m) return;
+    const f = this.#outstanding.get(m.id);
+    if (!f) return;
+    this.#outstanding.delete(m.id);
+    this.#pendingArgs.delete(m.id);
+    let ok = m.ok;
+    let value: unknown;
+    if (m.ok) {
+      try {
+        value = unpack(m.value).value;
+      } catch (e) {
+        // A result that can't be revived here fails its own future, not the pool.
+        ok = false;
+        value = e;
+      }
+    } else value = m.value;
+    if (!m.ok && m.errName && value instanceof Error && value.name !== m.errName) {
+      const Ctor = ERROR_CLASSES[m.errName];
+      if (Ctor) {
+        const restored = new Ctor(value.message);
+        restored.stack = value.stack;
+        value = restored;
+      } else {
+        value.name = m.errName;
+      }
+    }
+    this.#retiring.push(f._slot);
+    f._settle(ok, value);
+    if (this.#watched > 0 && this.#outstanding.size === 0) this.#unwatch();
+  }
+
+  /** @internal Reads results without the event loop (a blocked result() needs them). */
+  drain(): void {
+    for (const t of this.#threads) {
+      for (let m = receiveMessageOnPort(t.port); m; m = receiveMessageOnPort(t.port)) this.#onMessage(m.message as FromWorker);
+    }
+  }
+
+  /** @internal A cancelled future will get no message. */
+  forget(future: Future<unknown>): void {
+    this.#outstanding.delete(future._id);
+    this.#pendingArgs.delete(future._id);
+    this.#retiring.push(future._slot);
+    if (this.#watched > 0 && this.#outstanding.size === 0) this.#unwatch();
+  }
+
+  /** @internal Someone awaits a future: keep the event loop alive until results are in. */
+  watch(): void {
+    if (this.#watched++ === 0) for (const t of this.#threads) t.port.ref();
+  }
+
+  #unwatch(): void {
+    this.#watched = 0;
+    for (const t of this.#threads) t.port.unref();
+  }
+
+  /**
+   * Python's Executor.map: submits fn over the zipped iterables at once and returns a blocking
+   * iterator of results in order. A last argument { timeout } bounds the whole iteration.
+   */
+  map<R>(fn: (...args: any[]) => R, ...iterables: Array<Iterable<unknown> | { timeout?: number | null }>): Generator<Awaited<R>, void, undefined> {
+    let timeout: number | null | undefined;
+    const last = iterables[iterables.length - 1];
+    if (last && typeof last === "object" && !(Symbol.iterator in last)) {
+      timeout = (last as { timeout?: number | null }).timeout;
+      iterables = iterables.slice(0, -1);
+    }
+    const ms = checkTimeout(timeout, "ThreadPoolExecutor.map");
+    const deadline = deadlineFrom(ms);
+    const its = iterables.map((it, i) => {
+      if (!it || typeof (it as any)[Symbol.iterator] !== "function") throw new TypeError(`ThreadPoolExecutor.map: argument ${i + 1} is not iterable`);
+      return (it as Iterable<unknown>)[Symbol.iterator]();
+    });
+    const futures: Future<Awaited<R>>[] = [];
+    if (its.length === 0) return results(futures, deadline, ms); // zip() of nothing is empty
+    for (;;) {
+      const row: unknown[] = [];
+      for (const it of its) {
+        const r = it.next();
+        if (r.done) return results(futures, deadline, ms);
+        row.push(r.value);
+      }
+      futures.push(this.submit(fn, ...row) as Future<Awaited<R>>);
+    }
+  }
+
+  /** Stops taking tasks; with wait, returns once every submitted task has finished. */
+  shutdown(wait = true, options: { cancelFutures?: boolean } = {}): void {
+    if (typeof wait !== "boolean") throw new TypeError(`ThreadPoolExecutor.shutdown: wait must be a boolean`);
+    if (options === null || typeof options !== "object") throw new TypeError(`ThreadPoolExecutor.shutdown: options must be an object like { cancelFutures }`);
+    if (options.cancelFutures) for (const f of [...this.#outstanding.values()]) f.cancel();
+    if (!this.#shutdown) {
+      this.#shutdown = true;
+      Atomics.store(this.#ctl, SHUTDOWN, 1);
+      this.#tasks.put(null); // each thread passes the stop sign on before it leaves
+    }
+    if (wait) {
+      for (const t of this.#threads) t.thread.join();
+      this.drain();
+      live.delete(this);
+    }
+  }
+
+  [Symbol.dispose](): void {
+    this.shutdown(true);
+  }
+}
+
+function* results<R>(futures: Future<R>[], deadline: number, ms: number): Generator<R, void, undefined> {
+  try {
+    for (const f of futures) {
+      const left = remaining(deadline);
+      if (ms !== Infinity && left <= 0 && !f.done()) throw new TimeoutError(`ThreadPoolExecutor.map: results not ready within ${ms} ms`);
+      yield f.result(ms === Infinity ? undefined : left);
+    }
+  } finally {
+    for (const f of futures) f.cancel();
+  }
+}

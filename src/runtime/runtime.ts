@@ -1,0 +1,112 @@
+/**
+ * What this OS thread knows about itself: the shared control block, which slot it is running,
+ * and how to reach the hub that starts threads. The main thread creates the control block; a
+ * skein worker receives it in workerData and the bootstrap points `slot`/`gen` at each thread
+ * it runs.
+ */
+import { isMainThread as nodeIsMain, workerData, Worker, type MessagePort } from "node:worker_threads";
+import { readlinkSync } from "node:fs";
+import { Control } from "../memory/control-block.js";
+
+export interface WorkerBoot {
+  __skein: true;
+  control: SharedArrayBuffer;
+  hubPort?: MessagePort;
+  /** A thread worker's entry in the worker table, and the main thread's direct line to it. */
+  entry?: number;
+  mainPort?: MessagePort;
+  tsxApi: string | null;
+}
+
+const boot: WorkerBoot | null = !nodeIsMain && workerData && (workerData as WorkerBoot).__skein ? (workerData as WorkerBoot) : null;
+
+/** The OS thread id (Linux tid), so nativeId means what Python's means; threadId elsewhere. */
+export function osThreadId(fallback: number): number {
+  try {
+    const m = /\/task\/(\d+)$/.exec(readlinkSync("/proc/thread-self"));
+    if (m) return Number(m[1]);
+  } catch {
+    // not Linux: fall through
+  }
+  return fallback;
+}
+
+export const runtime = {
+  control: boot ? new Control(boot.control) : Control.create(),
+  /** True in the process's main thread (and in workers skein didn't start, which act alone). */
+  isMain: !boot,
+  /** true inside the hub worker, which never runs user code. */
+  isHub: false,
+  slot: 0,
+  gen: 1,
+  tsxApi: boot ? boot.tsxApi : findTsxApi(),
+  /** Posts a request to the hub; set up lazily in main, from workerData in workers. */
+  hubPost: null as null | ((msg: unknown, transfer?: readonly unknown[]) => void),
+  hubPort: boot?.hubPort ?? null,
+  boot,
+  /** The Thread object for whatever this OS thread is running now. */
+  current: null as unknown,
+  /** Evaluates shipped code here (installed by the worker bootstrap); sync only without imports. */
+  materialize: null as null | ((unit: any) => Promise<any>),
+  materializeSync: null as null | ((unit: any) => any),
+};
+
+if (!boot) runtime.control.initMain("MainThread", osThreadId(process.pid));
+
+/** Under tsx, workers must register tsx themselves: find its API next to the loader in use. */
+function findTsxApi(): string | null {
+  const argv = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const spec = a.startsWith("--import=") || a.startsWith("--loader=") ? a.slice(a.indexOf("=") + 1)
+      : (a === "--import" || a === "--loader" || a === "--experimental-loader") ? argv[i + 1] ?? "" : "";
+    if (!spec.includes("tsx")) continue;
+    const m = /^(.*[\\/]node_modules[\\/]tsx)[\\/]/.exec(spec.replace(/^file:\/\//, ""));
+    if (m) return `${m[1]}/dist/esm/api/index.mjs`;
+    return "tsx/esm/api";
+  }
+  return null;
+}
+
+/**
+ * Flags for thread workers: the user's, minus loaders (tsx does not take effect in a worker
+ * through flags; the bootstrap registers it instead).
+ */
+export function workerExecArgv(): string[] {
+  const out: string[] = [];
+  const a = process.execArgv;
+  for (let i = 0; i < a.length; i++) {
+    const f = a[i]!;
+    if (f === "--import" || f === "--loader" || f === "--experimental-loader" || f === "--require" || f === "-r") { i++; continue; }
+    if (/^--(import|loader|experimental-loader|require)=/.test(f)) continue;
+    out.push(f);
+  }
+  return out;
+}
+
+let hub: Worker | null = null;
+
+/** The hub worker owns spawning and pooling, so any thread can start threads while main blocks. */
+export function ensureHub(): void {
+  if (runtime.hubPost) return;
+  if (runtime.hubPort) {
+    const port = runtime.hubPort;
+    runtime.hubPost = (m, t) => port.postMessage(m, t as any);
+    return;
+  }
+  hub = new Worker(new URL("./hub.js", import.meta.url), {
+    workerData: { __skein: true, control: runtime.control.sab, tsxApi: runtime.tsxApi, execArgv: workerExecArgv() },
+    // The hub never runs user code, so it needs none of the user's flags or loaders.
+    execArgv: [],
+    stdout: false,
+    stderr: false,
+  });
+  hub.unref();
+  const h = hub;
+  runtime.hubPost = (m, t) => h.postMessage(m, t as any);
+}
+
+/** The ident of the thread running now: what owns an RLock. */
+export function currentIdent(): number {
+  return runtime.control.ident(runtime.slot);
+}

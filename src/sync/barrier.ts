@@ -1,0 +1,291 @@
+/**
+ * Barrier: Python's threading.Barrier, CPython's algorithm on shared memory. Shared words:
+ * 0 STATE (0 filling, 1 draining, -1 resetting, -2 broken), 1 COUNT (threads inside wait),
+ * 2 PARTIES; a Float64 at byte 16 holds the default timeout (NaN: none); from byte 24, one entry
+ * of 2 words per party: the slot + 1 and generation of a thread inside wait() (0: free), so that a
+ * thread that died inside wait() can be taken out of COUNT instead of wedging the barrier. The
+ * condition guarding them is shared with the barrier. The optional action travels to threads like
+ * a target and runs in the last thread to arrive, once per round.
+ */
+import { RuntimeError } from "../common/errors.js";
+import { Condition } from "./condition.js";
+import { Lock } from "./lock.js";
+import { checkSignal } from "../runtime/wait.js";
+import { checkTimeout, describe } from "../common/checks.js";
+import { runtime } from "../runtime/runtime.js";
+import { Code } from "../memory/control-block.js";
+import { attach, badHandle, registerReviver, SHARE, takeAttached, type Shareable, type ShareContext } from "../ship/handles.js";
+import { shipFunction, type Unit } from "../ship/shipment.js";
+
+/** Python's BrokenBarrierError (a RuntimeError there too). */
+export class BrokenBarrierError extends RuntimeError {
+  constructor(message = "the barrier is broken: it was aborted, reset, or a wait timed out") {
+    super(message);
+    this.name = "BrokenBarrierError";
+  }
+}
+
+const STATE = 0;
+const COUNT = 1;
+const PARTIES = 2;
+const TIMEOUT_BYTE = 16;
+const ENTRIES = 6;
+const bytesFor = (parties: number) => ENTRIES * 4 + parties * 8;
+const FILLING = 0;
+const DRAINING = 1;
+const RESETTING = -1;
+const BROKEN = -2;
+
+interface Shared {
+  w: Int32Array;
+  timeout: Float64Array;
+  cond: Condition;
+  unit: Unit | null;
+}
+
+export class Barrier implements Shareable {
+  readonly #w: Int32Array;
+  readonly #timeout: Float64Array;
+  readonly #cond: Condition;
+  readonly #unit: Unit | null;
+  #action: (() => unknown) | null;
+
+  constructor(parties: number, action?: (() => unknown) | null, timeout?: number | null) {
+    const shared = takeAttached<Shared>();
+    if (shared) {
+      this.#w = shared.w;
+      this.#timeout = shared.timeout;
+      this.#cond = shared.cond;
+      this.#unit = shared.unit;
+      this.#action = null;
+      return;
+    }
+    if (typeof parties !== "number") throw new TypeError(`new Barrier: parties must be a number, got ${describe(parties)}`);
+    if (!Number.isInteger(parties) || parties < 1) throw new RangeError(`new Barrier: parties must be an integer >= 1, got ${parties}`);
+    if (action !== undefined && action !== null && typeof action !== "function") {
+      throw new TypeError(`new Barrier: action must be a function, got ${describe(action)}`);
+    }
+    const ms = timeout === undefined || timeout === null ? NaN : checkTimeout(timeout, "new Barrier");
+    const sab = new SharedArrayBuffer(bytesFor(parties));
+    this.#w = new Int32Array(sab);
+    this.#timeout = new Float64Array(sab, TIMEOUT_BYTE, 1);
+    this.#w[PARTIES] = parties;
+    this.#timeout[0] = ms;
+    this.#cond = new Condition(new Lock());
+    // Checked here, so an action that can't travel fails at construction, not in some thread.
+    this.#unit = action ? shipFunction(action, "the Barrier action") : null;
+    this.#action = action ?? null;
+  }
+
+  get parties(): number {
+    return this.#w[PARTIES]!;
+  }
+
+  /** Threads currently waiting for the barrier to fill. */
+  get nWaiting(): number {
+    return Atomics.load(this.#w, STATE) === FILLING ? Atomics.load(this.#w, COUNT) : 0;
+  }
+
+  get broken(): boolean {
+    return Atomics.load(this.#w, STATE) === BROKEN;
+  }
+
+  #timeoutFor(timeout: number | null | undefined, what: string): number | undefined {
+    if (timeout === undefined || timeout === null) {
+      const d = this.#timeout[0]!;
+      return Number.isNaN(d) ? undefined : d;
+    }
+    return checkTimeout(timeout, what);
+  }
+
+  #runAction(): void {
+    if (!this.#unit) return;
+    if (!this.#action) {
+      this.#action = runtime.materializeSync?.(this.#unit) ?? null;
+      if (!this.#action) throw new RuntimeError("the Barrier action is not loaded in this thread yet; pass the Barrier to the thread in its args");
+    }
+    this.#action();
+  }
+
+  /** Waits until `parties` threads are waiting; returns this thread's index, 0..parties-1. */
+  wait(timeout?: number | null): number {
+    const ms = this.#timeoutFor(timeout, "Barrier.wait");
+    const w = this.#w;
+    using _ = this.#cond.hold();
+    while (this.#mustWaitToEnter()) this.#cond.wait();
+    const { index, entry } = this.#arrive();
+    try {
+      if (index + 1 === w[PARTIES]) this.#trip();
+      else this.#released(this.#cond.waitFor(() => w[STATE] !== FILLING, ms));
+      return index;
+    } finally {
+      this.#depart(entry);
+    }
+  }
+
+  async waitAsync(timeout?: number | null, options?: { signal?: AbortSignal }): Promise<number> {
+    const ms = this.#timeoutFor(timeout, "Barrier.waitAsync");
+    const signal = checkSignal(options, "Barrier.waitAsync");
+    const w = this.#w;
+    await using _ = await this.#cond.holdAsync(options);
+    while (this.#mustWaitToEnter()) await this.#cond.waitAsync(undefined, options);
+    const { index, entry } = this.#arrive();
+    try {
+      if (index + 1 === w[PARTIES]) this.#trip();
+      else {
+        let ok: boolean;
+        try {
+          ok = await this.#cond.waitForAsync(() => w[STATE] !== FILLING, ms, { signal });
+        } catch (e) {
+          this.#break(); // an aborted waiter leaves the barrier as a timed-out one does
+          throw e;
+        }
+        this.#released(ok);
+      }
+      return index;
+    } finally {
+      this.#depart(entry);
+    }
+  }
+
+  // The steps of CPython's Barrier.wait, shared by wait and waitAsync (condition's lock held).
+
+  /** _enter: a new round can't start while the last one drains or resets. */
+  #mustWaitToEnter(): boolean {
+    this.#purge();
+    const state = this.#w[STATE];
+    return state === DRAINING || state === RESETTING;
+  }
+
+  #arrive(): { index: number; entry: number } {
+    const w = this.#w;
+    if (w[STATE]! < 0) throw new BrokenBarrierError();
+    const index = w[COUNT]!;
+    Atomics.store(w, COUNT, index + 1);
+    return { index, entry: this.#register() };
+  }
+
+  /** _release: the last to arrive runs the action and lets everyone go. */
+  #trip(): void {
+    try {
+      this.#runAction();
+      Atomics.store(this.#w, STATE, DRAINING);
+      this.#cond.notifyAll();
+    } catch (e) {
+      this.#break();
+      throw e;
+    }
+  }
+
+  /** _wait's ending: a timeout breaks the barrier; a broken one fails everyone. */
+  #released(inTime: boolean): void {
+    if (!inTime) {
+      this.#break();
+      throw new BrokenBarrierError("the barrier is broken: a wait timed out");
+    }
+    if (this.#w[STATE]! < 0) throw new BrokenBarrierError();
+  }
+
+  #depart(entry: number): void {
+    this.#unregister(entry);
+    Atomics.store(this.#w, COUNT, this.#w[COUNT]! - 1);
+    this.#exit();
+  }
+
+  /** Notes this thread as inside wait() (the condition's lock is held). */
+  #register(): number {
+    const w = this.#w;
+    for (let e = ENTRIES; e < ENTRIES + 2 * w[PARTIES]!; e += 2) {
+      if (w[e] === 0) {
+        w[e] = runtime.slot + 1;
+        w[e + 1] = runtime.gen;
+        return e;
+      }
+    }
+    return -1;
+  }
+
+  #unregister(e: number): void {
+    if (e >= 0) this.#w[e] = 0;
+  }
+
+  /** Takes threads that died inside wait() out of COUNT, so they can't wedge the barrier. */
+  #purge(): void {
+    const w = this.#w;
+    const control = runtime.control;
+    let dead = 0;
+    for (let e = ENTRIES; e < ENTRIES + 2 * w[PARTIES]!; e += 2) {
+      if (w[e] !== 0 && control.code(w[e]! - 1, w[e + 1]!) === Code.Terminated) {
+        w[e] = 0;
+        dead++;
+      }
+    }
+    if (dead > 0) {
+      Atomics.store(w, COUNT, w[COUNT]! - dead);
+      this.#exit();
+    }
+  }
+
+  #exit(): void {
+    const w = this.#w;
+    if (w[COUNT] === 0 && (w[STATE] === RESETTING || w[STATE] === DRAINING)) {
+      Atomics.store(w, STATE, FILLING);
+      this.#cond.notifyAll();
+    }
+  }
+
+  #break(): void {
+    Atomics.store(this.#w, STATE, BROKEN);
+    this.#cond.notifyAll();
+  }
+
+  /** Back to the empty state; threads waiting now get BrokenBarrierError. */
+  reset(): void {
+    using _ = this.#cond.hold();
+    this.#purge();
+    const w = this.#w;
+    if (w[COUNT]! > 0) {
+      if (w[STATE] === FILLING || w[STATE] === BROKEN) Atomics.store(w, STATE, RESETTING);
+    } else {
+      Atomics.store(w, STATE, FILLING);
+    }
+    this.#cond.notifyAll();
+  }
+
+  /** Breaks the barrier: current and future waits throw BrokenBarrierError until reset(). */
+  abort(): void {
+    using _ = this.#cond.hold();
+    this.#break();
+  }
+
+  /** @internal The worker bootstrap hands over the action once its imports are loaded. */
+  _setAction(fn: () => unknown): void {
+    this.#action = fn;
+  }
+
+  toString(): string {
+    return `<Barrier ${this.broken ? "broken" : "filling"}, waiters=${this.nWaiting}/${this.parties}>`;
+  }
+
+  [SHARE](ctx: ShareContext) {
+    // The action travels as code next to the values, the way a target does, never inside them.
+    return { kind: "Barrier", w: this.#w, cond: ctx.ref(this.#cond), action: this.#unit ? ctx.code(this.#unit) : -1 };
+  }
+}
+
+registerReviver("Barrier", (h, ctx) => {
+  const w = h.w;
+  if (!(w instanceof Int32Array) || !(w.buffer instanceof SharedArrayBuffer) || w.byteOffset !== 0 || w.length < ENTRIES) {
+    throw badHandle("Barrier.w must be an Int32Array over a whole SharedArrayBuffer");
+  }
+  const parties = Atomics.load(w, PARTIES);
+  if (parties < 1 || w.byteLength !== bytesFor(parties) || w.buffer.byteLength !== w.byteLength) {
+    throw badHandle(`Barrier.w must hold ${parties} parties in ${bytesFor(Math.max(parties, 1))} bytes, has ${w.buffer.byteLength}`);
+  }
+  const cond = ctx.handle(h.cond, ["Condition"], "Barrier's condition") as Condition;
+  const unit = h.action === -1 ? null : ctx.code(h.action, "Barrier's action");
+  const b = attach({ w, timeout: new Float64Array(w.buffer, TIMEOUT_BYTE, 1), cond, unit } satisfies Shared, () => new Barrier(1));
+  // Code with imports loads asynchronously: the thread's code runs once it is there.
+  if (unit && unit.imports.length > 0 && runtime.materialize) ctx.later(runtime.materialize(unit).then((fn) => b._setAction(fn)));
+  return b;
+});

@@ -1,0 +1,70 @@
+/**
+ * Lock: Python's threading.Lock. Shared words: 0 the futex mutex, 1 its async-waiter count.
+ * Any thread may release it, as in Python.
+ */
+import { RuntimeError } from "../common/errors.js";
+import { checkTimeout, describe, TIMEOUT_MAX } from "../common/checks.js";
+import { checkSignal } from "../runtime/wait.js";
+import { isLocked, lockWithin, lockWithinAsync, tryLock, unlock } from "../memory/futex-mutex.js";
+import { attach, registerReviver, SHARE, sharedView, takeAttached, type Shareable } from "../ship/handles.js";
+
+/** Lock.acquire's timeout: -1 forever, other negatives are a RangeError (Python's ValueError). */
+export function lockTimeout(blocking: unknown, timeout: unknown, what: string): number {
+  if (typeof blocking !== "boolean") throw new TypeError(`${what}: blocking must be a boolean, got ${describe(blocking)}`);
+  if (timeout === undefined || timeout === null || timeout === -1) return blocking ? Infinity : 0;
+  if (typeof timeout !== "number") throw new TypeError(`${what}: timeout must be a number of milliseconds, got ${describe(timeout)}`);
+  if (!blocking) throw new RangeError(`${what}: can't specify a timeout for a non-blocking call; drop the timeout or pass blocking = true`);
+  if (timeout < 0 && !Number.isNaN(timeout)) throw new RangeError(`${what}: timeout must be -1 (forever) or a non-negative number of milliseconds, got ${timeout}`);
+  if (timeout > TIMEOUT_MAX) throw new RangeError(`${what}: timeout ${timeout} is larger than TIMEOUT_MAX (${TIMEOUT_MAX})`);
+  return checkTimeout(timeout, what);
+}
+
+export class Lock implements Shareable {
+  readonly #word: Int32Array;
+
+  constructor() {
+    this.#word = takeAttached<Int32Array>() ?? new Int32Array(new SharedArrayBuffer(8));
+  }
+
+  /** Takes the lock; with blocking = false or a timeout it may give up and return false. */
+  acquire(blocking = true, timeout = -1): boolean {
+    // The common call, acquire() on a free lock: one compare-and-swap, nothing else.
+    if (blocking === true && timeout === -1 && tryLock(this.#word, 0)) return true;
+    return lockWithin(this.#word, 0, lockTimeout(blocking, timeout, "Lock.acquire"));
+  }
+
+  /** Non-blocking twin of acquire: resolves true when taken, false on timeout. */
+  async acquireAsync(timeout: number | null = -1, options?: { signal?: AbortSignal }): Promise<boolean> {
+    const ms = lockTimeout(true, timeout, "Lock.acquireAsync");
+    return lockWithinAsync(this.#word, 0, ms, checkSignal(options, "Lock.acquireAsync"), 1);
+  }
+
+  release(): void {
+    if (!unlock(this.#word, 0, 1)) throw new RuntimeError("release unlocked lock: Lock.release() was called on a lock nobody holds");
+  }
+
+  locked(): boolean {
+    return isLocked(this.#word, 0);
+  }
+
+  /** `using _ = lock.hold()` is Python's `with lock:`. */
+  hold(): Disposable {
+    this.acquire();
+    return { [Symbol.dispose]: () => this.release() };
+  }
+
+  async holdAsync(options?: { signal?: AbortSignal }): Promise<AsyncDisposable> {
+    await this.acquireAsync(-1, options);
+    return { [Symbol.asyncDispose]: async () => this.release() };
+  }
+
+  toString(): string {
+    return `<Lock ${this.locked() ? "locked" : "unlocked"}>`;
+  }
+
+  [SHARE]() {
+    return { kind: "Lock", w: this.#word };
+  }
+}
+
+registerReviver("Lock", (h) => attach(sharedView(h, "w", Int32Array, 2), () => new Lock()));

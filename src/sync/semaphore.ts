@@ -1,0 +1,132 @@
+/**
+ * Semaphore and BoundedSemaphore: Python's counters of free slots. Shared words: 0 VALUE,
+ * 1 INITIAL (the bound of a BoundedSemaphore), 2 ASYNC_WAITERS (see asyncWait). Waiters sleep on
+ * VALUE while it is 0.
+ */
+import { asyncWait, blockedWait, checkSignal, wakeCount } from "../runtime/wait.js";
+import { checkTimeout, deadlineFrom, describe, remaining } from "../common/checks.js";
+import { attach, registerReviver, SHARE, sharedView, takeAttached, type Shareable } from "../ship/handles.js";
+
+const VALUE = 0;
+const INITIAL = 1;
+const ASYNC_WAITERS = 2;
+
+function checkValue(value: unknown, what: string): number {
+  if (typeof value !== "number") throw new TypeError(`${what}: value must be a number, got ${describe(value)}`);
+  if (!Number.isInteger(value) || value < 0) throw new RangeError(`${what}: semaphore initial value must be an integer >= 0, got ${value}`);
+  if (value > 0x7fffffff) throw new RangeError(`${what}: value ${value} is larger than 2**31 - 1`);
+  return value;
+}
+
+function acquireTimeout(blocking: unknown, timeout: unknown, what: string): number {
+  if (typeof blocking !== "boolean") throw new TypeError(`${what}: blocking must be a boolean, got ${describe(blocking)}`);
+  if (!blocking) {
+    if (timeout !== undefined && timeout !== null) throw new RangeError(`${what}: can't specify a timeout for a non-blocking call`);
+    return 0;
+  }
+  return checkTimeout(timeout, what);
+}
+
+export class Semaphore implements Shareable {
+  protected readonly w: Int32Array;
+
+  constructor(value = 1) {
+    const shared = takeAttached<Int32Array>();
+    if (shared) {
+      this.w = shared;
+      return;
+    }
+    const v = checkValue(value, `new ${new.target.name}`);
+    this.w = new Int32Array(new SharedArrayBuffer(12));
+    this.w[VALUE] = v;
+    this.w[INITIAL] = v;
+  }
+
+  #tryTake(): boolean {
+    for (;;) {
+      const v = Atomics.load(this.w, VALUE);
+      if (v <= 0) return false;
+      if (Atomics.compareExchange(this.w, VALUE, v, v - 1) === v) return true;
+    }
+  }
+
+  /** Takes one slot, waiting up to timeout ms for one to be released. */
+  acquire(blocking = true, timeout?: number | null): boolean {
+    const ms = acquireTimeout(blocking, timeout, `${this.constructor.name}.acquire`);
+    if (this.#tryTake()) return true;
+    const deadline = deadlineFrom(ms);
+    for (;;) {
+      const left = remaining(deadline);
+      if (left <= 0) return false;
+      blockedWait(this.w, VALUE, 0, left);
+      if (this.#tryTake()) return true;
+    }
+  }
+
+  async acquireAsync(timeout?: number | null, options?: { signal?: AbortSignal }): Promise<boolean> {
+    const ms = acquireTimeout(true, timeout, `${this.constructor.name}.acquireAsync`);
+    const signal = checkSignal(options, `${this.constructor.name}.acquireAsync`);
+    signal?.throwIfAborted();
+    if (this.#tryTake()) return true;
+    const deadline = deadlineFrom(ms);
+    for (;;) {
+      const left = remaining(deadline);
+      if (left <= 0) return false;
+      await asyncWait(this.w, VALUE, 0, left, signal, ASYNC_WAITERS);
+      if (this.#tryTake()) return true;
+    }
+  }
+
+  /** Gives back n slots, waking up to n waiters. */
+  release(n = 1): void {
+    if (typeof n !== "number") throw new TypeError(`${this.constructor.name}.release: n must be a number, got ${describe(n)}`);
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`${this.constructor.name}.release: n must be an integer >= 1, got ${n}`);
+    this.add(n);
+    Atomics.notify(this.w, VALUE, wakeCount(this.w, ASYNC_WAITERS, n));
+  }
+
+  protected add(n: number): void {
+    for (;;) {
+      const v = Atomics.load(this.w, VALUE);
+      if (v + n > 0x7fffffff) throw new RangeError(`${this.constructor.name}.release: the value would exceed 2**31 - 1`);
+      if (Atomics.compareExchange(this.w, VALUE, v, v + n) === v) return;
+    }
+  }
+
+  /** Python's private _value, handy in tests and the REPL. */
+  get value(): number {
+    return Atomics.load(this.w, VALUE);
+  }
+
+  hold(): Disposable {
+    this.acquire();
+    return { [Symbol.dispose]: () => this.release() };
+  }
+
+  async holdAsync(options?: { signal?: AbortSignal }): Promise<AsyncDisposable> {
+    await this.acquireAsync(undefined, options);
+    return { [Symbol.asyncDispose]: async () => this.release() };
+  }
+
+  toString(): string {
+    return `<${this.constructor.name} value=${this.value}>`;
+  }
+
+  [SHARE]() {
+    return { kind: this instanceof BoundedSemaphore ? "BoundedSemaphore" : "Semaphore", w: this.w };
+  }
+}
+
+export class BoundedSemaphore extends Semaphore {
+  protected override add(n: number): void {
+    const initial = Atomics.load(this.w, INITIAL);
+    for (;;) {
+      const v = Atomics.load(this.w, VALUE);
+      if (v + n > initial) throw new RangeError(`Semaphore released too many times: the value would exceed its initial ${initial}`);
+      if (Atomics.compareExchange(this.w, VALUE, v, v + n) === v) return;
+    }
+  }
+}
+
+registerReviver("Semaphore", (h) => attach(sharedView(h, "w", Int32Array, 3), () => new Semaphore(0)));
+registerReviver("BoundedSemaphore", (h) => attach(sharedView(h, "w", Int32Array, 3), () => new BoundedSemaphore(0)));

@@ -1,0 +1,51 @@
+/** threading's module-level functions that are not about one Thread object. */
+import { runtime } from "../runtime/runtime.js";
+import { blockedWait, checkSignal } from "../runtime/wait.js";
+import { describe } from "../common/checks.js";
+
+export function getIdent(): number {
+  return runtime.control.ident(runtime.slot);
+}
+
+export function getNativeId(): number {
+  return runtime.control.nativeId(runtime.slot);
+}
+
+/** True in the process's main thread (Python: current_thread() is main_thread()). */
+export function isMainThread(): boolean {
+  return runtime.isMain;
+}
+
+function checkSleep(ms: unknown, what: string): number {
+  if (typeof ms !== "number") throw new TypeError(`${what}: ms must be a number of milliseconds, got ${describe(ms)}`);
+  if (Number.isNaN(ms)) throw new RangeError(`${what}: ms is NaN; pass a number of milliseconds`);
+  if (ms < 0) throw new RangeError(`${what}: sleep length must be non-negative, got ${ms}`);
+  return ms;
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+/** Python's time.sleep: blocks this thread (shown as "blocked") for ms milliseconds. */
+export function sleep(ms: number): void {
+  const n = checkSleep(ms, "sleep");
+  if (n === Infinity) throw new RangeError("sleep: ms must be finite");
+  blockedWait(sleeper, 0, 0, n);
+}
+
+/** Sleeps without blocking the event loop; rejects with the signal's reason if aborted. */
+export function sleepAsync(ms: number, options?: { signal?: AbortSignal }): Promise<void> {
+  const n = checkSleep(ms, "sleepAsync");
+  const signal = checkSignal(options, "sleepAsync");
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const t = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, n);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}

@@ -1,0 +1,367 @@
+/**
+ * Thread: Python's threading.Thread over a skein worker. A Thread object is a handle on a slot of
+ * the control block; the same handle can be revived in other threads (passed in args), where it
+ * still answers join, isAlive, state, name and ident.
+ */
+import type { MessagePort } from "node:worker_threads";
+import { RuntimeError } from "../common/errors.js";
+import { Code, MAX_THREADS } from "../memory/control-block.js";
+import { ThreadState } from "./thread-state.js";
+import { checkTimeout, deadlineFrom, describe, remaining } from "../common/checks.js";
+import { asyncWait, blockedWait, checkSignal } from "../runtime/wait.js";
+import { runtime } from "../runtime/runtime.js";
+import { dispatch } from "../runtime/dispatch.js";
+import { badHandle, integer, primitive, registerReviver, SHARE, type Handle, type Shareable, type ShareContext } from "../ship/handles.js";
+import { shipClassChain, shipFunction, type Unit } from "../ship/shipment.js";
+import { assignOwn, packParts, type Packed } from "../ship/values.js";
+import { currentHookUnit } from "./excepthook.js";
+import "../runtime/exit.js";
+
+export interface ThreadOptions<A extends unknown[] = unknown[]> {
+  target?: (...args: A) => unknown;
+  args?: A;
+  name?: string;
+  daemon?: boolean;
+}
+
+/** Everything a worker needs to run a thread. */
+export interface Job {
+  slot: number;
+  gen: number;
+  ident: number;
+  name: string;
+  daemon: boolean;
+  kind: "target" | "class";
+  /** With kind "class", the last unit is a target passed alongside the subclass. */
+  hasTarget: boolean;
+  units: Unit[];
+  /** [args, the subclass's own fields], packed together so identity holds across them. */
+  values: Packed;
+  hook: Unit | null;
+  /** Ports among the values, moved rather than copied. */
+  transfer: MessagePort[];
+}
+
+interface Inner {
+  target: Function | null;
+  args: unknown[];
+  name: string;
+  daemon: boolean;
+  started: boolean;
+  slot: number;
+  gen: number;
+  ident: number | null;
+  nativeId: number | null;
+}
+
+const INNER = Symbol("skein.thread");
+/** How long start() waits for a worker to pick the thread up before giving up. */
+const START_TIMEOUT_MS = 60_000;
+const STATE_NAMES = [ThreadState.TERMINATED, ThreadState.RUNNABLE, ThreadState.RUNNING, ThreadState.BLOCKED, ThreadState.TERMINATED] as const;
+
+/** Threads this OS thread knows as objects, so enumerate() and currentThread() return them. */
+const known = new Map<number, Thread>();
+
+export class Thread<A extends unknown[] = unknown[]> implements Shareable {
+  declare private [INNER]: Inner;
+
+  constructor(options: ThreadOptions<A> = {}) {
+    if (options === null || typeof options !== "object") {
+      throw new TypeError(`new Thread(options): options must be an object like { target, args, name, daemon }, got ${describe(options)}`);
+    }
+    const { target, args, name, daemon } = options;
+    if (target !== undefined && target !== null && typeof target !== "function") {
+      throw new TypeError(`new Thread: target must be a function, got ${describe(target)}`);
+    }
+    if (args !== undefined && !Array.isArray(args)) {
+      throw new TypeError(`new Thread: args must be an array of arguments for the target, got ${describe(args)}`);
+    }
+    if (name !== undefined && typeof name !== "string") throw new TypeError(`new Thread: name must be a string, got ${describe(name)}`);
+    if (daemon !== undefined && daemon !== null && typeof daemon !== "boolean") {
+      throw new TypeError(`new Thread: daemon must be a boolean, got ${describe(daemon)}`);
+    }
+    let n = name;
+    if (n === undefined) {
+      const num = runtime.control.nextNameNumber();
+      n = target?.name ? `Thread-${num} (${target.name})` : `Thread-${num}`;
+    }
+    Object.defineProperty(this, INNER, {
+      value: {
+        target: target ?? null,
+        args: args ?? [],
+        name: n,
+        daemon: daemon ?? currentThread().daemon,
+        started: false,
+        slot: -1,
+        gen: -1,
+        ident: null,
+        nativeId: null,
+      } satisfies Inner,
+    });
+  }
+
+  /** Starts the thread; returns once a worker has picked it up (its ident and nativeId are set). */
+  start(): void {
+    const t = this[INNER];
+    if (t.started) throw new RuntimeError("threads can only be started once; create a new Thread to run again");
+    // A subclass ships its class chain (and its fields, copied); a target ships its source.
+    const isSub = Object.getPrototypeOf(this) !== Thread.prototype;
+    const units: Unit[] = isSub ? shipClassChain(this.constructor, Thread) : [];
+    if (t.target) units.push(shipFunction(t.target, `${t.name}'s target`));
+    // A MessagePort moves to the thread (skein's own pool uses this).
+    const transfer: MessagePort[] = [];
+    const values = packArgsAndFields(t.args, this, transfer);
+    const hook = currentHookUnit();
+    const control = runtime.control;
+    const claim = control.allocate(t.name, t.daemon);
+    if (!claim) throw new RuntimeError("can't start new thread: too many threads alive at once");
+    const job: Job = { ...claim, name: t.name, daemon: t.daemon, kind: isSub ? "class" : "target", hasTarget: t.target !== null, units, values, hook, transfer };
+    try {
+      dispatch(job);
+    } catch (e) {
+      control.terminate(claim.slot, claim.gen);
+      throw new TypeError(`can't start ${t.name}: an argument can't be sent to another thread (${(e as Error).message})`);
+    }
+    t.started = true;
+    t.slot = claim.slot;
+    t.gen = claim.gen;
+    t.ident = claim.ident;
+    known.set(claim.slot, this as Thread);
+    // As in Python, start() returns once the new thread exists.
+    const idx = control.nativeIdIndex(claim.slot);
+    const deadline = deadlineFrom(START_TIMEOUT_MS);
+    while (control.nativeId(claim.slot) === 0 && control.code(claim.slot, claim.gen) !== Code.Terminated) {
+      if (remaining(deadline) <= 0) throw new RuntimeError(`can't start new thread: no worker picked up ${t.name} within ${START_TIMEOUT_MS} ms`);
+      Atomics.wait(control.i32, idx, 0, Math.min(remaining(deadline), 1000));
+    }
+    t.nativeId = control.nativeId(claim.slot) || null;
+    if (t.nativeId === null) throw new RuntimeError(`can't start new thread: no worker could run ${t.name} (the reason is on stderr)`);
+  }
+
+  /** The thread's activity; the default calls target(...args). Override it in a subclass. */
+  run(): unknown {
+    const t = this[INNER];
+    if (t.target) return t.target(...t.args);
+    return undefined;
+  }
+
+  /** Waits until the thread ends or the timeout passes; true when it has terminated. */
+  join(timeout?: number | null): boolean {
+    const t = checkJoin(this[INNER], "join");
+    const ms = checkTimeout(timeout, "Thread.join");
+    const control = runtime.control;
+    const idx = control.stateIndex(t.slot);
+    const deadline = deadlineFrom(ms);
+    for (;;) {
+      const w = Atomics.load(control.i32, idx);
+      if (w >>> 3 !== t.gen || (w & 7) === Code.Terminated) return true;
+      const left = remaining(deadline);
+      if (left <= 0) return false;
+      blockedWait(control.i32, idx, w, left);
+    }
+  }
+
+  async joinAsync(timeout?: number | null, options?: { signal?: AbortSignal }): Promise<boolean> {
+    const t = checkJoin(this[INNER], "joinAsync");
+    const ms = checkTimeout(timeout, "Thread.joinAsync");
+    const signal = checkSignal(options, "Thread.joinAsync");
+    const control = runtime.control;
+    const idx = control.stateIndex(t.slot);
+    const deadline = deadlineFrom(ms);
+    for (;;) {
+      const w = Atomics.load(control.i32, idx);
+      if (w >>> 3 !== t.gen || (w & 7) === Code.Terminated) return true;
+      const left = remaining(deadline);
+      if (left <= 0) return false;
+      await asyncWait(control.i32, idx, w, left, signal);
+    }
+  }
+
+  isAlive(): boolean {
+    const t = this[INNER];
+    return t.started && runtime.control.code(t.slot, t.gen) !== Code.Terminated;
+  }
+
+  get state(): ThreadState {
+    const t = this[INNER];
+    if (!t.started) return ThreadState.NEW;
+    return STATE_NAMES[runtime.control.code(t.slot, t.gen)] ?? ThreadState.TERMINATED;
+  }
+
+  get name(): string {
+    const t = this[INNER];
+    if (t.started && runtime.control.code(t.slot, t.gen) !== Code.Terminated) t.name = runtime.control.readName(t.slot);
+    return t.name;
+  }
+
+  set name(value: string) {
+    if (typeof value !== "string") throw new TypeError(`Thread.name must be a string, got ${describe(value)}`);
+    const t = this[INNER];
+    if (t.started && runtime.control.code(t.slot, t.gen) !== Code.Terminated) runtime.control.writeName(t.slot, value);
+    t.name = value;
+  }
+
+  get ident(): number | null {
+    return this[INNER].ident;
+  }
+
+  get nativeId(): number | null {
+    const t = this[INNER];
+    if (t.started && t.nativeId === null) t.nativeId = runtime.control.nativeId(t.slot) || null;
+    return t.nativeId;
+  }
+
+  get daemon(): boolean {
+    return this[INNER].daemon;
+  }
+
+  set daemon(value: boolean) {
+    if (typeof value !== "boolean") throw new TypeError(`Thread.daemon must be a boolean, got ${describe(value)}`);
+    const t = this[INNER];
+    if (t.started) throw new RuntimeError("cannot set daemon status of active thread; set it before start()");
+    t.daemon = value;
+  }
+
+  /** Python's older spellings, as the seed uses them. */
+  setDaemon(daemonic: boolean): void {
+    this.daemon = daemonic;
+  }
+  isDaemon(): boolean {
+    return this.daemon;
+  }
+  getName(): string {
+    return this.name;
+  }
+  setName(name: string): void {
+    this.name = name;
+  }
+
+  toString(): string {
+    const t = this[INNER];
+    const status = this.state === ThreadState.NEW ? "initial" : this.isAlive() ? "started" : "stopped";
+    return `<${this.constructor.name}(${this.name}, ${status}${t.daemon ? " daemon" : ""}${t.ident !== null ? ` ${t.ident}` : ""})>`;
+  }
+
+  [SHARE](_ctx?: ShareContext): Handle & ThreadHandle {
+    const t = this[INNER];
+    return { kind: "Thread", slot: t.slot, gen: t.gen, ident: t.ident, nativeId: t.nativeId, name: this.name, daemon: t.daemon, started: t.started };
+  }
+}
+
+/** Packs the args and a subclass's own fields in one go: the same object in both arrives as one. */
+function packArgsAndFields(args: unknown[], self: object, transfer: MessagePort[]): Packed {
+  const fields = {};
+  assignOwn(fields, self);
+  return packParts([...args, fields], [...args.map((_, i) => `args[${i}]`), "this"], transfer);
+}
+
+function checkJoin(t: Inner, what: string): Inner {
+  if (!t.started) throw new RuntimeError(`cannot ${what} thread before it is started; call start() first`);
+  if (t.slot === runtime.slot && t.gen === runtime.gen) {
+    throw new RuntimeError(`cannot ${what} current thread: a thread waiting for itself would wait forever`);
+  }
+  return t;
+}
+
+/** What identifies a thread in every thread: its slot and generation in the control block. */
+export interface ThreadHandle {
+  slot: number;
+  gen: number;
+  ident: number | null;
+  nativeId: number | null;
+  name: string;
+  daemon: boolean;
+  started: boolean;
+}
+
+/** Validates a Thread's (or Timer's) handle from another thread. */
+export function checkThreadHandle(h: Handle): ThreadHandle {
+  const started = primitive(h, "started", "boolean");
+  const orNull = (part: string) => (h[part] === null ? null : integer(h, part, 0, 2 ** 31 - 1));
+  const t: ThreadHandle = {
+    started,
+    slot: started ? integer(h, "slot", 0, MAX_THREADS - 1) : -1,
+    gen: started ? integer(h, "gen", 0, 2 ** 28 - 1) : -1,
+    ident: orNull("ident"),
+    nativeId: orNull("nativeId"),
+    name: primitive(h, "name", "string"),
+    daemon: primitive(h, "daemon", "boolean"),
+  };
+  if (started && t.ident === null) throw badHandle(`a started ${h.kind} must have an ident`);
+  return t;
+}
+
+/** A handle on a thread that exists somewhere (started, or the main thread). */
+export function handle(h: ThreadHandle, proto: object = Thread.prototype): Thread {
+  const th = Object.create(proto) as Thread;
+  Object.defineProperty(th, INNER, {
+    value: { target: null, args: [], name: h.name, daemon: h.daemon, started: h.started, slot: h.slot, gen: h.gen, ident: h.ident, nativeId: h.nativeId } satisfies Inner,
+  });
+  return th;
+}
+
+/** Used by the worker bootstrap: the object the thread's own code sees as `this`/currentThread(). */
+export function adoptForRun(th: Thread, job: Job, target: Function | null, args: unknown[]): Thread {
+  Object.defineProperty(th, INNER, {
+    value: { target, args, name: job.name, daemon: job.daemon, started: true, slot: job.slot, gen: job.gen, ident: job.ident, nativeId: runtime.control.nativeId(job.slot) } satisfies Inner,
+    configurable: true,
+  });
+  known.set(job.slot, th);
+  return th;
+}
+
+function knownOrHandle(slot: number): Thread {
+  const control = runtime.control;
+  const w = control.rawState(slot);
+  const k = known.get(slot);
+  if (k && k[INNER].gen === w >>> 3) return k;
+  const th = handle({ slot, gen: w >>> 3, ident: control.ident(slot), nativeId: control.nativeId(slot) || null, name: control.readName(slot), daemon: control.daemon(slot), started: true });
+  if (slot !== 0) known.set(slot, th);
+  return th;
+}
+
+let mainHandle: Thread | null = null;
+
+export function mainThread(): Thread {
+  if (runtime.isMain && runtime.current) return runtime.current as Thread;
+  mainHandle ??= handle({ slot: 0, gen: 1, ident: runtime.control.ident(0), nativeId: runtime.control.nativeId(0), name: "MainThread", daemon: false, started: true }, MainThread.prototype);
+  if (runtime.isMain) runtime.current = mainHandle;
+  return mainHandle;
+}
+
+/** The main thread's own class, as Python's _MainThread. */
+class MainThread extends Thread {}
+
+export function currentThread(): Thread {
+  if (runtime.current) return runtime.current as Thread;
+  return mainThread();
+}
+
+/** Every alive thread of the process, whichever thread started it. */
+export function enumerate(): Thread[] {
+  const control = runtime.control;
+  const out: Thread[] = [mainThread()];
+  for (let slot = 1; slot < MAX_THREADS; slot++) {
+    const code = control.rawState(slot) & 7;
+    if (code === Code.Runnable || code === Code.Running || code === Code.Blocked) out.push(knownOrHandle(slot));
+  }
+  return out;
+}
+
+export function activeCount(): number {
+  const control = runtime.control;
+  let n = 1;
+  for (let slot = 1; slot < MAX_THREADS; slot++) {
+    const code = control.rawState(slot) & 7;
+    if (code === Code.Runnable || code === Code.Running || code === Code.Blocked) n++;
+  }
+  return n;
+}
+
+registerReviver("Thread", (h) => {
+  const d = checkThreadHandle(h);
+  if (d.started && d.slot === runtime.slot && d.gen === runtime.gen && runtime.current) return runtime.current;
+  const k = d.started ? known.get(d.slot) : undefined;
+  if (k && k[INNER].gen === d.gen) return k;
+  return handle(d);
+});
