@@ -1,6 +1,7 @@
 /**
- * Timeout validation shared by every blocking call (the SPEC's rule 2): milliseconds,
- * undefined/null = forever, NaN = RangeError, non-number = TypeError.
+ * Argument checks every layer shares, with the messages users see: timeouts (the SPEC's rule 2:
+ * milliseconds, undefined/null = forever, NaN = RangeError, non-number = TypeError), the
+ * `{ signal }` options bag of the async twins, and how a bad value is described.
  */
 
 /** The largest timeout a blocking call accepts, in milliseconds (about 49.7 days, as a uint32 wait). */
@@ -19,19 +20,20 @@ export function checkTimeout(timeout: unknown, what: string): number {
   return timeout < 0 ? 0 : timeout;
 }
 
-/** A monotonic deadline helper so retried waits never extend the caller's timeout. */
-export function deadlineFrom(ms: number): number {
-  return ms === Infinity ? Infinity : performance.now() + ms;
-}
-
-export function remaining(deadline: number): number {
-  return deadline === Infinity ? Infinity : Math.max(0, deadline - performance.now());
-}
-
 export function describe(value: unknown): string {
   if (value === null) return "null";
   if (typeof value === "string") return JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value);
   if (typeof value === "function") return `function ${value.name || "(anonymous)"}`;
   if (typeof value === "object") return `an object (${Object.prototype.toString.call(value).slice(8, -1)})`;
   return `${typeof value} ${String(value)}`;
+}
+
+/** Checks the `{ signal }` options bag of every async twin. */
+export function checkSignal(options: unknown, what: string): AbortSignal | undefined {
+  if (options === undefined || options === null) return undefined;
+  if (typeof options !== "object") throw new TypeError(`${what}: options must be an object like { signal }, got ${typeof options}`);
+  const s = (options as { signal?: unknown }).signal;
+  if (s === undefined) return undefined;
+  if (!(s instanceof AbortSignal)) throw new TypeError(`${what}: options.signal must be an AbortSignal`);
+  return s;
 }

@@ -5,8 +5,10 @@
  * straight off the port.
  */
 import { RuntimeError } from "../common/errors.js";
-import { blockedWait } from "../runtime/wait.js";
-import { checkTimeout, deadlineFrom, describe, remaining } from "../common/checks.js";
+import { checkTimeout, describe } from "../common/checks.js";
+import { deadlineFrom, remaining } from "../memory/deadline.js";
+import { sleepOnce, type WaitLoop } from "../memory/sleep.js";
+import { runBlocking } from "../runtime/wait.js";
 import { runtime } from "../runtime/runtime.js";
 
 export class TimeoutError extends Error {
@@ -106,7 +108,10 @@ export class Future<R = unknown> implements PromiseLike<R> {
   }
 
   #await(timeout: number | null | undefined, what: string): void {
-    const ms = checkTimeout(timeout, what);
+    runBlocking(this.#awaitLoop(checkTimeout(timeout, what), what));
+  }
+
+  *#awaitLoop(ms: number, what: string): WaitLoop<void> {
     const deadline = deadlineFrom(ms);
     for (;;) {
       const s = this.#state();
@@ -116,9 +121,8 @@ export class Future<R = unknown> implements PromiseLike<R> {
         if (!this.#settled) throw new RuntimeError("the future finished but its result never arrived");
         return;
       }
-      const left = remaining(deadline);
-      if (left <= 0) throw new TimeoutError(`${what}: the future was not done within ${ms} ms`);
-      blockedWait(this.#states, this.#slot, s, left);
+      if (remaining(deadline) <= 0) throw new TimeoutError(`${what}: the future was not done within ${ms} ms`);
+      yield { arr: this.#states, index: this.#slot, value: s, deadline };
     }
   }
 
@@ -238,9 +242,8 @@ export function wait<R>(
     const met = notDone.size === 0
       || (returnWhen === FIRST_COMPLETED && done.size > 0)
       || (returnWhen === FIRST_EXCEPTION && [...done].some((f) => failed(f as Future<unknown>)));
-    const left = remaining(deadline);
-    if (met || left <= 0) return { done, notDone };
-    blockedWait(control.i32, control.completionsIndex, seq, left);
+    if (met || remaining(deadline) <= 0) return { done, notDone };
+    runBlocking(sleepOnce(control.i32, control.completionsIndex, seq, deadline));
   }
 }
 
@@ -260,8 +263,7 @@ export function* asCompleted<R>(futures: Iterable<Future<R>>, timeout?: number |
       }
     }
     if (pending.size === 0) return;
-    const left = remaining(deadline);
-    if (left <= 0) throw new TimeoutError(`${pending.size} (of ${total}) futures unfinished`);
-    blockedWait(control.i32, control.completionsIndex, seq, left);
+    if (remaining(deadline) <= 0) throw new TimeoutError(`${pending.size} (of ${total}) futures unfinished`);
+    runBlocking(sleepOnce(control.i32, control.completionsIndex, seq, deadline));
   }
 }

@@ -14,7 +14,8 @@ import { shipFunction, type Unit } from "../ship/shipment.js";
 import { BROKEN, IDLE, POOL_WORDS, SHUTDOWN, type FromWorker, type TaskRecord, type ToWorker } from "./pool-layout.js";
 import { poolWorker } from "./pool-worker.js";
 import { BrokenThreadPoolError, CancelledError, FState, Future, TimeoutError, type ResultSource } from "./future.js";
-import { checkTimeout, deadlineFrom, remaining } from "../common/checks.js";
+import { checkTimeout } from "../common/checks.js";
+import { deadlineFrom, remaining } from "../memory/deadline.js";
 
 export interface ThreadPoolOptions<I extends unknown[] = any[]> {
   maxWorkers?: number;

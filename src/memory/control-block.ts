@@ -63,6 +63,20 @@ export const Code = { Unused: 0, Runnable: 1, Running: 2, Blocked: 3, Terminated
 export type Code = (typeof Code)[keyof typeof Code];
 
 const GEN_MASK = (1 << 28) - 1;
+const CODE_BITS = 3;
+const CODE_MASK = (1 << CODE_BITS) - 1;
+
+/** A STATE word's parts: the slot's generation and its thread's state code. */
+export const stateGen = (word: number): number => word >>> CODE_BITS;
+export const stateCode = (word: number): Code => (word & CODE_MASK) as Code;
+const stateWord = (gen: number, code: Code): number => (gen << CODE_BITS) | code;
+/** True when a STATE word says thread `gen` of its slot has ended (terminated, or the slot reused). */
+export const stateEnded = (word: number, gen: number): boolean => stateGen(word) !== gen || stateCode(word) === Code.Terminated;
+/** True when a STATE word holds a started thread that hasn't ended. */
+export const stateAlive = (word: number): boolean => {
+  const c = stateCode(word);
+  return c === Code.Runnable || c === Code.Running || c === Code.Blocked;
+};
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -109,7 +123,7 @@ export class Control {
     Atomics.store(this.i32, b + NATIVE_ID, nativeId);
     Atomics.store(this.i32, b + FLAGS, 0);
     this.writeName(0, name);
-    Atomics.store(this.i32, b + STATE, (1 << 3) | Code.Running);
+    Atomics.store(this.i32, b + STATE, stateWord(1, Code.Running));
   }
 
   /** Claims a free slot for a thread being started; returns null when all MAX_THREADS are alive. */
@@ -119,12 +133,12 @@ export class Control {
       const slot = 1 + ((hint - 1 + n) % (MAX_THREADS - 1));
       const idx = this.base(slot) + STATE;
       const w = Atomics.load(this.i32, idx);
-      const code = w & 7;
+      const code = stateCode(w);
       if (code !== Code.Unused && code !== Code.Terminated) continue;
-      const gen = ((w >>> 3) + 1) & GEN_MASK;
+      const gen = (stateGen(w) + 1) & GEN_MASK;
       // Published as "unused" with the new gen until the fields are written, so a reader never
       // sees the new generation with the previous thread's ident or name.
-      if (Atomics.compareExchange(this.i32, idx, w, (gen << 3) | Code.Unused) !== w) continue;
+      if (Atomics.compareExchange(this.i32, idx, w, stateWord(gen, Code.Unused)) !== w) continue;
       const b = this.base(slot);
       const ident = Atomics.add(this.i32, NEXT_IDENT, 1);
       Atomics.store(this.i32, b + IDENT, ident);
@@ -132,7 +146,7 @@ export class Control {
       Atomics.store(this.i32, b + FLAGS, daemon ? 1 : 0);
       this.writeName(slot, name);
       if (!daemon) Atomics.add(this.i32, NON_DAEMON_ALIVE, 1);
-      Atomics.store(this.i32, idx, (gen << 3) | Code.Runnable);
+      Atomics.store(this.i32, idx, stateWord(gen, Code.Runnable));
       Atomics.store(this.i32, ALLOC_HINT, slot + 1 >= MAX_THREADS ? 1 : slot + 1);
       return { slot, gen, ident };
     }
@@ -142,10 +156,16 @@ export class Control {
   /** The state code of (slot, gen); a reused slot means the thread we knew has terminated. */
   code(slot: number, gen: number): Code {
     const w = Atomics.load(this.i32, this.base(slot) + STATE);
-    if (w >>> 3 !== gen) return Code.Terminated;
-    return (w & 7) as Code;
+    if (stateGen(w) !== gen) return Code.Terminated;
+    return stateCode(w);
   }
 
+  /** True once thread `gen` of `slot` has terminated (or its slot was reused). */
+  ended(slot: number, gen: number): boolean {
+    return this.code(slot, gen) === Code.Terminated;
+  }
+
+  /** The slot's STATE word, to read with stateGen/stateCode or to sleep on. */
   rawState(slot: number): number {
     return Atomics.load(this.i32, this.base(slot) + STATE);
   }
@@ -154,8 +174,8 @@ export class Control {
   setCode(slot: number, gen: number, code: Code): void {
     const idx = this.base(slot) + STATE;
     const w = Atomics.load(this.i32, idx);
-    if (w >>> 3 !== gen || (w & 7) === Code.Terminated) return;
-    Atomics.compareExchange(this.i32, idx, w, (gen << 3) | code);
+    if (stateEnded(w, gen)) return;
+    Atomics.compareExchange(this.i32, idx, w, stateWord(gen, code));
   }
 
   /**
@@ -166,8 +186,8 @@ export class Control {
     const idx = this.base(slot) + STATE;
     for (;;) {
       const w = Atomics.load(this.i32, idx);
-      if (w >>> 3 !== gen || (w & 7) === Code.Terminated || (w & 7) === Code.Unused) return false;
-      if (Atomics.compareExchange(this.i32, idx, w, (gen << 3) | Code.Terminated) === w) break;
+      if (stateEnded(w, gen) || stateCode(w) === Code.Unused) return false;
+      if (Atomics.compareExchange(this.i32, idx, w, stateWord(gen, Code.Terminated)) === w) break;
     }
     const daemon = (Atomics.load(this.i32, this.base(slot) + FLAGS) & 1) === 1;
     if (!daemon) {

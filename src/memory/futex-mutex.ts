@@ -1,11 +1,12 @@
 /**
- * The futex mutex behind Lock, RLock and the queues (after Drepper, "Futexes Are Tricky"): one
- * Int32 word, 0 unlocked, 1 locked, 2 locked and someone may be waiting. Callers that also wait
- * asynchronously give a second word counting async waiters (see asyncWait), passed to both
- * lockWithinAsync and unlock. Callers own the words' placement.
+ * The futex mutex behind Lock, RLock and the internal mutexes of queues and shared containers
+ * (after Drepper, "Futexes Are Tricky"): one Int32 word, 0 unlocked, 1 locked, 2 locked and
+ * someone may be waiting. Callers that also wait asynchronously give a second word counting
+ * async waiters (see Sleep.asyncWaiters), passed to both lockLoop and unlock. Callers own the
+ * words' placement.
  */
-import { asyncWait, blockedWait, spinUntil, wakeCount } from "../runtime/wait.js";
-import { deadlineFrom, remaining } from "../common/checks.js";
+import { deadlineFrom, remaining } from "./deadline.js";
+import { READY, wakeCount, type WaitLoop } from "./sleep.js";
 
 const UNLOCKED = 0;
 const LOCKED = 1;
@@ -18,29 +19,17 @@ export function tryLock(w: Int32Array, i: number): boolean {
 }
 
 /** Takes the mutex within ms (Infinity: forever); false on timeout. */
-export function lockWithin(w: Int32Array, i: number, ms: number): boolean {
+export function* lockLoop(w: Int32Array, i: number, ms: number, asyncIdx?: number): WaitLoop<boolean> {
   if (tryLock(w, i)) return true;
   if (ms === 0) return false;
-  if (spinUntil(() => Atomics.load(w, i) === UNLOCKED && tryLock(w, i), SPIN)) return true;
   const deadline = deadlineFrom(ms);
+  // Spun before marking the word CONTENDED, so an unlock while we spin costs its holder no wake-up.
+  const spun = yield { arr: w, index: i, value: LOCKED, deadline, spins: SPIN, spinOnly: true, ready: () => Atomics.load(w, i) === UNLOCKED && tryLock(w, i) };
+  if (spun === READY) return true;
   // Once we have waited we hold the mutex as CONTENDED: we can't know whether others wait too.
   while (Atomics.exchange(w, i, CONTENDED) !== UNLOCKED) {
-    const left = remaining(deadline);
-    if (left <= 0) return false;
-    blockedWait(w, i, CONTENDED, left);
-  }
-  return true;
-}
-
-export async function lockWithinAsync(w: Int32Array, i: number, ms: number, signal: AbortSignal | undefined, asyncIdx: number): Promise<boolean> {
-  signal?.throwIfAborted();
-  if (tryLock(w, i)) return true;
-  if (ms === 0) return false;
-  const deadline = deadlineFrom(ms);
-  while (Atomics.exchange(w, i, CONTENDED) !== UNLOCKED) {
-    const left = remaining(deadline);
-    if (left <= 0) return false;
-    await asyncWait(w, i, CONTENDED, left, signal, asyncIdx);
+    if (remaining(deadline) <= 0) return false;
+    yield { arr: w, index: i, value: CONTENDED, deadline, asyncWaiters: asyncIdx };
   }
   return true;
 }

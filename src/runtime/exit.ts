@@ -3,13 +3,14 @@
  * daemon threads die with the process.
  */
 import { runtime } from "./runtime.js";
+import { runBlocking } from "./wait.js";
+import { sleepOnce } from "../memory/sleep.js";
 
 if (runtime.isMain) {
   process.on("beforeExit", () => {
     const control = runtime.control;
-    const idx = control.nonDaemonIndex;
     for (let n = control.nonDaemonAlive(); n > 0; n = control.nonDaemonAlive()) {
-      Atomics.wait(control.i32, idx, n);
+      runBlocking(sleepOnce(control.i32, control.nonDaemonIndex, n, Infinity));
     }
   });
 }

@@ -1,17 +1,68 @@
 /**
- * Marks the calling thread "blocked" in the control block while it waits in a skein call, so
- * `thread.state` tells the truth from any other thread.
+ * How this OS thread waits: the two runners of every wait loop (memory/sleep.ts). runBlocking
+ * sleeps in Atomics.wait after the step's brief spin, showing the thread as "blocked" in the
+ * control block meanwhile, so `thread.state` tells the truth from any other thread. runAsync
+ * sleeps in Atomics.waitAsync and never blocks the event loop; an AbortSignal ends the wait.
  */
 import { runtime } from "./runtime.js";
 import { Code } from "../memory/control-block.js";
+import { remaining } from "../memory/deadline.js";
+import { READY, WOKE, type Resumed, type Sleep, type WaitLoop } from "../memory/sleep.js";
+import { tryLock, lockLoop } from "../memory/futex-mutex.js";
 
-/**
- * Re-checks `ready` up to `times` times before the caller sleeps; true as soon as it holds. On
- * another core the answer often comes within microseconds, far sooner than a sleep and a wake-up.
- */
-export function spinUntil(ready: () => boolean, times: number): boolean {
-  for (let i = 0; i < times; i++) if (ready()) return true;
-  return false;
+/** Drives a wait loop on this thread, blocking it while the loop sleeps. */
+export function runBlocking<R>(loop: WaitLoop<R>): R {
+  let r = loop.next(WOKE);
+  while (!r.done) {
+    r = loop.next(sleepBlocking(r.value));
+  }
+  return r.value;
+}
+
+function sleepBlocking(s: Sleep): Resumed {
+  if (s.spins) {
+    const { arr, index, value, ready } = s;
+    for (let i = 0; i < s.spins; i++) {
+      if (ready ? ready() : Atomics.load(arr, index) !== value) return READY;
+    }
+  }
+  if (s.spinOnly) return WOKE;
+  // A waker that sees no sleeper skips its notify; counted before the wait re-checks the word.
+  if (s.sleepers !== undefined) Atomics.add(s.arr, s.sleepers, 1);
+  try {
+    blockedWait(s.arr, s.index, s.value, remaining(s.deadline));
+  } finally {
+    if (s.sleepers !== undefined) Atomics.sub(s.arr, s.sleepers, 1);
+  }
+  return WOKE;
+}
+
+/** Drives a wait loop without blocking the event loop; rejects with the signal's reason if aborted. */
+export async function runAsync<R>(loop: WaitLoop<R>, signal?: AbortSignal): Promise<R> {
+  signal?.throwIfAborted();
+  let r = loop.next(WOKE);
+  while (!r.done) {
+    const s = r.value;
+    if (s.spinOnly) {
+      r = loop.next(WOKE);
+      continue;
+    }
+    try {
+      await asyncWait(s.arr, s.index, s.value, remaining(s.deadline), signal, s.asyncWaiters);
+    } catch (e) {
+      // The loop cleans up (it may still sleep meanwhile, no longer abortable) and rethrows.
+      signal = undefined;
+      r = loop.throw(e);
+      continue;
+    }
+    r = loop.next(WOKE);
+  }
+  return r.value;
+}
+
+/** Takes an internal futex mutex (held only for a few instructions, so even async callers block). */
+export function lockMutex(w: Int32Array, i: number): void {
+  if (!tryLock(w, i)) runBlocking(lockLoop(w, i, Infinity));
 }
 
 /** Atomics.wait that shows the caller as blocked meanwhile. Returns Atomics.wait's result. */
@@ -25,15 +76,8 @@ export function blockedWait(arr: Int32Array, index: number, value: number, ms: n
   }
 }
 
-/**
- * Awaitable wait with an optional AbortSignal; never blocks the event loop.
- *
- * V8 can't withdraw an Atomics.waitAsync: an aborted waiter stays queued until woken or timed
- * out, and would take a notify(1) meant for a live waiter. So when `asyncWaitersIdx` is given,
- * the wait is counted in that word from registration until the underlying wait settles, and
- * wakers notify everyone while the count is non-zero (see wakeCount).
- */
-export async function asyncWait(
+/** Awaitable wait with an optional AbortSignal, counted in `asyncWaitersIdx` if given (see Sleep). */
+async function asyncWait(
   arr: Int32Array, index: number, value: number, ms: number, signal?: AbortSignal, asyncWaitersIdx?: number,
 ): Promise<"ok" | "not-equal" | "timed-out"> {
   signal?.throwIfAborted();
@@ -57,19 +101,4 @@ export async function asyncWait(
     clearInterval(keepAlive);
     if (onAbort) signal!.removeEventListener("abort", onAbort);
   }
-}
-
-/** How many to wake: `n`, or everyone while async waiters (possibly abandoned ones) are queued. */
-export function wakeCount(arr: Int32Array, asyncWaitersIdx: number, n: number): number {
-  return Atomics.load(arr, asyncWaitersIdx) > 0 ? Infinity : n;
-}
-
-/** Checks the `{ signal }` options bag of every async twin. */
-export function checkSignal(options: unknown, what: string): AbortSignal | undefined {
-  if (options === undefined || options === null) return undefined;
-  if (typeof options !== "object") throw new TypeError(`${what}: options must be an object like { signal }, got ${typeof options}`);
-  const s = (options as { signal?: unknown }).signal;
-  if (s === undefined) return undefined;
-  if (!(s instanceof AbortSignal)) throw new TypeError(`${what}: options.signal must be an AbortSignal`);
-  return s;
 }

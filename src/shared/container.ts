@@ -3,7 +3,8 @@
  * in and out around the container's mutex, and Python's index rules. The layouts themselves
  * belong to shared-list.ts and shared-dict.ts.
  */
-import { lockWithin, unlock } from "../memory/futex-mutex.js";
+import { unlock } from "../memory/futex-mutex.js";
+import { lockMutex } from "../runtime/wait.js";
 import { decodeValue, encodeValue, Tag, type Encoded } from "../memory/value-codec.js";
 import { describe } from "../common/checks.js";
 import { isShareable } from "../ship/handles.js";
@@ -29,7 +30,7 @@ export function ensureBytes(sab: SharedArrayBuffer, need: number, what: string):
  * holder only runs a short, non-blocking critical section.
  */
 export function withMutex<R>(meta: Int32Array, at: number, fn: () => R): R {
-  lockWithin(meta, at, Infinity);
+  lockMutex(meta, at);
   try {
     return fn();
   } finally {

@@ -1,19 +1,25 @@
 /**
- * Barrier: Python's threading.Barrier, CPython's algorithm on shared memory. Shared words:
- * 0 STATE (0 filling, 1 draining, -1 resetting, -2 broken), 1 COUNT (threads inside wait),
- * 2 PARTIES; a Float64 at byte 16 holds the default timeout (NaN: none); from byte 24, one entry
- * of 2 words per party: the slot + 1 and generation of a thread inside wait() (0: free), so that a
- * thread that died inside wait() can be taken out of COUNT instead of wedging the barrier. The
- * condition guarding them is shared with the barrier. The optional action travels to threads like
- * a target and runs in the last thread to arrive, once per round.
+ * Barrier: Python's threading.Barrier, CPython's algorithm on shared memory, built on a
+ * Condition (over a Lock) that guards its words. The optional action travels to threads like a
+ * target and runs in the last thread to arrive, once per round.
+ *
+ * Shared words (one SharedArrayBuffer of bytesFor(parties) bytes):
+ *   Int32 0    STATE    FILLING 0, DRAINING 1, RESETTING -1, BROKEN -2
+ *   Int32 1    COUNT    threads inside wait()
+ *   Int32 2    PARTIES
+ *   Int32 3    reserved
+ *   Float64 @ byte 16  TIMEOUT_BYTE: the default timeout in ms (NaN: none)
+ *   from Int32 word ENTRIES, one entry of ENTRY_WORDS per party: E_SLOT (the control-block slot + 1
+ *   of a thread inside wait(), 0: free) and E_GEN (its generation), so that a thread that died
+ *   inside wait() can be taken out of COUNT instead of wedging the barrier
  */
 import { RuntimeError } from "../common/errors.js";
+import { checkSignal, checkTimeout, describe } from "../common/checks.js";
+import type { WaitLoop } from "../memory/sleep.js";
+import { runAsync, runBlocking } from "../runtime/wait.js";
+import { runtime } from "../runtime/runtime.js";
 import { Condition } from "./condition.js";
 import { Lock } from "./lock.js";
-import { checkSignal } from "../runtime/wait.js";
-import { checkTimeout, describe } from "../common/checks.js";
-import { runtime } from "../runtime/runtime.js";
-import { Code } from "../memory/control-block.js";
 import { attach, badHandle, registerReviver, SHARE, takeAttached, type Shareable, type ShareContext } from "../ship/handles.js";
 import { shipFunction, type Unit } from "../ship/shipment.js";
 
@@ -30,7 +36,10 @@ const COUNT = 1;
 const PARTIES = 2;
 const TIMEOUT_BYTE = 16;
 const ENTRIES = 6;
-const bytesFor = (parties: number) => ENTRIES * 4 + parties * 8;
+const ENTRY_WORDS = 2;
+const E_SLOT = 0;
+const E_GEN = 1;
+const bytesFor = (parties: number) => (ENTRIES + parties * ENTRY_WORDS) * 4;
 const FILLING = 0;
 const DRAINING = 1;
 const RESETTING = -1;
@@ -90,10 +99,11 @@ export class Barrier implements Shareable {
     return Atomics.load(this.#w, STATE) === BROKEN;
   }
 
-  #timeoutFor(timeout: number | null | undefined, what: string): number | undefined {
+  /** The wait's timeout in ms: the call's, else the barrier's default, else Infinity. */
+  #timeoutFor(timeout: number | null | undefined, what: string): number {
     if (timeout === undefined || timeout === null) {
       const d = this.#timeout[0]!;
-      return Number.isNaN(d) ? undefined : d;
+      return Number.isNaN(d) ? Infinity : d;
     }
     return checkTimeout(timeout, what);
   }
@@ -107,44 +117,47 @@ export class Barrier implements Shareable {
     this.#action();
   }
 
-  /** Waits until `parties` threads are waiting; returns this thread's index, 0..parties-1. */
+  /**
+   * Waits until `parties` threads are waiting, or `timeout` ms pass (undefined: the barrier's
+   * default, else forever); returns this thread's index, 0..parties-1. A timeout breaks the
+   * barrier (BrokenBarrierError, for this and every waiting thread).
+   */
   wait(timeout?: number | null): number {
-    const ms = this.#timeoutFor(timeout, "Barrier.wait");
-    const w = this.#w;
-    using _ = this.#cond.hold();
-    while (this.#mustWaitToEnter()) this.#cond.wait();
-    const { index, entry } = this.#arrive();
-    try {
-      if (index + 1 === w[PARTIES]) this.#trip();
-      else this.#released(this.#cond.waitFor(() => w[STATE] !== FILLING, ms));
-      return index;
-    } finally {
-      this.#depart(entry);
-    }
+    return runBlocking(this.#waitLoop(this.#timeoutFor(timeout, "Barrier.wait")));
   }
 
+  /** The async twin of wait; aborting it breaks the barrier, as a timeout does. */
   async waitAsync(timeout?: number | null, options?: { signal?: AbortSignal }): Promise<number> {
     const ms = this.#timeoutFor(timeout, "Barrier.waitAsync");
-    const signal = checkSignal(options, "Barrier.waitAsync");
+    return runAsync(this.#waitLoop(ms), checkSignal(options, "Barrier.waitAsync"));
+  }
+
+  /** CPython's Barrier.wait, with the condition's lock held throughout. */
+  *#waitLoop(ms: number): WaitLoop<number> {
     const w = this.#w;
-    await using _ = await this.#cond.holdAsync(options);
-    while (this.#mustWaitToEnter()) await this.#cond.waitAsync(undefined, options);
-    const { index, entry } = this.#arrive();
+    const cond = this.#cond;
+    yield* cond._acquireLoop();
     try {
-      if (index + 1 === w[PARTIES]) this.#trip();
-      else {
-        let ok: boolean;
-        try {
-          ok = await this.#cond.waitForAsync(() => w[STATE] !== FILLING, ms, { signal });
-        } catch (e) {
-          this.#break(); // an aborted waiter leaves the barrier as a timed-out one does
-          throw e;
+      while (this.#mustWaitToEnter()) yield* cond._waitLoop(Infinity);
+      const { index, entry } = this.#arrive();
+      try {
+        if (index + 1 === w[PARTIES]) this.#trip();
+        else {
+          let inTime: boolean;
+          try {
+            inTime = yield* cond._waitForLoop(() => w[STATE] !== FILLING, ms);
+          } catch (e) {
+            this.#break(); // an aborted waiter leaves the barrier as a timed-out one does
+            throw e;
+          }
+          this.#released(inTime);
         }
-        this.#released(ok);
+        return index;
+      } finally {
+        this.#depart(entry);
       }
-      return index;
     } finally {
-      this.#depart(entry);
+      cond.release();
     }
   }
 
@@ -195,10 +208,10 @@ export class Barrier implements Shareable {
   /** Notes this thread as inside wait() (the condition's lock is held). */
   #register(): number {
     const w = this.#w;
-    for (let e = ENTRIES; e < ENTRIES + 2 * w[PARTIES]!; e += 2) {
-      if (w[e] === 0) {
-        w[e] = runtime.slot + 1;
-        w[e + 1] = runtime.gen;
+    for (let e = ENTRIES; e < ENTRIES + ENTRY_WORDS * w[PARTIES]!; e += ENTRY_WORDS) {
+      if (w[e + E_SLOT] === 0) {
+        w[e + E_SLOT] = runtime.slot + 1;
+        w[e + E_GEN] = runtime.gen;
         return e;
       }
     }
@@ -206,7 +219,7 @@ export class Barrier implements Shareable {
   }
 
   #unregister(e: number): void {
-    if (e >= 0) this.#w[e] = 0;
+    if (e >= 0) this.#w[e + E_SLOT] = 0;
   }
 
   /** Takes threads that died inside wait() out of COUNT, so they can't wedge the barrier. */
@@ -214,9 +227,9 @@ export class Barrier implements Shareable {
     const w = this.#w;
     const control = runtime.control;
     let dead = 0;
-    for (let e = ENTRIES; e < ENTRIES + 2 * w[PARTIES]!; e += 2) {
-      if (w[e] !== 0 && control.code(w[e]! - 1, w[e + 1]!) === Code.Terminated) {
-        w[e] = 0;
+    for (let e = ENTRIES; e < ENTRIES + ENTRY_WORDS * w[PARTIES]!; e += ENTRY_WORDS) {
+      if (w[e + E_SLOT] !== 0 && control.ended(w[e + E_SLOT]! - 1, w[e + E_GEN]!)) {
+        w[e + E_SLOT] = 0;
         dead++;
       }
     }

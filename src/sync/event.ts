@@ -1,13 +1,21 @@
 /**
- * Event: Python's one-flag signal. One shared word: (number of set() calls << 1) | flag. Waiters
- * sleep on it while it is unchanged with the flag clear; since clear() only drops the flag, any
- * change they see is a set(), so a set() followed at once by clear() still wakes them with true,
- * as in Python. One word, so the count and the flag can never be seen out of step.
+ * Event: Python's one-flag signal, on one bare Atomics word. Waiters sleep on it while it is
+ * unchanged with the flag clear; since clear() only drops the flag, any change they see is a
+ * set(), so a set() followed at once by clear() still wakes them with true, as in Python. One
+ * word, so the count and the flag can never be seen out of step.
+ *
+ * Shared word (Int32):
+ *   0  STATE  the number of set() calls << 1 | FLAG (bit 0: the flag is set)
  */
-import { asyncWait, blockedWait, checkSignal, spinUntil } from "../runtime/wait.js";
-import { checkTimeout, deadlineFrom, remaining } from "../common/checks.js";
+import { checkSignal, checkTimeout } from "../common/checks.js";
+import { deadlineFrom, remaining } from "../memory/deadline.js";
+import type { WaitLoop } from "../memory/sleep.js";
+import { runAsync, runBlocking } from "../runtime/wait.js";
 import { attach, registerReviver, SHARE, sharedView, takeAttached, type Shareable } from "../ship/handles.js";
 
+const STATE = 0;
+const FLAG = 1;
+const WORDS = 1;
 /** Loads of the word before a waiter sleeps (a few microseconds). */
 const SPIN = 2000;
 
@@ -15,61 +23,56 @@ export class Event implements Shareable {
   readonly #w: Int32Array;
 
   constructor() {
-    this.#w = takeAttached<Int32Array>() ?? new Int32Array(new SharedArrayBuffer(4));
+    this.#w = takeAttached<Int32Array>() ?? new Int32Array(new SharedArrayBuffer(WORDS * 4));
   }
 
+  /** True while the flag is set. */
   isSet(): boolean {
-    return (Atomics.load(this.#w, 0) & 1) === 1;
+    return (Atomics.load(this.#w, STATE) & FLAG) === FLAG;
   }
 
   /** Sets the flag and wakes every waiter, sync and async, in every thread. */
   set(): void {
     const w = this.#w;
     for (;;) {
-      const v = Atomics.load(w, 0);
-      if (Atomics.compareExchange(w, 0, v, (((v >>> 1) + 1) << 1) | 1) === v) break;
+      const v = Atomics.load(w, STATE);
+      if (Atomics.compareExchange(w, STATE, v, (((v >>> 1) + 1) << 1) | FLAG) === v) break;
     }
-    Atomics.notify(w, 0);
+    Atomics.notify(w, STATE);
   }
 
+  /** Clears the flag: later waits wait for the next set(). */
   clear(): void {
     const w = this.#w;
     for (;;) {
-      const v = Atomics.load(w, 0);
-      if ((v & 1) === 0 || Atomics.compareExchange(w, 0, v, v & ~1) === v) return;
+      const v = Atomics.load(w, STATE);
+      if ((v & FLAG) === 0 || Atomics.compareExchange(w, STATE, v, v & ~FLAG) === v) return;
     }
   }
 
-  /** Waits until the flag is set or the timeout passes; returns the flag. */
+  /** Waits until the flag is set or `timeout` ms pass (undefined: forever); returns the flag. */
   wait(timeout?: number | null): boolean {
     const ms = checkTimeout(timeout, "Event.wait");
-    const w = this.#w;
-    const v = Atomics.load(w, 0);
-    if ((v & 1) === 1) return true;
-    if (ms === 0) return false;
-    // A set() from another core often comes within microseconds (a ping-pong).
-    if (spinUntil(() => Atomics.load(w, 0) !== v, SPIN)) return true;
-    const deadline = deadlineFrom(ms);
-    while (Atomics.load(w, 0) === v) {
-      const left = remaining(deadline);
-      if (left <= 0) return false;
-      blockedWait(w, 0, v, left);
-    }
-    return true;
+    if (this.isSet()) return true;
+    return runBlocking(this.#waitLoop(ms));
   }
 
+  /** The async twin of wait: resolves with the flag once it is set or `timeout` ms have passed. */
   async waitAsync(timeout?: number | null, options?: { signal?: AbortSignal }): Promise<boolean> {
     const ms = checkTimeout(timeout, "Event.waitAsync");
-    const signal = checkSignal(options, "Event.waitAsync");
-    signal?.throwIfAborted();
+    return runAsync(this.#waitLoop(ms), checkSignal(options, "Event.waitAsync"));
+  }
+
+  *#waitLoop(ms: number): WaitLoop<boolean> {
     const w = this.#w;
-    const v = Atomics.load(w, 0);
-    if ((v & 1) === 1) return true;
+    const v = Atomics.load(w, STATE);
+    if ((v & FLAG) === FLAG) return true;
+    if (ms === 0) return false;
     const deadline = deadlineFrom(ms);
-    while (Atomics.load(w, 0) === v) {
-      const left = remaining(deadline);
-      if (left <= 0) return false;
-      await asyncWait(w, 0, v, left, signal);
+    while (Atomics.load(w, STATE) === v) {
+      if (remaining(deadline) <= 0) return false;
+      // A set() from another core often comes within microseconds (a ping-pong).
+      yield { arr: w, index: STATE, value: v, deadline, spins: SPIN };
     }
     return true;
   }
@@ -83,4 +86,4 @@ export class Event implements Shareable {
   }
 }
 
-registerReviver("Event", (h) => attach(sharedView(h, "w", Int32Array, 1), () => new Event()));
+registerReviver("Event", (h) => attach(sharedView(h, "w", Int32Array, WORDS), () => new Event()));

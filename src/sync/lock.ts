@@ -1,11 +1,16 @@
 /**
- * Lock: Python's threading.Lock. Shared words: 0 the futex mutex, 1 its async-waiter count.
- * Any thread may release it, as in Python.
+ * Lock: Python's threading.Lock, a futex mutex (memory/futex-mutex.ts). Any thread may release
+ * it, as in Python.
+ *
+ * Shared words (Int32):
+ *   0  MUTEX        the futex mutex
+ *   1  MUTEX_ASYNC  async waiters on it (see Sleep.asyncWaiters)
  */
 import { RuntimeError } from "../common/errors.js";
-import { checkTimeout, describe, TIMEOUT_MAX } from "../common/checks.js";
-import { checkSignal } from "../runtime/wait.js";
-import { isLocked, lockWithin, lockWithinAsync, tryLock, unlock } from "../memory/futex-mutex.js";
+import { checkSignal, checkTimeout, describe, TIMEOUT_MAX } from "../common/checks.js";
+import { runAsync, runBlocking } from "../runtime/wait.js";
+import { isLocked, lockLoop, tryLock, unlock } from "../memory/futex-mutex.js";
+import type { WaitLoop } from "../memory/sleep.js";
 import { attach, registerReviver, SHARE, sharedView, takeAttached, type Shareable } from "../ship/handles.js";
 
 /** Lock.acquire's timeout: -1 forever, other negatives are a RangeError (Python's ValueError). */
@@ -19,32 +24,45 @@ export function lockTimeout(blocking: unknown, timeout: unknown, what: string): 
   return checkTimeout(timeout, what);
 }
 
+const MUTEX = 0;
+const MUTEX_ASYNC = 1;
+const WORDS = 2;
+
 export class Lock implements Shareable {
   readonly #word: Int32Array;
 
   constructor() {
-    this.#word = takeAttached<Int32Array>() ?? new Int32Array(new SharedArrayBuffer(8));
+    this.#word = takeAttached<Int32Array>() ?? new Int32Array(new SharedArrayBuffer(WORDS * 4));
   }
 
-  /** Takes the lock; with blocking = false or a timeout it may give up and return false. */
+  /**
+   * Takes the lock, waiting for it; with blocking = false, or a timeout in milliseconds (-1:
+   * forever), it may give up and return false.
+   */
   acquire(blocking = true, timeout = -1): boolean {
     // The common call, acquire() on a free lock: one compare-and-swap, nothing else.
-    if (blocking === true && timeout === -1 && tryLock(this.#word, 0)) return true;
-    return lockWithin(this.#word, 0, lockTimeout(blocking, timeout, "Lock.acquire"));
+    if (blocking === true && timeout === -1 && tryLock(this.#word, MUTEX)) return true;
+    return runBlocking(this._acquireLoop(lockTimeout(blocking, timeout, "Lock.acquire")));
   }
 
-  /** Non-blocking twin of acquire: resolves true when taken, false on timeout. */
+  /** The async twin of acquire: resolves true when taken, false once `timeout` ms have passed. */
   async acquireAsync(timeout: number | null = -1, options?: { signal?: AbortSignal }): Promise<boolean> {
     const ms = lockTimeout(true, timeout, "Lock.acquireAsync");
-    return lockWithinAsync(this.#word, 0, ms, checkSignal(options, "Lock.acquireAsync"), 1);
+    return runAsync(this._acquireLoop(ms), checkSignal(options, "Lock.acquireAsync"));
   }
 
+  /** @internal The wait loop of acquire (a Condition re-acquires its lock with it). */
+  _acquireLoop(ms: number): WaitLoop<boolean> {
+    return lockLoop(this.#word, MUTEX, ms, MUTEX_ASYNC);
+  }
+
+  /** Releases the lock (any thread may); releasing an unlocked lock is a RuntimeError. */
   release(): void {
-    if (!unlock(this.#word, 0, 1)) throw new RuntimeError("release unlocked lock: Lock.release() was called on a lock nobody holds");
+    if (!unlock(this.#word, MUTEX, MUTEX_ASYNC)) throw new RuntimeError("release unlocked lock: Lock.release() was called on a lock nobody holds");
   }
 
   locked(): boolean {
-    return isLocked(this.#word, 0);
+    return isLocked(this.#word, MUTEX);
   }
 
   /** `using _ = lock.hold()` is Python's `with lock:`. */
@@ -67,4 +85,4 @@ export class Lock implements Shareable {
   }
 }
 
-registerReviver("Lock", (h) => attach(sharedView(h, "w", Int32Array, 2), () => new Lock()));
+registerReviver("Lock", (h) => attach(sharedView(h, "w", Int32Array, WORDS), () => new Lock()));

@@ -1,11 +1,17 @@
 /**
- * RLock: Python's reentrant lock. Shared words: 0 the futex mutex, 1 its async-waiter count,
- * 2 OWNER (ident of the holding thread, 0 none), 3 COUNT (recursion depth; only the owner
- * touches it).
+ * RLock: Python's reentrant lock, a futex mutex (memory/futex-mutex.ts) with an owner and a depth.
+ *
+ * Shared words (Int32):
+ *   0  MUTEX        the futex mutex
+ *   1  MUTEX_ASYNC  async waiters on it (see Sleep.asyncWaiters)
+ *   2  OWNER        ident of the holding thread, 0 for none
+ *   3  COUNT        recursion depth; only the owner touches it
  */
 import { RuntimeError } from "../common/errors.js";
-import { checkSignal } from "../runtime/wait.js";
-import { isLocked, lockWithin, lockWithinAsync, unlock } from "../memory/futex-mutex.js";
+import { checkSignal } from "../common/checks.js";
+import { runAsync, runBlocking } from "../runtime/wait.js";
+import { isLocked, lockLoop, unlock } from "../memory/futex-mutex.js";
+import type { WaitLoop } from "../memory/sleep.js";
 import { lockTimeout } from "./lock.js";
 import { currentIdent } from "../runtime/runtime.js";
 import { attach, registerReviver, SHARE, sharedView, takeAttached, type Shareable } from "../ship/handles.js";
@@ -14,36 +20,37 @@ const MUTEX = 0;
 const MUTEX_ASYNC = 1;
 const OWNER = 2;
 const COUNT = 3;
+const WORDS = 4;
 
 export class RLock implements Shareable {
   readonly #w: Int32Array;
 
   constructor() {
-    this.#w = takeAttached<Int32Array>() ?? new Int32Array(new SharedArrayBuffer(16));
+    this.#w = takeAttached<Int32Array>() ?? new Int32Array(new SharedArrayBuffer(WORDS * 4));
   }
 
+  /**
+   * Takes the lock, or takes it once more if this thread holds it already; with blocking = false,
+   * or a timeout in milliseconds (-1: forever), it may give up and return false.
+   */
   acquire(blocking = true, timeout = -1): boolean {
-    const ms = lockTimeout(blocking, timeout, "RLock.acquire");
-    const me = currentIdent();
-    const w = this.#w;
-    if (Atomics.load(w, OWNER) === me) {
-      Atomics.add(w, COUNT, 1);
-      return true;
-    }
-    if (!lockWithin(w, MUTEX, ms)) return false;
-    this.#own(me, 1);
-    return true;
+    return runBlocking(this._acquireLoop(lockTimeout(blocking, timeout, "RLock.acquire")));
   }
 
+  /** The async twin of acquire: resolves true when taken, false once `timeout` ms have passed. */
   async acquireAsync(timeout: number | null = -1, options?: { signal?: AbortSignal }): Promise<boolean> {
     const ms = lockTimeout(true, timeout, "RLock.acquireAsync");
-    const signal = checkSignal(options, "RLock.acquireAsync");
+    return runAsync(this._acquireLoop(ms), checkSignal(options, "RLock.acquireAsync"));
+  }
+
+  /** @internal The wait loop of acquire (a Condition takes its lock with it). */
+  *_acquireLoop(ms: number): WaitLoop<boolean> {
     const me = currentIdent();
     if (Atomics.load(this.#w, OWNER) === me) {
       Atomics.add(this.#w, COUNT, 1);
       return true;
     }
-    if (!(await lockWithinAsync(this.#w, MUTEX, ms, signal, MUTEX_ASYNC))) return false;
+    if (!(yield* lockLoop(this.#w, MUTEX, ms, MUTEX_ASYNC))) return false;
     this.#own(me, 1);
     return true;
   }
@@ -53,6 +60,7 @@ export class RLock implements Shareable {
     Atomics.store(this.#w, COUNT, count);
   }
 
+  /** Undoes one acquire; the last one frees the lock. Only the owning thread may release. */
   release(): void {
     const w = this.#w;
     if (Atomics.load(w, OWNER) !== currentIdent()) {
@@ -64,21 +72,24 @@ export class RLock implements Shareable {
     }
   }
 
+  /** True while some thread holds the lock. */
   locked(): boolean {
     return isLocked(this.#w, MUTEX);
   }
 
+  /** `using _ = rlock.hold()` is Python's `with rlock:`. */
   hold(): Disposable {
     this.acquire();
     return { [Symbol.dispose]: () => this.release() };
   }
 
+  /** `await using _ = await rlock.holdAsync()`: acquireAsync, released at the end of the block. */
   async holdAsync(options?: { signal?: AbortSignal }): Promise<AsyncDisposable> {
     await this.acquireAsync(-1, options);
     return { [Symbol.asyncDispose]: async () => this.release() };
   }
 
-  /** For Condition.wait: release completely, whatever the depth, and say how deep it was. */
+  /** @internal For Condition.wait: release completely, whatever the depth, and say how deep it was. */
   _releaseSave(): number {
     const w = this.#w;
     if (Atomics.load(w, OWNER) !== currentIdent()) throw new RuntimeError("cannot release un-acquired lock");
@@ -89,16 +100,13 @@ export class RLock implements Shareable {
     return count;
   }
 
-  _acquireRestore(count: number): void {
-    lockWithin(this.#w, MUTEX, Infinity);
+  /** @internal For Condition.wait: take the lock back at the depth _releaseSave reported. */
+  *_acquireRestoreLoop(count: number): WaitLoop<void> {
+    yield* lockLoop(this.#w, MUTEX, Infinity, MUTEX_ASYNC);
     this.#own(currentIdent(), count);
   }
 
-  async _acquireRestoreAsync(count: number): Promise<void> {
-    await lockWithinAsync(this.#w, MUTEX, Infinity, undefined, MUTEX_ASYNC);
-    this.#own(currentIdent(), count);
-  }
-
+  /** @internal */
   _isOwned(): boolean {
     return Atomics.load(this.#w, OWNER) === currentIdent();
   }
@@ -113,4 +121,4 @@ export class RLock implements Shareable {
   }
 }
 
-registerReviver("RLock", (h) => attach(sharedView(h, "w", Int32Array, 4), () => new RLock()));
+registerReviver("RLock", (h) => attach(sharedView(h, "w", Int32Array, WORDS), () => new RLock()));

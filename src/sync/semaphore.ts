@@ -1,15 +1,22 @@
 /**
- * Semaphore and BoundedSemaphore: Python's counters of free slots. Shared words: 0 VALUE,
- * 1 INITIAL (the bound of a BoundedSemaphore), 2 ASYNC_WAITERS (see asyncWait). Waiters sleep on
- * VALUE while it is 0.
+ * Semaphore and BoundedSemaphore: Python's counters of free slots, on bare Atomics words.
+ * Waiters sleep on VALUE while it is 0.
+ *
+ * Shared words (Int32):
+ *   0  VALUE          free slots
+ *   1  INITIAL        the initial value (a BoundedSemaphore's bound)
+ *   2  ASYNC_WAITERS  async waiters on VALUE (see Sleep.asyncWaiters)
  */
-import { asyncWait, blockedWait, checkSignal, wakeCount } from "../runtime/wait.js";
-import { checkTimeout, deadlineFrom, describe, remaining } from "../common/checks.js";
+import { checkSignal, checkTimeout, describe } from "../common/checks.js";
+import { deadlineFrom, remaining } from "../memory/deadline.js";
+import { wakeCount, type WaitLoop } from "../memory/sleep.js";
+import { runAsync, runBlocking } from "../runtime/wait.js";
 import { attach, registerReviver, SHARE, sharedView, takeAttached, type Shareable } from "../ship/handles.js";
 
 const VALUE = 0;
 const INITIAL = 1;
 const ASYNC_WAITERS = 2;
+const WORDS = 3;
 
 function checkValue(value: unknown, what: string): number {
   if (typeof value !== "number") throw new TypeError(`${what}: value must be a number, got ${describe(value)}`);
@@ -37,7 +44,7 @@ export class Semaphore implements Shareable {
       return;
     }
     const v = checkValue(value, `new ${new.target.name}`);
-    this.w = new Int32Array(new SharedArrayBuffer(12));
+    this.w = new Int32Array(new SharedArrayBuffer(WORDS * 4));
     this.w[VALUE] = v;
     this.w[INITIAL] = v;
   }
@@ -50,29 +57,26 @@ export class Semaphore implements Shareable {
     }
   }
 
-  /** Takes one slot, waiting up to timeout ms for one to be released. */
+  /**
+   * Takes one slot, waiting up to `timeout` ms (undefined: forever) for one to be released;
+   * false if none came. With blocking = false it doesn't wait.
+   */
   acquire(blocking = true, timeout?: number | null): boolean {
-    const ms = acquireTimeout(blocking, timeout, `${this.constructor.name}.acquire`);
-    if (this.#tryTake()) return true;
-    const deadline = deadlineFrom(ms);
-    for (;;) {
-      const left = remaining(deadline);
-      if (left <= 0) return false;
-      blockedWait(this.w, VALUE, 0, left);
-      if (this.#tryTake()) return true;
-    }
+    return runBlocking(this.#acquireLoop(acquireTimeout(blocking, timeout, `${this.constructor.name}.acquire`)));
   }
 
+  /** The async twin of acquire: resolves true once a slot is taken, false after `timeout` ms. */
   async acquireAsync(timeout?: number | null, options?: { signal?: AbortSignal }): Promise<boolean> {
     const ms = acquireTimeout(true, timeout, `${this.constructor.name}.acquireAsync`);
-    const signal = checkSignal(options, `${this.constructor.name}.acquireAsync`);
-    signal?.throwIfAborted();
+    return runAsync(this.#acquireLoop(ms), checkSignal(options, `${this.constructor.name}.acquireAsync`));
+  }
+
+  *#acquireLoop(ms: number): WaitLoop<boolean> {
     if (this.#tryTake()) return true;
     const deadline = deadlineFrom(ms);
     for (;;) {
-      const left = remaining(deadline);
-      if (left <= 0) return false;
-      await asyncWait(this.w, VALUE, 0, left, signal, ASYNC_WAITERS);
+      if (remaining(deadline) <= 0) return false;
+      yield { arr: this.w, index: VALUE, value: 0, deadline, asyncWaiters: ASYNC_WAITERS };
       if (this.#tryTake()) return true;
     }
   }
@@ -128,5 +132,5 @@ export class BoundedSemaphore extends Semaphore {
   }
 }
 
-registerReviver("Semaphore", (h) => attach(sharedView(h, "w", Int32Array, 3), () => new Semaphore(0)));
-registerReviver("BoundedSemaphore", (h) => attach(sharedView(h, "w", Int32Array, 3), () => new BoundedSemaphore(0)));
+registerReviver("Semaphore", (h) => attach(sharedView(h, "w", Int32Array, WORDS), () => new Semaphore(0)));
+registerReviver("BoundedSemaphore", (h) => attach(sharedView(h, "w", Int32Array, WORDS), () => new BoundedSemaphore(0)));

@@ -1,7 +1,9 @@
 /** threading's module-level functions that are not about one Thread object. */
 import { runtime } from "../runtime/runtime.js";
-import { blockedWait, checkSignal } from "../runtime/wait.js";
-import { describe } from "../common/checks.js";
+import { checkSignal, describe } from "../common/checks.js";
+import { deadlineFrom, remaining } from "../memory/deadline.js";
+import type { WaitLoop } from "../memory/sleep.js";
+import { runAsync, runBlocking } from "../runtime/wait.js";
 
 export function getIdent(): number {
   return runtime.control.ident(runtime.slot);
@@ -23,29 +25,23 @@ function checkSleep(ms: unknown, what: string): number {
   return ms;
 }
 
+/** A word nobody changes: sleeping on it waits out the deadline. */
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
 /** Python's time.sleep: blocks this thread (shown as "blocked") for ms milliseconds. */
 export function sleep(ms: number): void {
   const n = checkSleep(ms, "sleep");
   if (n === Infinity) throw new RangeError("sleep: ms must be finite");
-  blockedWait(sleeper, 0, 0, n);
+  runBlocking(sleepLoop(n));
 }
 
-/** Sleeps without blocking the event loop; rejects with the signal's reason if aborted. */
+/** Sleeps ms milliseconds without blocking the event loop; rejects with the signal's reason if aborted. */
 export function sleepAsync(ms: number, options?: { signal?: AbortSignal }): Promise<void> {
   const n = checkSleep(ms, "sleepAsync");
-  const signal = checkSignal(options, "sleepAsync");
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, n);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
+  return runAsync(sleepLoop(n), checkSignal(options, "sleepAsync"));
+}
+
+function* sleepLoop(ms: number): WaitLoop<void> {
+  const deadline = deadlineFrom(ms);
+  while (remaining(deadline) > 0) yield { arr: sleeper, index: 0, value: 0, deadline };
 }

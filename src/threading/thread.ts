@@ -5,10 +5,12 @@
  */
 import type { MessagePort } from "node:worker_threads";
 import { RuntimeError } from "../common/errors.js";
-import { Code, MAX_THREADS } from "../memory/control-block.js";
+import { checkSignal, checkTimeout, describe } from "../common/checks.js";
+import { Code, MAX_THREADS, stateAlive, stateEnded, stateGen } from "../memory/control-block.js";
+import { deadlineFrom, remaining } from "../memory/deadline.js";
+import type { WaitLoop } from "../memory/sleep.js";
+import { runAsync, runBlocking } from "../runtime/wait.js";
 import { ThreadState } from "./thread-state.js";
-import { checkTimeout, deadlineFrom, describe, remaining } from "../common/checks.js";
-import { asyncWait, blockedWait, checkSignal } from "../runtime/wait.js";
 import { runtime } from "../runtime/runtime.js";
 import { dispatch } from "../runtime/dispatch.js";
 import { badHandle, integer, primitive, registerReviver, SHARE, type Handle, type Shareable, type ShareContext } from "../ship/handles.js";
@@ -145,38 +147,26 @@ export class Thread<A extends unknown[] = unknown[]> implements Shareable {
     return undefined;
   }
 
-  /** Waits until the thread ends or the timeout passes; true when it has terminated. */
+  /**
+   * Waits until the thread ends or `timeout` ms pass (undefined: forever); true when it has
+   * terminated. Joining a thread that wasn't started, or the current thread, is a RuntimeError.
+   *
+   * A main thread blocked here can't run JavaScript, so a `process.on("SIGINT")` handler runs
+   * only once join() returns; use joinAsync() to stay responsive to signals.
+   */
   join(timeout?: number | null): boolean {
     const t = checkJoin(this[INNER], "join");
-    const ms = checkTimeout(timeout, "Thread.join");
-    const control = runtime.control;
-    const idx = control.stateIndex(t.slot);
-    const deadline = deadlineFrom(ms);
-    for (;;) {
-      const w = Atomics.load(control.i32, idx);
-      if (w >>> 3 !== t.gen || (w & 7) === Code.Terminated) return true;
-      const left = remaining(deadline);
-      if (left <= 0) return false;
-      blockedWait(control.i32, idx, w, left);
-    }
+    return runBlocking(joinLoop(t, checkTimeout(timeout, "Thread.join")));
   }
 
+  /** The async twin of join: resolves true once the thread has terminated, false after `timeout` ms. */
   async joinAsync(timeout?: number | null, options?: { signal?: AbortSignal }): Promise<boolean> {
     const t = checkJoin(this[INNER], "joinAsync");
     const ms = checkTimeout(timeout, "Thread.joinAsync");
-    const signal = checkSignal(options, "Thread.joinAsync");
-    const control = runtime.control;
-    const idx = control.stateIndex(t.slot);
-    const deadline = deadlineFrom(ms);
-    for (;;) {
-      const w = Atomics.load(control.i32, idx);
-      if (w >>> 3 !== t.gen || (w & 7) === Code.Terminated) return true;
-      const left = remaining(deadline);
-      if (left <= 0) return false;
-      await asyncWait(control.i32, idx, w, left, signal);
-    }
+    return runAsync(joinLoop(t, ms), checkSignal(options, "Thread.joinAsync"));
   }
 
+  /** True from start() until the thread has terminated. */
   isAlive(): boolean {
     const t = this[INNER];
     return t.started && runtime.control.code(t.slot, t.gen) !== Code.Terminated;
@@ -255,6 +245,17 @@ function packArgsAndFields(args: unknown[], self: object, transfer: MessagePort[
   return packParts([...args, fields], [...args.map((_, i) => `args[${i}]`), "this"], transfer);
 }
 
+function* joinLoop(t: Inner, ms: number): WaitLoop<boolean> {
+  const control = runtime.control;
+  const deadline = deadlineFrom(ms);
+  for (;;) {
+    const w = control.rawState(t.slot);
+    if (stateEnded(w, t.gen)) return true;
+    if (remaining(deadline) <= 0) return false;
+    yield { arr: control.i32, index: control.stateIndex(t.slot), value: w, deadline };
+  }
+}
+
 function checkJoin(t: Inner, what: string): Inner {
   if (!t.started) throw new RuntimeError(`cannot ${what} thread before it is started; call start() first`);
   if (t.slot === runtime.slot && t.gen === runtime.gen) {
@@ -314,8 +315,8 @@ function knownOrHandle(slot: number): Thread {
   const control = runtime.control;
   const w = control.rawState(slot);
   const k = known.get(slot);
-  if (k && k[INNER].gen === w >>> 3) return k;
-  const th = handle({ slot, gen: w >>> 3, ident: control.ident(slot), nativeId: control.nativeId(slot) || null, name: control.readName(slot), daemon: control.daemon(slot), started: true });
+  if (k && k[INNER].gen === stateGen(w)) return k;
+  const th = handle({ slot, gen: stateGen(w), ident: control.ident(slot), nativeId: control.nativeId(slot) || null, name: control.readName(slot), daemon: control.daemon(slot), started: true });
   if (slot !== 0) known.set(slot, th);
   return th;
 }
@@ -342,8 +343,7 @@ export function enumerate(): Thread[] {
   const control = runtime.control;
   const out: Thread[] = [mainThread()];
   for (let slot = 1; slot < MAX_THREADS; slot++) {
-    const code = control.rawState(slot) & 7;
-    if (code === Code.Runnable || code === Code.Running || code === Code.Blocked) out.push(knownOrHandle(slot));
+    if (stateAlive(control.rawState(slot))) out.push(knownOrHandle(slot));
   }
   return out;
 }
@@ -352,8 +352,7 @@ export function activeCount(): number {
   const control = runtime.control;
   let n = 1;
   for (let slot = 1; slot < MAX_THREADS; slot++) {
-    const code = control.rawState(slot) & 7;
-    if (code === Code.Runnable || code === Code.Running || code === Code.Blocked) n++;
+    if (stateAlive(control.rawState(slot))) n++;
   }
   return n;
 }
