@@ -5,6 +5,7 @@
  */
 import { receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import { runtime } from "../runtime/runtime.js";
+import { materialize } from "../ship/evaluate.js";
 import { pack, unpack, type Packed } from "../ship/values.js";
 import { reportException } from "../threading/excepthook.js";
 import { currentThread } from "../threading/thread.js";
@@ -19,7 +20,7 @@ export async function poolWorker(
 ): Promise<void> {
   if (init) {
     try {
-      const fn = await runtime.materialize!(init);
+      const fn = await materialize(init);
       await fn(...initargs);
     } catch (e) {
       // Python logs the initializer's exception and breaks the pool; so do we.
@@ -59,7 +60,9 @@ export async function poolWorker(
       if (Atomics.load(ctl, BROKEN)) throw new BrokenThreadPoolError();
       let fn = fns.get(fnId);
       if (!fn) {
-        fn = (await runtime.materialize!(units.get(fnId))) as (...a: unknown[]) => unknown;
+        const unit = units.get(fnId);
+        if (!unit) throw new RuntimeError("the task's function never reached this pool thread");
+        fn = (await materialize(unit)) as (...a: unknown[]) => unknown;
         fns.set(fnId, fn);
       }
       const packed = inline ?? posted.get(id);

@@ -46,9 +46,6 @@ export const runtime = {
   boot,
   /** The Thread object for whatever this OS thread is running now. */
   current: null as unknown,
-  /** Evaluates shipped code here (installed by the worker bootstrap); sync only without imports. */
-  materialize: null as null | ((unit: any) => Promise<any>),
-  materializeSync: null as null | ((unit: any) => any),
 };
 
 if (!boot) runtime.control.initMain("MainThread", osThreadId(process.pid));

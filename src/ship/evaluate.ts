@@ -1,7 +1,8 @@
 /**
- * Turns shipped source back into functions and classes inside a worker: loads the imports the
- * code needs (once per worker), evaluates with those bindings, and caches the result so a worker
- * running the same target again pays nothing.
+ * Turns shipped source back into functions and classes in the receiving thread: loads the
+ * imports the code needs (once per thread), evaluates with those bindings, and caches the result
+ * so a worker running the same target again pays nothing. Only code the program passed as code
+ * (shipment.ts) ever reaches this module (docs/security.md).
  */
 import { shippedOrigins } from "./locate.js";
 import type { ImportBinding } from "./free-names.js";
@@ -9,15 +10,10 @@ import type { Unit } from "./shipment.js";
 import { runtime } from "../runtime/runtime.js";
 import { compilerHelpers, HELPER_NAMES } from "./compiler-helpers.js";
 
-let selfModule: object | null = null;
 let tsxReady: Promise<void> | null = null;
 const modules = new Map<string, Promise<any>>();
 const compiled = new Map<string, unknown>();
 let shipCounter = 0;
-
-export function setSelfModule(ns: object): void {
-  selfModule = ns;
-}
 
 function needsTsx(url: string): boolean {
   return runtime.tsxApi !== null && !url.startsWith("node:") && url !== "skein";
@@ -31,6 +27,8 @@ async function ensureTsx(): Promise<void> {
   return tsxReady;
 }
 
+const SELF = new URL("../index.js", import.meta.url).href;
+
 const TS_TWINS: Array<[RegExp, string[]]> = [
   [/\.js$/, [".ts", ".tsx"]],
   [/\.mjs$/, [".mts"]],
@@ -39,7 +37,8 @@ const TS_TWINS: Array<[RegExp, string[]]> = [
 
 /** import() with TypeScript's ".js means .ts" convention, for programs run under tsx. */
 export function importModule(spec: string): Promise<any> {
-  if (spec === "skein" && selfModule) return Promise.resolve(selfModule);
+  // This very copy of skein (already loaded here), whatever "skein" would resolve to from here.
+  if (spec === "skein") return import(SELF);
   let p = modules.get(spec);
   if (!p) {
     p = (async () => {
@@ -75,7 +74,7 @@ function importerFor(url: string): (spec: string) => Promise<any> {
 }
 
 /** Evaluates one shipped unit; `base` is the parent class for a class unit. */
-export async function materialize(unit: Unit, base: unknown): Promise<any> {
+export async function materialize(unit: Unit, base: unknown = null): Promise<any> {
   const values: unknown[] = [];
   for (const imp of unit.imports) {
     const ns = await importModule(imp.module);

@@ -22,6 +22,7 @@ import { Condition } from "./condition.js";
 import { Lock } from "./lock.js";
 import { attach, badHandle, registerReviver, SHARE, takeAttached, type Shareable, type ShareContext } from "../ship/handles.js";
 import { shipFunction, type Unit } from "../ship/shipment.js";
+import { materialize, materializeSync } from "../ship/evaluate.js";
 
 /** Python's BrokenBarrierError (a RuntimeError there too). */
 export class BrokenBarrierError extends RuntimeError {
@@ -111,7 +112,7 @@ export class Barrier implements Shareable {
   #runAction(): void {
     if (!this.#unit) return;
     if (!this.#action) {
-      this.#action = runtime.materializeSync?.(this.#unit) ?? null;
+      this.#action = materializeSync(this.#unit) ?? null;
       if (!this.#action) throw new RuntimeError("the Barrier action is not loaded in this thread yet; pass the Barrier to the thread in its args");
     }
     this.#action();
@@ -299,6 +300,6 @@ registerReviver("Barrier", (h, ctx) => {
   const unit = h.action === -1 ? null : ctx.code(h.action, "Barrier's action");
   const b = attach({ w, timeout: new Float64Array(w.buffer, TIMEOUT_BYTE, 1), cond, unit } satisfies Shared, () => new Barrier(1));
   // Code with imports loads asynchronously: the thread's code runs once it is there.
-  if (unit && unit.imports.length > 0 && runtime.materialize) ctx.later(runtime.materialize(unit).then((fn) => b._setAction(fn)));
+  if (unit && unit.imports.length > 0) ctx.later(materialize(unit).then((fn) => b._setAction(fn)));
   return b;
 });

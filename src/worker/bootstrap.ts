@@ -7,8 +7,9 @@
  */
 import { receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import { installDirectOutput } from "./output.js";
-import { materialize, materializeSync, setSelfModule } from "../ship/evaluate.js";
-import * as skein from "../index.js";
+import { materialize } from "../ship/evaluate.js";
+// Every shareable class registers its reviver when loaded: a worker must be able to revive any.
+import "../index.js";
 import { osThreadId, runtime } from "../runtime/runtime.js";
 import { Code, WState } from "../memory/control-block.js";
 import { assignOwn, unpack } from "../ship/values.js";
@@ -18,9 +19,6 @@ import { clearLocals } from "../threading/local.js";
 import { threadId } from "node:worker_threads";
 
 installDirectOutput();
-setSelfModule(skein);
-runtime.materialize = (unit) => materialize(unit, null);
-runtime.materializeSync = materializeSync;
 const tid = osThreadId(threadId);
 const hubPort = runtime.hubPort as MessagePort;
 const mainPort = runtime.boot!.mainPort ?? null;
