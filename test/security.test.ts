@@ -11,7 +11,7 @@ import fc from "fast-check";
 import {
   Barrier, Condition, Event, Lock, LifoQueue, PriorityQueue, Queue, SharedDict, SharedList, SimpleQueue, Thread, ThreadPoolExecutor,
 } from "skein";
-import { SHARE } from "../dist/ship/handles.js";
+import { SHARE } from "../dist/memory/handles.js";
 import { unpack, type Packed } from "../dist/ship/values.js";
 import { shape, shapeJson } from "./helpers/data-shape.js";
 import { runFixture } from "./helpers/run-fixture.js";

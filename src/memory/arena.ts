@@ -8,7 +8,7 @@
  * `bytes`: a growable SharedArrayBuffer (up to MAX_ARENA_BYTES), records are raw value bytes.
  */
 
-import { growableBufferOf, sharedView, type Handle } from "../ship/handles.js";
+import { growableBufferOf, sharedView, type Handle } from "./handles.js";
 
 export const MAX_ARENA_BYTES = 2 ** 31 - 1;
 const TOP = 0;

@@ -13,22 +13,22 @@
  *   6..15 reserved
  *
  * Slots (SLOT_WORDS words each, from word HEADER_WORDS; slot 0 is the main thread):
- *   +0  STATE      gen << 3 | code. code: 0 never used, 1 runnable, 2 running, 3 blocked,
- *                  4 terminated (also "free"). join() waits on this word; gen tells a reused slot
- *                  from the thread a handle knew.
+ *   +0  STATE      gen << CODE_BITS | code (read with stateGen, stateCode). code: Code.Unused,
+ *                  Runnable, Running, Blocked, Terminated (also "free"). join() waits on this
+ *                  word; gen tells a reused slot from the thread a handle knew.
  *   +1  IDENT      the thread's ident (unique for the life of the process)
  *   +2  NATIVE_ID  OS thread id; 0 until the worker has picked the thread up (start() waits on it)
- *   +3  FLAGS      bit 0 daemon
+ *   +3  FLAGS      DAEMON (bit 0)
  *   +4  NAME_SEQ   seqlock for the name: odd while a writer is inside
  *   +5  NAME_LEN   name length in UTF-8 bytes
  *   +6..+69        name bytes (up to NAME_MAX_BYTES)
  *
- * Worker table (WORKER_WORDS words each, after the slots; entries below MAIN_WORKERS are spawned
- * for and dispatched to directly by the main thread, the rest by the hub):
- *   +0  WSTATE     0 free, 1 starting, 2 idle (parked on MAILBOX), 3 busy, 4 leaving
- *   +1  MAILBOX    set to 1 and notified by whoever claimed the worker and posted it a job
- *   +2  JOB_SLOT   the thread slot it runs (for the hub to clean up if the worker dies)
- *   +3  JOB_GEN    that slot's generation
+ * Worker table (WORKER_WORDS words each, from word WORKER_BASE; entries below MAIN_WORKERS are
+ * spawned for and dispatched to directly by the main thread, the rest by the hub):
+ *   +0  W_STATE    WState: free, starting, idle (parked on W_MAILBOX), busy, leaving
+ *   +1  W_MAILBOX  set to 1 and notified by whoever claimed the worker and posted it a job
+ *   +2  W_JOB_SLOT the thread slot it runs (for the hub to clean up if the worker dies)
+ *   +3  W_JOB_GEN  that slot's generation
  */
 
 export const HEADER_WORDS = 16;
@@ -40,6 +40,12 @@ export const MAX_WORKERS = 512;
 export const MAIN_WORKERS = 256;
 const WORKER_WORDS = 4;
 const WORKER_BASE = HEADER_WORDS + SLOT_WORDS * MAX_THREADS;
+const W_STATE = 0;
+const W_MAILBOX = 1;
+const W_JOB_SLOT = 2;
+const W_JOB_GEN = 3;
+/** Index of word `field` of worker-table entry `entry`. */
+const worker = (entry: number, field: number) => WORKER_BASE + entry * WORKER_WORDS + field;
 
 export const WState = { Free: 0, Starting: 1, Idle: 2, Busy: 3, Leaving: 4 } as const;
 export type WState = (typeof WState)[keyof typeof WState];
@@ -58,6 +64,8 @@ const FLAGS = 3;
 const NAME_SEQ = 4;
 const NAME_LEN = 5;
 const NAME_BYTES = 6 * 4;
+/** FLAGS bit: the thread is a daemon. */
+const DAEMON = 1;
 
 export const Code = { Unused: 0, Runnable: 1, Running: 2, Blocked: 3, Terminated: 4 } as const;
 export type Code = (typeof Code)[keyof typeof Code];
@@ -143,7 +151,7 @@ export class Control {
       const ident = Atomics.add(this.i32, NEXT_IDENT, 1);
       Atomics.store(this.i32, b + IDENT, ident);
       Atomics.store(this.i32, b + NATIVE_ID, 0);
-      Atomics.store(this.i32, b + FLAGS, daemon ? 1 : 0);
+      Atomics.store(this.i32, b + FLAGS, daemon ? DAEMON : 0);
       this.writeName(slot, name);
       if (!daemon) Atomics.add(this.i32, NON_DAEMON_ALIVE, 1);
       Atomics.store(this.i32, idx, stateWord(gen, Code.Runnable));
@@ -189,7 +197,7 @@ export class Control {
       if (stateEnded(w, gen) || stateCode(w) === Code.Unused) return false;
       if (Atomics.compareExchange(this.i32, idx, w, stateWord(gen, Code.Terminated)) === w) break;
     }
-    const daemon = (Atomics.load(this.i32, this.base(slot) + FLAGS) & 1) === 1;
+    const daemon = (Atomics.load(this.i32, this.base(slot) + FLAGS) & DAEMON) === DAEMON;
     if (!daemon) {
       Atomics.sub(this.i32, NON_DAEMON_ALIVE, 1);
       Atomics.notify(this.i32, NON_DAEMON_ALIVE);
@@ -214,7 +222,7 @@ export class Control {
   }
 
   daemon(slot: number): boolean {
-    return (Atomics.load(this.i32, this.base(slot) + FLAGS) & 1) === 1;
+    return (Atomics.load(this.i32, this.base(slot) + FLAGS) & DAEMON) === DAEMON;
   }
 
   nonDaemonAlive(): number {
@@ -253,19 +261,19 @@ export class Control {
   // ---- worker table ----
 
   wState(entry: number): WState {
-    return Atomics.load(this.i32, WORKER_BASE + entry * WORKER_WORDS) as WState;
+    return Atomics.load(this.i32, worker(entry, W_STATE)) as WState;
   }
 
   casWState(entry: number, from: WState, to: WState): boolean {
-    return Atomics.compareExchange(this.i32, WORKER_BASE + entry * WORKER_WORDS, from, to) === from;
+    return Atomics.compareExchange(this.i32, worker(entry, W_STATE), from, to) === from;
   }
 
   setWState(entry: number, to: WState): void {
-    Atomics.store(this.i32, WORKER_BASE + entry * WORKER_WORDS, to);
+    Atomics.store(this.i32, worker(entry, W_STATE), to);
   }
 
   mailboxIndex(entry: number): number {
-    return WORKER_BASE + entry * WORKER_WORDS + 1;
+    return worker(entry, W_MAILBOX);
   }
 
   /** Claims a free entry in [from, to) for a worker about to be spawned. */
@@ -301,14 +309,14 @@ export class Control {
   }
 
   setWorkerJob(entry: number, slot: number, gen: number): void {
-    Atomics.store(this.i32, WORKER_BASE + entry * WORKER_WORDS + 2, slot);
-    Atomics.store(this.i32, WORKER_BASE + entry * WORKER_WORDS + 3, gen);
+    Atomics.store(this.i32, worker(entry, W_JOB_SLOT), slot);
+    Atomics.store(this.i32, worker(entry, W_JOB_GEN), gen);
   }
 
   workerJob(entry: number): { slot: number; gen: number } {
     return {
-      slot: Atomics.load(this.i32, WORKER_BASE + entry * WORKER_WORDS + 2),
-      gen: Atomics.load(this.i32, WORKER_BASE + entry * WORKER_WORDS + 3),
+      slot: Atomics.load(this.i32, worker(entry, W_JOB_SLOT)),
+      gen: Atomics.load(this.i32, worker(entry, W_JOB_GEN)),
     };
   }
 

@@ -5,7 +5,7 @@
  * (functions, SharedArrayBuffers, skein objects) is a TypeError naming the operation.
  */
 import { deserialize, serialize } from "node:v8";
-import { isShareable } from "../ship/handles.js";
+import { isShareable } from "./handles.js";
 
 export const Tag = { Number: 1, String: 2, V8: 3, Undefined: 4, Null: 5, True: 6, False: 7 } as const;
 export type Tag = (typeof Tag)[keyof typeof Tag];

@@ -14,7 +14,7 @@ import type { WaitLoop } from "../memory/sleep.js";
 import { decodeValue, encodeValue, type Encoded } from "../memory/value-codec.js";
 import { checkArena, SharedArena, type ArenaShare } from "../memory/arena.js";
 import { lockMutex, runAsync, runBlocking } from "../runtime/wait.js";
-import { attach, badHandle, growableBufferOf, registerReviver, SHARE, sharedView, takeAttached, type Shareable } from "../ship/handles.js";
+import { attach, badHandle, growableBufferOf, registerReviver, SHARE, sharedView, takeAttached, type Shareable } from "../memory/handles.js";
 import {
   ASYNC_GETTERS, ASYNC_PUTTERS, CAPACITY, COUNT, CTL_WORDS, DONE_SEQ, ENTRY_BYTES, GET_SEQ, GET_SLEEPERS, INITIAL_CAPACITY, KIND,
   Kind, MAX_INDEX_BYTES, MAXSIZE, MUTEX, OPEN, PUT_SEQ, PUT_SLEEPERS, SHUT, SHUT_NOW, SHUTDOWN, UNFINISHED,

@@ -12,7 +12,7 @@
  * Arithmetic wraps around like the machine word (int32 / int64 two's complement).
  */
 import { describe } from "../common/checks.js";
-import { attach, registerReviver, SHARE, sharedView, takeAttached, type Shareable } from "../ship/handles.js";
+import { attach, registerReviver, SHARE, sharedView, takeAttached, type Shareable } from "../memory/handles.js";
 
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;

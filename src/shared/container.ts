@@ -7,7 +7,7 @@ import { unlock } from "../memory/futex-mutex.js";
 import { lockMutex } from "../runtime/wait.js";
 import { decodeValue, encodeValue, Tag, type Encoded } from "../memory/value-codec.js";
 import { describe } from "../common/checks.js";
-import { isShareable } from "../ship/handles.js";
+import { isShareable } from "../memory/handles.js";
 
 /** Index buffers reserve this much address space up front; growth never moves them. */
 export const MAX_INDEX_BYTES = 2 ** 30;

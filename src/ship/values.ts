@@ -16,7 +16,7 @@ import { MessagePort } from "node:worker_threads";
 import type { Unit } from "./shipment.js";
 import {
   badHandle, isShareable, registerReviver, reviverFor, SHARE, type Handle, type ReviveContext, type Shareable, type ShareContext,
-} from "./handles.js";
+} from "../memory/handles.js";
 
 export interface Packed {
   /** The value, structured-cloneable, with a placeholder object where each skein object was. */
@@ -69,7 +69,8 @@ class Packer implements ShareContext {
     return i;
   }
 
-  code(unit: Unit): number {
+  code(code: object): number {
+    const unit = code as Unit;
     let i = this.#codeIndex.get(unit);
     if (i === undefined) {
       i = this.units.length;

@@ -20,7 +20,7 @@ import { runAsync, runBlocking } from "../runtime/wait.js";
 import { runtime } from "../runtime/runtime.js";
 import { Condition } from "./condition.js";
 import { Lock } from "./lock.js";
-import { attach, badHandle, registerReviver, SHARE, takeAttached, type Shareable, type ShareContext } from "../ship/handles.js";
+import { attach, badHandle, registerReviver, SHARE, takeAttached, type Shareable, type ShareContext } from "../memory/handles.js";
 import { shipFunction, type Unit } from "../ship/shipment.js";
 import { materialize, materializeSync } from "../ship/evaluate.js";
 
@@ -297,7 +297,7 @@ registerReviver("Barrier", (h, ctx) => {
     throw badHandle(`Barrier.w must hold ${parties} parties in ${bytesFor(Math.max(parties, 1))} bytes, has ${w.buffer.byteLength}`);
   }
   const cond = ctx.handle(h.cond, ["Condition"], "Barrier's condition") as Condition;
-  const unit = h.action === -1 ? null : ctx.code(h.action, "Barrier's action");
+  const unit = h.action === -1 ? null : (ctx.code(h.action, "Barrier's action") as Unit);
   const b = attach({ w, timeout: new Float64Array(w.buffer, TIMEOUT_BYTE, 1), cond, unit } satisfies Shared, () => new Barrier(1));
   // Code with imports loads asynchronously: the thread's code runs once it is there.
   if (unit && unit.imports.length > 0) ctx.later(materialize(unit).then((fn) => b._setAction(fn)));

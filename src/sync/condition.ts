@@ -24,7 +24,7 @@ import { runAsync, runBlocking } from "../runtime/wait.js";
 import { runtime } from "../runtime/runtime.js";
 import { Lock } from "./lock.js";
 import { RLock } from "./rlock.js";
-import { attach, registerReviver, SHARE, sharedView, takeAttached, type Shareable, type ShareContext } from "../ship/handles.js";
+import { attach, registerReviver, SHARE, sharedView, takeAttached, type Shareable, type ShareContext } from "../memory/handles.js";
 
 /** How many threads can wait on one Condition at once. */
 export const MAX_WAITERS = 1024;

@@ -11,7 +11,7 @@ import { checkSignal, checkTimeout } from "../common/checks.js";
 import { deadlineFrom, remaining } from "../memory/deadline.js";
 import type { WaitLoop } from "../memory/sleep.js";
 import { runAsync, runBlocking } from "../runtime/wait.js";
-import { attach, registerReviver, SHARE, sharedView, takeAttached, type Shareable } from "../ship/handles.js";
+import { attach, registerReviver, SHARE, sharedView, takeAttached, type Shareable } from "../memory/handles.js";
 
 const STATE = 0;
 const FLAG = 1;

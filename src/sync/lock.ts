@@ -11,7 +11,7 @@ import { checkSignal, checkTimeout, describe, TIMEOUT_MAX } from "../common/chec
 import { runAsync, runBlocking } from "../runtime/wait.js";
 import { isLocked, lockLoop, tryLock, unlock } from "../memory/futex-mutex.js";
 import type { WaitLoop } from "../memory/sleep.js";
-import { attach, registerReviver, SHARE, sharedView, takeAttached, type Shareable } from "../ship/handles.js";
+import { attach, registerReviver, SHARE, sharedView, takeAttached, type Shareable } from "../memory/handles.js";
 
 /** Lock.acquire's timeout: -1 forever, other negatives are a RangeError (Python's ValueError). */
 export function lockTimeout(blocking: unknown, timeout: unknown, what: string): number {

@@ -14,7 +14,7 @@ import { isLocked, lockLoop, unlock } from "../memory/futex-mutex.js";
 import type { WaitLoop } from "../memory/sleep.js";
 import { lockTimeout } from "./lock.js";
 import { currentIdent } from "../runtime/runtime.js";
-import { attach, registerReviver, SHARE, sharedView, takeAttached, type Shareable } from "../ship/handles.js";
+import { attach, registerReviver, SHARE, sharedView, takeAttached, type Shareable } from "../memory/handles.js";
 
 const MUTEX = 0;
 const MUTEX_ASYNC = 1;

@@ -3,7 +3,7 @@
  * arrives empty there, as in Python where a new thread sees none of the others' attributes.
  */
 import { runtime } from "../runtime/runtime.js";
-import { registerReviver, SHARE } from "../ship/handles.js";
+import { registerReviver, SHARE } from "../memory/handles.js";
 
 /** Values for a worker are dropped when it moves on to its next thread (see bootstrap). */
 const stores = new Set<Map<string, Record<PropertyKey, unknown>>>();

@@ -13,7 +13,7 @@ import { runAsync, runBlocking } from "../runtime/wait.js";
 import { ThreadState } from "./thread-state.js";
 import { runtime } from "../runtime/runtime.js";
 import { dispatch } from "../runtime/dispatch.js";
-import { badHandle, integer, primitive, registerReviver, SHARE, type Handle, type Shareable, type ShareContext } from "../ship/handles.js";
+import { badHandle, integer, primitive, registerReviver, SHARE, type Handle, type Shareable, type ShareContext } from "../memory/handles.js";
 import { shipClassChain, shipFunction, type Unit } from "../ship/shipment.js";
 import { assignOwn, packParts, type Packed } from "../ship/values.js";
 import { currentHookUnit } from "./excepthook.js";

@@ -2,7 +2,7 @@
 import { checkThreadHandle, handle, Thread } from "./thread.js";
 import { Event } from "../sync/event.js";
 import { describe } from "../common/checks.js";
-import { primitive, registerReviver, SHARE, type ShareContext } from "../ship/handles.js";
+import { primitive, registerReviver, SHARE, type ShareContext } from "../memory/handles.js";
 
 export class Timer<A extends unknown[] = unknown[]> extends Thread<A> {
   interval: number;

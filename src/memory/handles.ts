@@ -1,5 +1,6 @@
 /**
- * Handles: how a skein object (a Lock, a Queue, a Thread, ...) crosses into another thread. The
+ * Handles: how a skein object (a Lock, a Queue, a Thread, ...) crosses into another thread: the
+ * kind of object and the shared memory it lives in. The
  * sending side asks the object for a handle (its SharedArrayBuffers and a few numbers); the
  * receiving side rebuilds a live object over the same memory. Handles travel in a side table
  * next to the data (see values.ts), never inside it, so no value a program sends can pose as
@@ -10,7 +11,6 @@
  * take only what users pass.
  */
 import type { MessagePort } from "node:worker_threads";
-import type { Unit } from "./shipment.js";
 
 /**
  * The method by which a skein object describes itself for another thread. A private symbol, not
@@ -28,8 +28,8 @@ export interface Handle {
 export interface ShareContext {
   /** A nested skein object (a Condition's lock): its handle's index in the same side table. */
   ref(obj: Shareable): number;
-  /** Code the program passed (a Barrier action), shipped next to the values: its index. */
-  code(unit: Unit): number;
+  /** Code the program passed (a Barrier action: a ship/shipment.ts Unit), shipped next to the values: its index. */
+  code(unit: object): number;
   /** A port that moves to the receiving thread with the message. */
   transfer(port: MessagePort): void;
 }
@@ -46,8 +46,8 @@ export function isShareable(v: unknown): v is Shareable {
 export interface ReviveContext {
   /** The object revived from handle `index`, which must be one of `kinds`. */
   handle(index: unknown, kinds: readonly string[], what: string): object;
-  /** The code shipped next to the values at `index` (a Barrier action). */
-  code(index: unknown, what: string): Unit;
+  /** The code shipped next to the values at `index` (a Barrier action: a ship/shipment.ts Unit). */
+  code(index: unknown, what: string): object;
   /** Work that must finish before user code runs in this thread (loading that code's imports). */
   later(work: Promise<unknown>): void;
 }
