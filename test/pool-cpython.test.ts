@@ -44,9 +44,12 @@ import {
   ALL_COMPLETED, asCompleted, BrokenThreadPoolError, CancelledError, currentThread, enumerate, Event, FIRST_COMPLETED,
   FIRST_EXCEPTION, Future, RuntimeError, Semaphore, Thread, ThreadPoolExecutor, TimeoutError, wait,
 } from "skein";
-import {
-  afterMainBlocks, blockOn, closePool, divmod, LONG, mul, newPool, poolThreads, runPoolChild, shared, stateFutures, waitAtLeast, within,
-} from "./helpers/pool-util.js";
+import { afterMainBlocks, closePool, divmod, mul, newPool, poolThreads, runPoolChild, stateFutures } from "./helpers/pool-util.js";
+import { LONG } from "./helpers/bounds.js";
+import { shared, waitAtLeast } from "./helpers/cells.js";
+import { captureStderr } from "./helpers/stderr.js";
+import { joinAll } from "./helpers/threads.js";
+import { within } from "./helpers/wait.js";
 
 /** util.ExecutorMixin.worker_count */
 const WORKERS = 5;
@@ -62,11 +65,6 @@ function abs(x: number): number {
 /** Python's threading.Event().wait as a task: the gate, bounded. */
 function eventWait(e: Event): boolean {
   return e.wait(15_000);
-}
-
-/** Joins threads with a bound; fails the test naming the first one still alive. */
-function joinAll(threads: Thread[]): void {
-  for (const t of threads) assert.equal(t.join(LONG), true, `${t.name} did not terminate`);
 }
 
 /** The alive threads with these names. */
@@ -368,7 +366,7 @@ describe("test_shutdown.py ExecutorShutdownTest / ThreadPoolShutdownTest", () =>
       assert.equal(threads.length, 3);
       sem.release(3);
       executor.shutdown(false);
-      joinAll(threads);
+      joinAll(...threads);
     } finally {
       sem.release(10);
       closePool(executor);
@@ -383,7 +381,7 @@ describe("test_shutdown.py ExecutorShutdownTest / ThreadPoolShutdownTest", () =>
       threads = poolThreads(e);
       assert.ok(threads.length >= 1);
     }
-    joinAll(threads);
+    joinAll(...threads);
   });
 
   test("test_shutdown_no_wait", () => {
@@ -391,7 +389,7 @@ describe("test_shutdown.py ExecutorShutdownTest / ThreadPoolShutdownTest", () =>
     const res = executor.map(abs, [-5, -4, -3, -2, -1, 0, 1, 2, 3, 4]);
     const threads = poolThreads(executor);
     executor.shutdown(false);
-    joinAll(threads);
+    joinAll(...threads);
     // The results were all computed before the executor shut down.
     assert.deepEqual([...res], [5, 4, 3, 2, 1, 0, 1, 2, 3, 4]);
   });
@@ -410,7 +408,7 @@ describe("test_shutdown.py ExecutorShutdownTest / ThreadPoolShutdownTest", () =>
       } finally {
         const threads = threadsNamed(names);
         executor.shutdown(false);
-        joinAll(threads);
+        joinAll(...threads);
       }
     });
   }
@@ -676,8 +674,6 @@ describe("test_future.py FutureTests", () => {
   });
 
   test("test_done_callback_raises", () => {
-    const written: string[] = [];
-    const write = process.stderr.write;
     let raisingWasCalled = false;
     let fnWasCalled = false;
     const f = gated(5);
@@ -686,16 +682,13 @@ describe("test_future.py FutureTests", () => {
       throw new Error("doh!");
     });
     f.addDoneCallback(() => (fnWasCalled = true));
-    process.stderr.write = ((chunk: string | Uint8Array) => (written.push(String(chunk)), true)) as typeof process.stderr.write;
-    try {
+    const { text } = captureStderr(() => {
       gate.set();
       f.result(LONG);
-    } finally {
-      process.stderr.write = write;
-    }
+    });
     assert.ok(raisingWasCalled);
     assert.ok(fnWasCalled);
-    assert.match(written.join(""), /Error: doh!/);
+    assert.match(text, /Error: doh!/);
   });
 
   test("test_done_callback_already_successful", () => {
@@ -733,18 +726,13 @@ describe("test_future.py FutureTests", () => {
     const f = gated(5);
     gate.set();
     f.result(LONG);
-    const written: string[] = [];
-    const write = process.stderr.write;
-    process.stderr.write = ((chunk: string | Uint8Array) => (written.push(String(chunk)), true)) as typeof process.stderr.write;
-    try {
+    const { text } = captureStderr(() =>
       f.addDoneCallback(() => {
         throw new Error("doh!");
-      });
-    } finally {
-      process.stderr.write = write;
-    }
-    assert.match(written.join(""), /exception calling callback for/);
-    assert.match(written.join(""), /doh!/);
+      }),
+    );
+    assert.match(text, /exception calling callback for/);
+    assert.match(text, /doh!/);
   });
 
   test("test_repr", () => {

@@ -9,9 +9,11 @@ import {
   ALL_COMPLETED, asCompleted, Barrier, BrokenThreadPoolError, CancelledError, currentThread, Event, FIRST_COMPLETED,
   FIRST_EXCEPTION, Future, mainThread, RuntimeError, Thread, ThreadPoolExecutor, TimeoutError, wait,
 } from "skein";
-import {
-  afterMainBlocks, blockOn, closePool, countedMul, divmod, LONG, mul, newPool, poolThreads, runPoolChild, shared, waitAtLeast, within,
-} from "./helpers/pool-util.js";
+import { afterMainBlocks, blockOn, closePool, countedMul, divmod, mul, newPool, poolThreads, runPoolChild } from "./helpers/pool-util.js";
+import { LONG } from "./helpers/bounds.js";
+import { shared, waitAtLeast } from "./helpers/cells.js";
+import { captureStderr } from "./helpers/stderr.js";
+import { within } from "./helpers/wait.js";
 
 /** A module-level variable: tasks may not use it (it can't cross into a pool thread). */
 const SCALE = 3;
@@ -711,7 +713,7 @@ describe("awaiting and callbacks", () => {
       // Awaiting a future still pending: its result comes through the event loop.
       const started = shared(1);
       const f = pool.submit(blockOn, gate, started, LONG);
-      const p = within(f, LONG, "the awaited future");
+      const p = within(f, "the awaited future");
       waitAtLeast(started, 0, 1);
       setImmediate(() => gate.set());
       assert.equal(await p, true);
@@ -767,7 +769,7 @@ describe("awaiting and callbacks", () => {
       const called = new Promise<boolean>((resolve) => later.addDoneCallback((g) => resolve(g.result(0))));
       waitAtLeast(started2, 0, 1);
       gate.set();
-      assert.equal(await within(called, LONG, "the done callback"), true);
+      assert.equal(await within(called, "the done callback"), true);
       assert.throws(() => later.addDoneCallback("cb" as never), TypeError);
     } finally {
       gate.set();
@@ -794,27 +796,22 @@ describe("awaiting and callbacks", () => {
 
   test("a callback that throws is reported on stderr; the other callbacks still run", () => {
     const pool = newPool({ maxWorkers: 1 });
-    const written: string[] = [];
-    const write = process.stderr.write;
     try {
       const f = pool.submit(mul, 2, 5);
       let second = false;
       // Captured from here: a callback added to a future that is already done runs at once.
-      process.stderr.write = ((chunk: string | Uint8Array) => (written.push(String(chunk)), true)) as typeof process.stderr.write;
-      f.addDoneCallback(() => {
-        throw new Error("doh!");
+      const { result, text } = captureStderr(() => {
+        f.addDoneCallback(() => {
+          throw new Error("doh!");
+        });
+        f.addDoneCallback(() => (second = true));
+        return f.result(LONG);
       });
-      f.addDoneCallback(() => (second = true));
-      try {
-        assert.equal(f.result(LONG), 10);
-      } finally {
-        process.stderr.write = write;
-      }
+      assert.equal(result, 10);
       assert.equal(second, true);
-      assert.match(written.join(""), /exception calling callback for <Future/);
-      assert.match(written.join(""), /doh!/);
+      assert.match(text, /exception calling callback for <Future/);
+      assert.match(text, /doh!/);
     } finally {
-      process.stderr.write = write;
       closePool(pool);
     }
   });

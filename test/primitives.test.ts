@@ -23,7 +23,8 @@ import {
   TIMEOUT_MAX, __excepthook__, currentThread, setExcepthook, sleep, sleepAsync, type ExceptHookArgs,
 } from "skein";
 import { KINDS, OUTCOME, expectedScenario, makePrimitive, outcome, scenario, timedCall, type Kind } from "./helpers/primitives-scenarios.js";
-import { eventually, waitChange } from "./helpers/wait.js";
+import { waitChange } from "./helpers/cells.js";
+import { eventually } from "./helpers/wait.js";
 
 const T = OUTCOME.true;
 const F = OUTCOME.false;

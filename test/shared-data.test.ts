@@ -2,17 +2,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { AtomicBigInt, AtomicInt, SharedDict, SharedList, Thread } from "skein";
+import { HEAVY } from "./helpers/bounds.js";
+import { shared } from "./helpers/cells.js";
+import { runAtGate } from "./helpers/threads.js";
 
 const THREADS = 8;
 
 /** Starts one thread per args list, opens the gate so they overlap, and joins them all. */
 function runTogether(target: (...args: any[]) => unknown, argsFor: (t: number, gate: Int32Array) => unknown[]): void {
-  const gate = new Int32Array(new SharedArrayBuffer(4));
-  const threads = Array.from({ length: THREADS }, (_, t) => new Thread({ target, args: argsFor(t, gate) as any }));
-  threads.forEach((th) => th.start());
-  Atomics.store(gate, 0, 1);
-  Atomics.notify(gate, 0);
-  threads.forEach((th, t) => assert.equal(th.join(60_000), true, `thread ${t} did not finish`));
+  const gate = shared(1);
+  runAtGate(Array.from({ length: THREADS }, (_, t) => new Thread({ target, args: argsFor(t, gate) as any })), gate, HEAVY);
 }
 
 // ---- targets: they run in other threads, so they use only their parameters and globals ----

@@ -3,7 +3,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { currentThread, getIdent, Lock, sleep, Thread, ThreadState } from "skein";
 import { gateOpen } from "./fixtures/gate.js";
-import { eventually, waitChange } from "./helpers/wait.js";
+import { waitChange } from "./helpers/cells.js";
+import { eventually } from "./helpers/wait.js";
 
 test("a target runs in another OS thread with its args", () => {
   const out = new Int32Array(new SharedArrayBuffer(12));

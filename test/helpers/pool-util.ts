@@ -1,12 +1,13 @@
 // Helpers for the ThreadPoolExecutor suites: pools whose threads can be found (by their name
-// prefix) and joined with a bound, shared counters, and the blocking tasks the tests use to keep
-// pool threads busy. Every wait here is bounded, so a bug fails a test instead of hanging it.
-import { spawnSync } from "node:child_process";
+// prefix) and joined with a bound, the blocking tasks the tests use to keep pool threads busy,
+// futures in each state, and the child process for what only shows at process exit. Every wait
+// here is bounded, so a bug fails a test instead of hanging it. Pool threads import this module
+// (the tasks below run there): it has no top-level side effects.
 import { fileURLToPath } from "node:url";
 import { enumerate, Event, mainThread, sleep, type Thread, ThreadPoolExecutor, type ThreadPoolOptions } from "skein";
-
-/** How long any single wait in these tests may take before the test fails (ms). */
-export const LONG = 15_000;
+import { LONG } from "./bounds.js";
+import { shared, waitAtLeast } from "./cells.js";
+import { runProgram, type Ran } from "./child-process.js";
 
 let poolSeq = 0;
 const prefixes = new WeakMap<ThreadPoolExecutor, string>();
@@ -40,32 +41,6 @@ export function closePool(pool: ThreadPoolExecutor, options: { cancelFutures?: b
     if (!t.join(options.ms ?? LONG)) throw new Error(`closePool: ${t.name} did not terminate within ${options.ms ?? LONG} ms`);
   }
   pool.shutdown(true);
-}
-
-/** A fresh shared Int32Array of `n` cells. */
-export function shared(n: number): Int32Array {
-  return new Int32Array(new SharedArrayBuffer(4 * n));
-}
-
-/** Waits (Atomics.wait, bounded) until cell[index] >= n; the tasks bump it with add + notify. */
-export function waitAtLeast(cell: Int32Array, index: number, n: number, ms = LONG): void {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = Atomics.load(cell, index);
-    if (v >= n) return;
-    const left = deadline - Date.now();
-    if (left <= 0) throw new Error(`timed out after ${ms} ms waiting for cell[${index}] to reach ${n} (it is ${v})`);
-    Atomics.wait(cell, index, v, left);
-  }
-}
-
-/** Re-checks a condition that nothing notifies (a thread's state), every ms, bounded. */
-export function until(what: string, check: () => boolean, ms = LONG): void {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    sleep(1);
-  }
 }
 
 // ---- tasks (they run in pool threads: only their parameters and this module's imports) ----
@@ -129,6 +104,9 @@ export function stateFutures() {
         closePool(slow);
         closePool(fast);
       },
+      [Symbol.dispose](): void {
+        this.close();
+      },
     };
   } catch (e) {
     gate.set();
@@ -153,33 +131,11 @@ export function afterMainBlocks(phase: Int32Array, ms: number = 15_000): boolean
   return false;
 }
 
-/** Awaits `p`, failing if it takes more than `ms` (the timer doesn't outlive the wait). */
-export async function within<T>(p: PromiseLike<T>, ms = LONG, what = "a promise"): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-export interface ChildRun {
-  stdout: string;
-  stderr: string;
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
 /** Runs test/helpers/pool-child-fixture.ts <mode> in its own process, killed after `ms`. */
-export function runPoolChild(mode: string, ms = 20_000): ChildRun {
-  const r = spawnSync(process.execPath, ["--import", "tsx", fileURLToPath(new URL("./pool-child-fixture.ts", import.meta.url)), mode], {
-    encoding: "utf8",
+export function runPoolChild(mode: string, ms = 20_000): Ran {
+  return runProgram(fileURLToPath(new URL("./pool-child-fixture.ts", import.meta.url)), [mode], {
     timeout: ms,
     cwd: fileURLToPath(new URL(".", import.meta.url)),
     env: { ...process.env, NODE_OPTIONS: "--max-old-space-size=256" },
   });
-  return { stdout: r.stdout ?? "", stderr: r.stderr ?? "", code: r.status, signal: r.signal };
 }
