@@ -193,16 +193,12 @@ describe("test_thread_pool.py ThreadPoolExecutorTest", () => {
   });
 
   test("test_default_workers", () => {
-    const executor = new ThreadPoolExecutor();
-    try {
-      assert.equal(executor.maxWorkers, Math.min(32, availableParallelism() + 4));
-    } finally {
-      executor.shutdown();
-    }
+    using executor = new ThreadPoolExecutor();
+    assert.equal(executor.maxWorkers, Math.min(32, availableParallelism() + 4));
   });
 
   test("test_saturation", () => {
-    const executor = newPool({ maxWorkers: 4 });
+    using executor = newPool({ maxWorkers: 4 });
     const sem = new Semaphore(0);
     try {
       const acquireLock = (lock: Semaphore) => lock.acquire(true, 15_000);
@@ -212,33 +208,28 @@ describe("test_thread_pool.py ThreadPoolExecutorTest", () => {
       assert.ok(fs.every((f) => f.result(LONG) === true));
     } finally {
       sem.release(100);
-      closePool(executor);
     }
   });
 
   test(
     "test_idle_thread_reuse",
     () => {
-      const executor = newPool({ maxWorkers: WORKERS });
-      try {
-        const whoMul = (x: number, y: number) => [x * y, currentThread().name] as const;
-        const names = new Set<string>();
-        for (const [x, y] of [[21, 2], [6, 7], [3, 14]]) {
-          const [v, name] = executor.submit(whoMul, x, y).result(LONG);
-          assert.equal(v, 42);
-          names.add(name);
-        }
-        assert.equal(poolThreads(executor).length, 1, `threads: ${[...names]}`);
-      } finally {
-        closePool(executor);
+      using executor = newPool({ maxWorkers: WORKERS });
+      const whoMul = (x: number, y: number) => [x * y, currentThread().name] as const;
+      const names = new Set<string>();
+      for (const [x, y] of [[21, 2], [6, 7], [3, 14]]) {
+        const [v, name] = executor.submit(whoMul, x, y).result(LONG);
+        assert.equal(v, 42);
+        names.add(name);
       }
+      assert.equal(poolThreads(executor).length, 1, `threads: ${[...names]}`);
     },
   );
 
   test("test_executor_map_current_future_cancel", () => {
     const stopEvent = new Event();
     const log = shared(4); // [first started, first stopped, others started, others stopped]
-    const executor = newPool({ maxWorkers: 1 });
+    using executor = newPool({ maxWorkers: 1 });
     try {
       const logNWait = (ident: string, ev: Event, lg: Int32Array) => {
         const base = ident === "first" ? 0 : 2;
@@ -267,7 +258,6 @@ describe("test_thread_pool.py ThreadPoolExecutorTest", () => {
       assert.deepEqual([...log], [1, 1, 0, 0]);
     } finally {
       stopEvent.set();
-      closePool(executor);
     }
   });
 });
@@ -692,14 +682,10 @@ describe("test_future.py FutureTests", () => {
   });
 
   test("test_done_callback_already_successful", () => {
-    const states = stateFutures();
-    try {
-      let callbackResult: unknown = null;
-      states.successful.addDoneCallback((cf) => (callbackResult = cf.result()));
-      assert.equal(callbackResult, 42);
-    } finally {
-      states.close();
-    }
+    using states = stateFutures();
+    let callbackResult: unknown = null;
+    states.successful.addDoneCallback((cf) => (callbackResult = cf.result()));
+    assert.equal(callbackResult, 42);
   });
 
   test("test_done_callback_already_failed", () => {
@@ -736,62 +722,46 @@ describe("test_future.py FutureTests", () => {
   });
 
   test("test_repr", () => {
-    const states = stateFutures();
-    try {
-      assert.match(String(states.pending), /^<Future state=pending>$/);
-      assert.match(String(states.running), /^<Future state=running>$/);
-      assert.match(String(states.cancelled), /^<Future state=cancelled>$/);
-      assert.match(String(states.exception), /^<Future state=finished raised\b/);
-      assert.match(String(states.successful), /^<Future state=finished(?! raised)/);
-    } finally {
-      states.close();
-    }
+    using states = stateFutures();
+    assert.match(String(states.pending), /^<Future state=pending>$/);
+    assert.match(String(states.running), /^<Future state=running>$/);
+    assert.match(String(states.cancelled), /^<Future state=cancelled>$/);
+    assert.match(String(states.exception), /^<Future state=finished raised\b/);
+    assert.match(String(states.successful), /^<Future state=finished(?! raised)/);
   });
 
   test("test_cancel", () => {
-    const states = stateFutures();
-    try {
-      const { pending: f1, running: f2, cancelled: f3, exception: f5, successful: f6 } = states;
-      // (f._state, read through the public predicates)
-      const state = (f: Future<unknown>) => (f.cancelled() ? "cancelled" : f.running() ? "running" : f.done() ? "finished" : "pending");
-      assert.equal(f1.cancel(), true);
-      assert.equal(state(f1), "cancelled");
-      assert.equal(f2.cancel(), false);
-      assert.equal(state(f2), "running");
-      assert.equal(f3.cancel(), true);
-      assert.equal(state(f3), "cancelled");
-      assert.equal(f5.cancel(), false);
-      assert.equal(state(f5), "finished");
-      assert.equal(f6.cancel(), false);
-      assert.equal(state(f6), "finished");
-    } finally {
-      states.close();
-    }
+    using states = stateFutures();
+    const { pending: f1, running: f2, cancelled: f3, exception: f5, successful: f6 } = states;
+    // (f._state, read through the public predicates)
+    const state = (f: Future<unknown>) => (f.cancelled() ? "cancelled" : f.running() ? "running" : f.done() ? "finished" : "pending");
+    assert.equal(f1.cancel(), true);
+    assert.equal(state(f1), "cancelled");
+    assert.equal(f2.cancel(), false);
+    assert.equal(state(f2), "running");
+    assert.equal(f3.cancel(), true);
+    assert.equal(state(f3), "cancelled");
+    assert.equal(f5.cancel(), false);
+    assert.equal(state(f5), "finished");
+    assert.equal(f6.cancel(), false);
+    assert.equal(state(f6), "finished");
   });
 
   test("test_cancelled / test_done / test_running", () => {
-    const states = stateFutures();
-    try {
-      const { pending, running, cancelled, exception, successful } = states;
-      assert.deepEqual([pending, running, cancelled, exception, successful].map((f) => f.cancelled()), [false, false, true, false, false]);
-      assert.deepEqual([pending, running, cancelled, exception, successful].map((f) => f.done()), [false, false, true, true, true]);
-      assert.deepEqual([pending, running, cancelled, exception, successful].map((f) => f.running()), [false, true, false, false, false]);
-    } finally {
-      states.close();
-    }
+    using states = stateFutures();
+    const { pending, running, cancelled, exception, successful } = states;
+    assert.deepEqual([pending, running, cancelled, exception, successful].map((f) => f.cancelled()), [false, false, true, false, false]);
+    assert.deepEqual([pending, running, cancelled, exception, successful].map((f) => f.done()), [false, false, true, true, true]);
+    assert.deepEqual([pending, running, cancelled, exception, successful].map((f) => f.running()), [false, true, false, false, false]);
   });
 
   test("test_result_with_timeout", () => {
-    const states = stateFutures();
-    try {
-      assert.throws(() => states.pending.result(0), TimeoutError);
-      assert.throws(() => states.running.result(0), TimeoutError);
-      assert.throws(() => states.cancelled.result(0), CancelledError);
-      assert.throws(() => states.exception.result(0), RangeError);
-      assert.equal(states.successful.result(0), 42);
-    } finally {
-      states.close();
-    }
+    using states = stateFutures();
+    assert.throws(() => states.pending.result(0), TimeoutError);
+    assert.throws(() => states.running.result(0), TimeoutError);
+    assert.throws(() => states.cancelled.result(0), CancelledError);
+    assert.throws(() => states.exception.result(0), RangeError);
+    assert.equal(states.successful.result(0), 42);
   });
 
   test("test_result_with_success", () => {
@@ -815,16 +785,12 @@ describe("test_future.py FutureTests", () => {
   });
 
   test("test_exception_with_timeout", () => {
-    const states = stateFutures();
-    try {
-      assert.throws(() => states.pending.exception(0), TimeoutError);
-      assert.throws(() => states.running.exception(0), TimeoutError);
-      assert.throws(() => states.cancelled.exception(0), CancelledError);
-      assert.ok(states.exception.exception(0) instanceof RangeError);
-      assert.equal(states.successful.exception(0), null);
-    } finally {
-      states.close();
-    }
+    using states = stateFutures();
+    assert.throws(() => states.pending.exception(0), TimeoutError);
+    assert.throws(() => states.running.exception(0), TimeoutError);
+    assert.throws(() => states.cancelled.exception(0), CancelledError);
+    assert.ok(states.exception.exception(0) instanceof RangeError);
+    assert.equal(states.successful.exception(0), null);
   });
 
   test("test_exception_with_success", () => {
@@ -841,20 +807,16 @@ describe("test_future.py FutureTests", () => {
 describe("test_init.py", () => {
   test("InitializerMixin.test_initializer", () => {
     const tag = `initialized-${process.pid}-${Date.now()}`;
-    const executor = newPool({
+    using executor = newPool({
       maxWorkers: 2,
       initializer: (x: string) => {
         (globalThis as Record<string, unknown>).__skeinCpythonInitStatus = x;
       },
       initargs: [tag],
     });
-    try {
-      const getInitStatus = () => (globalThis as Record<string, unknown>).__skeinCpythonInitStatus ?? "uninitialized";
-      const futures = Array.from({ length: executor.maxWorkers }, () => executor.submit(getInitStatus));
-      for (const f of futures) assert.equal(f.result(LONG), tag);
-    } finally {
-      closePool(executor);
-    }
+    const getInitStatus = () => (globalThis as Record<string, unknown>).__skeinCpythonInitStatus ?? "uninitialized";
+    const futures = Array.from({ length: executor.maxWorkers }, () => executor.submit(getInitStatus));
+    for (const f of futures) assert.equal(f.result(LONG), tag);
   });
 
   test(
@@ -862,7 +824,7 @@ describe("test_init.py", () => {
     () => {
       // init_fail sleeps 0.1 s "to let some futures be scheduled"; here it waits for a gate.
       const gate = new Event();
-      const executor = newPool({
+      using executor = newPool({
         maxWorkers: 2,
         initializer: (g: Event) => {
           g.wait(15_000);
@@ -878,7 +840,6 @@ describe("test_init.py", () => {
         assert.throws(() => executor.submit(() => "status"), BrokenThreadPoolError);
       } finally {
         gate.set();
-        closePool(executor);
       }
     },
   );
