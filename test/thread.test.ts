@@ -1,9 +1,10 @@
 // Thread across real threads: targets, subclasses, join, names, lifecycle states.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { currentThread, getIdent, Lock, sleep, Thread, ThreadState } from "skein";
+import { currentThread, getIdent, getNativeId, Lock, sleep, Thread, ThreadState } from "skein";
 import { gateOpen } from "./fixtures/gate.js";
-import { waitChange } from "./helpers/cells.js";
+import { shared, waitChange } from "./helpers/cells.js";
+import { joined } from "./helpers/threads.js";
 import { eventually } from "./helpers/wait.js";
 
 test("a target runs in another OS thread with its args", () => {
@@ -219,13 +220,29 @@ test("threads start threads, even while the main thread is blocked in join", () 
 });
 
 test("many short threads in a row reuse idle workers and all complete", () => {
-  const out = new Int32Array(new SharedArrayBuffer(4));
-  for (let i = 0; i < 200; i++) {
-    const t = new Thread({ target: (o: Int32Array) => { Atomics.add(o, 0, 1); }, args: [out] });
+  // Each thread ends before the next starts, so a worker that parks for its next job (instead
+  // of exiting) runs many of them: the 200 threads share a handful of OS threads. A thread's
+  // nativeId is the OS thread id of the worker running it, as getNativeId() inside it says.
+  const RUNS = 200;
+  const out = shared(1);
+  const ids = shared(RUNS);
+  const workers = new Set<number>();
+  for (let i = 0; i < RUNS; i++) {
+    const t = new Thread({
+      target: (o: Int32Array, ids: Int32Array, i: number) => {
+        Atomics.add(o, 0, 1);
+        ids[i] = getNativeId();
+      },
+      args: [out, ids, i],
+    });
     t.start();
-    t.join();
+    joined(t);
+    assert.equal(ids[i], t.nativeId, `thread ${i}: getNativeId() inside it is not its nativeId`);
+    workers.add(ids[i]!);
   }
-  assert.equal(out[0], 200);
+  assert.equal(out[0], RUNS);
+  assert.ok(!workers.has(getNativeId()), "a thread ran on the main thread");
+  assert.ok(workers.size <= RUNS / 10, `${RUNS} threads, one after another, ran on ${workers.size} different OS threads: idle workers were not reused`);
 });
 
 test("a thread whose worker dies (process.exit inside it) does not hang its joiners", () => {
