@@ -521,16 +521,24 @@ test(
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 0x7fffffff }), fc.integer({ min: 1, max: 0x7fffffff }), (initial, n) => {
         const sem = new Semaphore(initial);
-        try {
+        if (initial + n <= 0x7fffffff) {
+          // Room for it: the release goes through (it must not be refused either).
           sem.release(n);
-        } catch (e) {
-          assert.ok(e instanceof RangeError, `release(${n}) threw ${e}`);
+          assert.equal(sem.value, initial + n, `Semaphore(${initial}).release(${n})`);
+        } else {
+          // Past 2**31 - 1: a RangeError, and the value is untouched (not wrapped, not clamped).
+          assert.throws(() => sem.release(n), RangeError, `Semaphore(${initial}).release(${n})`);
+          assert.equal(sem.value, initial, `Semaphore(${initial}).release(${n}) changed the value`);
         }
-        assert.ok(sem.value >= 0, `Semaphore(${initial}).release(${n}) left value ${sem.value}`);
-        assert.ok(sem.value === initial + n || sem.value === initial, `value ${sem.value}`);
       }),
       { numRuns: 100, includeErrorInReport: true },
     );
+    // The edge itself: up to 2**31 - 1 exactly, and not one more.
+    const edge = new Semaphore(0x7fffffff - 2);
+    edge.release(2);
+    assert.equal(edge.value, 0x7fffffff);
+    assert.throws(() => edge.release(1), RangeError);
+    assert.equal(edge.value, 0x7fffffff);
   },
 );
 
