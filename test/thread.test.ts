@@ -5,7 +5,7 @@ import { currentThread, getIdent, getNativeId, Lock, sleep, Thread, ThreadState 
 import { gateOpen } from "./fixtures/gate.js";
 import { shared, waitChange } from "./helpers/cells.js";
 import { joined } from "./helpers/threads.js";
-import { eventually } from "./helpers/wait.js";
+import { eventually, within } from "./helpers/wait.js";
 
 test("a target runs in another OS thread with its args", () => {
   const out = new Int32Array(new SharedArrayBuffer(12));
@@ -46,7 +46,7 @@ test("a Thread subclass runs its own run() with its fields, methods and class ch
   }
   const c = new Counter(out, 5);
   c.start();
-  c.join();
+  joined(c);
   assert.deepEqual([...out], [15, 1]);
 });
 
@@ -110,7 +110,7 @@ test("a name set from another thread while it runs is seen everywhere", () => {
   t.name = "after";
   Atomics.store(cell, 1, 1);
   Atomics.notify(cell, 1);
-  t.join(10_000);
+  joined(t);
   assert.equal(cell[0], 2);
 });
 
@@ -133,7 +133,7 @@ test("the lifecycle: new -> runnable -> running -> blocked -> running -> termina
   assert.equal(t.state, ThreadState.NEW);
   lock.acquire();
   t.start();
-  await announced;
+  await within(announced, "the thread to say it is loading its code");
   loading.close();
   assert.equal(t.state, ThreadState.RUNNABLE, "the thread is loading its code");
   const go = new BroadcastChannel("skein-test-go");
@@ -161,7 +161,7 @@ test("sleep shows the thread as blocked, and a thread sees its own state as runn
   });
   t.start();
   await eventually("the sleeping thread to show as blocked", () => t.state === "blocked");
-  t.join();
+  joined(t);
   assert.equal(out[0], 1);
 });
 
@@ -178,7 +178,7 @@ test("daemon defaults to the creating thread's flag", () => {
     args: [out],
   });
   d.start();
-  d.join();
+  joined(d);
   assert.deepEqual([...out], [1, 1]);
 });
 
@@ -215,7 +215,7 @@ test("threads start threads, even while the main thread is blocked in join", () 
     args: [out],
   });
   outer.start();
-  outer.join();
+  joined(outer); // main blocks in join while the thread starts another
   assert.deepEqual([...out], [1, 2]);
 });
 
@@ -253,6 +253,6 @@ test("a thread whose worker dies (process.exit inside it) does not hang its join
   const after = new Int32Array(new SharedArrayBuffer(4));
   const next = new Thread({ target: (o: Int32Array) => { o[0] = 1; }, args: [after] });
   next.start();
-  next.join(10_000);
+  joined(next);
   assert.equal(after[0], 1, "threads still start after a worker died");
 });
