@@ -9,7 +9,7 @@ import {
   ALL_COMPLETED, asCompleted, Barrier, BrokenThreadPoolError, CancelledError, currentThread, Event, FIRST_COMPLETED,
   FIRST_EXCEPTION, Future, mainThread, RuntimeError, Thread, ThreadPoolExecutor, TimeoutError, wait,
 } from "skein";
-import { afterMainBlocks, blockOn, closePool, countedMul, divmod, mul, newPool, poolThreads, runPoolChild } from "./helpers/pool-util.js";
+import { afterMainBlocks, blockOn, closePool, countedMul, divmod, mul, newPool, occupy, poolThreads, runPoolChild } from "./helpers/pool-util.js";
 import { LONG } from "./helpers/bounds.js";
 import { shared, waitAtLeast } from "./helpers/cells.js";
 import { captureStderr } from "./helpers/stderr.js";
@@ -117,9 +117,7 @@ describe("results and exceptions", () => {
     using pool = newPool({ maxWorkers: 1 });
     const gate = new Event();
     try {
-      const started = shared(1);
-      const f = pool.submit(blockOn, gate, started, LONG);
-      waitAtLeast(started, 0, 1);
+      const [f] = occupy(pool, gate);
       let t0 = performance.now();
       assert.throws(() => f.result(100), TimeoutError);
       assert.ok(performance.now() - t0 >= 95, "result(100) gave up before 100 ms");
@@ -144,11 +142,9 @@ describe("cancel", () => {
     using pool = newPool({ maxWorkers: 2 });
     const gate = new Event();
     try {
-      const started = shared(1);
       const runs = shared(1);
       // Both threads busy: what is submitted next stays pending.
-      const blockers = [pool.submit(blockOn, gate, started, LONG), pool.submit(blockOn, gate, started, LONG)];
-      waitAtLeast(started, 0, 2);
+      const blockers = occupy(pool, gate, 2);
       const fs = [0, 1, 2].map((i) => pool.submit(countedMul, runs, i, 2));
       const victim = fs[1];
       const seen: boolean[] = [];
@@ -214,10 +210,8 @@ describe("shutdown", () => {
     const pool = newPool({ maxWorkers: 2 });
     const gate = new Event();
     try {
-      const started = shared(1);
       const runs = shared(1);
-      const blockers = [pool.submit(blockOn, gate, started, LONG), pool.submit(blockOn, gate, started, LONG)];
-      waitAtLeast(started, 0, 2);
+      const blockers = occupy(pool, gate, 2);
       const queued = [pool.submit(countedMul, runs, 2, 3), pool.submit(countedMul, runs, 4, 5)];
       const threads = poolThreads(pool);
       assert.equal(threads.length, 2);
@@ -240,10 +234,8 @@ describe("shutdown", () => {
     const pool = newPool({ maxWorkers: 2 });
     const gate = new Event();
     try {
-      const started = shared(1);
       const runs = shared(1);
-      const blockers = [pool.submit(blockOn, gate, started, LONG), pool.submit(blockOn, gate, started, LONG)];
-      waitAtLeast(started, 0, 2);
+      const blockers = occupy(pool, gate, 2);
       const queued = Array.from({ length: 6 }, (_, i) => pool.submit(countedMul, runs, i, i));
       let callbacks = 0;
       for (const f of queued) f.addDoneCallback((g) => (callbacks += g.cancelled() ? 1 : 0));
@@ -398,10 +390,8 @@ describe("map", () => {
     using pool = newPool({ maxWorkers: 1 });
     const gate = new Event();
     try {
-      const started = shared(1);
       const runs = shared(1);
-      const blocker = pool.submit(blockOn, gate, started, LONG);
-      waitAtLeast(started, 0, 1);
+      const [blocker] = occupy(pool, gate);
       const it = pool.map(countedMul, [runs, runs, runs], [1, 2, 3], [1, 1, 1], { timeout: 0 });
       assert.throws(() => it.next(), TimeoutError);
       gate.set();
@@ -531,10 +521,8 @@ describe("wait and asCompleted", () => {
     using pool = newPool({ maxWorkers: 2 });
     const gate = new Event();
     try {
-      const started = shared(1);
       const phase = shared(1);
-      const stuck = pool.submit(blockOn, gate, started, LONG);
-      waitAtLeast(started, 0, 1);
+      const [stuck] = occupy(pool, gate);
       const finisher = pool.submit(afterMainBlocks, phase, LONG); // finishes while wait() blocks
       Atomics.store(phase, 0, 1);
       const { done, notDone } = wait<unknown>([stuck, finisher], { returnWhen: FIRST_COMPLETED });
@@ -551,11 +539,9 @@ describe("wait and asCompleted", () => {
     using pool = newPool({ maxWorkers: 3 });
     const gate = new Event();
     try {
-      const started = shared(1);
       const ok = pool.submit(mul, 6, 7);
       ok.result(LONG);
-      const stuck = pool.submit(blockOn, gate, started, LONG);
-      waitAtLeast(started, 0, 1);
+      const [stuck] = occupy(pool, gate);
       const bad = pool.submit(divmod, 1, 0);
       let r = wait<unknown>([ok, bad, stuck], { returnWhen: FIRST_EXCEPTION });
       assert.deepEqual(r.done, new Set([ok, bad]));
@@ -677,9 +663,7 @@ describe("awaiting and callbacks", () => {
     using single = newPool({ maxWorkers: 1 });
     const gate2 = new Event();
     try {
-      const started = shared(1);
-      const busy = single.submit(blockOn, gate2, started, LONG);
-      waitAtLeast(started, 0, 1);
+      const [busy] = occupy(single, gate2);
       const queued = single.submit(mul, 1, 1);
       const rejected = assert.rejects(within(queued), CancelledError);
       setImmediate(() => queued.cancel());

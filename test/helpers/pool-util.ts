@@ -4,7 +4,7 @@
 // here is bounded, so a bug fails a test instead of hanging it. Pool threads import this module
 // (the tasks below run there): it has no top-level side effects.
 import { fileURLToPath } from "node:url";
-import { enumerate, Event, mainThread, sleep, type Thread, ThreadPoolExecutor, type ThreadPoolOptions } from "skein";
+import { enumerate, Event, type Future, mainThread, sleep, type Thread, ThreadPoolExecutor, type ThreadPoolOptions } from "skein";
 import { LONG } from "./bounds.js";
 import { shared, waitAtLeast } from "./cells.js";
 import { runProgram, type Ran } from "./child-process.js";
@@ -55,6 +55,17 @@ export function blockOn(gate: Event, started: Int32Array, ms: number = 15_000): 
   return gate.wait(ms);
 }
 
+/**
+ * Submits `n` blockOn(gate) tasks and returns their futures once all n are running: n pool
+ * threads held busy until the gate opens (each gives up by itself after LONG).
+ */
+export function occupy(pool: ThreadPoolExecutor, gate: Event, n = 1): Future<boolean>[] {
+  const started = shared(1);
+  const fs = Array.from({ length: n }, () => pool.submit(blockOn, gate, started, LONG));
+  waitAtLeast(started, 0, n);
+  return fs;
+}
+
 /** Counts a run in runs[0] (add + notify) and returns x * y: a task whose runs can be counted. */
 export function countedMul(runs: Int32Array, x: number, y: number): number {
   Atomics.add(runs, 0, 1);
@@ -84,8 +95,7 @@ export function stateFutures() {
   const slow = newPool({ maxWorkers: 1 });
   const fast = newPool({ maxWorkers: 1 });
   try {
-    const running = slow.submit(blockOn, gate, started, LONG);
-    waitAtLeast(started, 0, 1);
+    const [running] = occupy(slow, gate);
     const pending = slow.submit(blockOn, gate, started, LONG);
     const cancelled = slow.submit(blockOn, gate, started, LONG);
     if (!cancelled.cancel()) throw new Error("stateFutures: could not cancel a queued future");
