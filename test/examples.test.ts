@@ -1,14 +1,13 @@
 // The README's examples (examples/*.ts) run as programs and print what the README says.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { runProgram, type Ran } from "./helpers/child-process.js";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 
-function run(file: string): { stdout: string; stderr: string; code: number | null } {
-  const r = spawnSync(process.execPath, ["--import", "tsx", `examples/${file}`], { cwd: root, encoding: "utf8", timeout: 60_000 });
-  return { stdout: r.stdout, stderr: r.stderr, code: r.status };
+function run(file: string): Ran {
+  return runProgram(`${root}examples/${file}`, [], { cwd: root, timeout: 60_000 });
 }
 
 test("examples/thread-safety.ts: locks, queues and atomics all give exact results", () => {

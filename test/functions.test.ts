@@ -4,6 +4,8 @@ import assert from "node:assert/strict";
 import {
   activeCount, currentThread, enumerate, getIdent, getNativeId, isMainThread, local, Lock, mainThread, Thread,
 } from "skein";
+import { waitChange } from "./helpers/cells.js";
+import { joined } from "./helpers/threads.js";
 
 test("in the main thread: currentThread is mainThread, named MainThread, with ident and nativeId", () => {
   assert.equal(currentThread(), mainThread());
@@ -32,7 +34,7 @@ test("inside a thread: currentThread is that thread, mainThread is main, isMainT
     args: [out],
   });
   t.start();
-  t.join();
+  joined(t);
   assert.deepEqual([out[0], out[3], out[4], out[5]], [1, 1, 1, 1]);
   assert.equal(out[1], t.ident);
   assert.equal(out[2], t.nativeId);
@@ -56,13 +58,13 @@ test("enumerate and activeCount list every alive thread, whichever thread starte
   });
   const before = activeCount();
   parent.start();
-  Atomics.wait(out, 0, 0, 10_000);
+  waitChange(out, 0, 0);
   const names = enumerate().map((t) => t.name);
   assert.ok(names.includes("MainThread") && names.includes("Parent") && names.includes("Child"), names.join(","));
   assert.ok(enumerate().includes(parent), "enumerate returns the same object the caller started");
   assert.equal(activeCount(), before + 2);
   lock.release();
-  parent.join();
+  joined(parent);
   assert.equal(activeCount(), before);
   assert.ok(!enumerate().map((t) => t.name).includes("Child"));
 });
@@ -80,7 +82,7 @@ test("local() gives each thread its own properties", () => {
     args: [data, out],
   });
   t.start();
-  t.join();
+  joined(t);
   assert.deepEqual([...out], [1, 2]);
   assert.equal(data.value, 1);
   assert.ok("value" in data);

@@ -17,13 +17,9 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Condition, Event, Lock, RLock, RuntimeError } from "skein";
-import { Bunch, bump, shared, waitAtLeast } from "./helpers/bunch.js";
-
-/** Python's assertTimeout, in the only direction that is safe: it really waited (a few ms of slack). */
-function assertWaited(actualMs: number, expectedMs: number): void {
-  assert.ok(actualMs >= expectedMs - 5, `waited ${actualMs.toFixed(1)} ms, expected at least ${expectedMs} ms`);
-  assert.ok(actualMs < expectedMs * 10 + 10_000, `waited ${actualMs.toFixed(1)} ms for a ${expectedMs} ms timeout`);
-}
+import { Bunch } from "./helpers/bunch.js";
+import { bump, shared, waitAtLeast } from "./helpers/cells.js";
+import { assertWaited } from "./helpers/timing.js";
 
 /** The entries of a shared result list laid out as [count, entry0, entry1, ...]. */
 function entries(list: Int32Array): number[] {

@@ -20,13 +20,10 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { enumerate, Lock, RLock, RuntimeError, Thread, TIMEOUT_MAX } from "skein";
-import { Bunch, bump, shared, waitAtLeast, waitUntil } from "./helpers/bunch.js";
-
-/** Python's assertTimeout, in the only direction that is safe: it really waited (a few ms of slack). */
-function assertWaited(actualMs: number, expectedMs: number): void {
-  assert.ok(actualMs >= expectedMs - 5, `waited ${actualMs.toFixed(1)} ms, expected at least ${expectedMs} ms`);
-  assert.ok(actualMs < expectedMs * 10 + 10_000, `waited ${actualMs.toFixed(1)} ms for a ${expectedMs} ms timeout`);
-}
+import { Bunch } from "./helpers/bunch.js";
+import { bump, shared, waitAtLeast } from "./helpers/cells.js";
+import { assertWaited } from "./helpers/timing.js";
+import { eventually } from "./helpers/wait.js";
 
 type LockType = typeof Lock | typeof RLock;
 
@@ -193,7 +190,7 @@ describe("LockTests", () => {
     t.start();
     // Thread blocked on its second lock.acquire()
     waitAtLeast(phase, 0, 1);
-    await waitUntil("the thread to block in its second acquire()", () => t.state === "blocked");
+    await eventually("the thread to block in its second acquire()", () => t.state === "blocked");
     assert.equal(Atomics.load(phase, 0), 1);
     // Thread unblocked
     lock.release();

@@ -2,6 +2,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Lock, RuntimeError, Thread, TIMEOUT_MAX } from "skein";
+import { HEAVY } from "./helpers/bounds.js";
+import { shared } from "./helpers/cells.js";
+import { daemon, joined, runAtGate } from "./helpers/threads.js";
+import { untilBlocked, within } from "./helpers/wait.js";
 
 // Threads wait at a shared gate until all have started, so their loops really overlap.
 function hammer(gate: Int32Array, counter: Int32Array, lock: Lock, n: number) {
@@ -24,24 +28,16 @@ function race(gate: Int32Array, counter: Int32Array, n: number) {
 }
 
 test("8 threads x 10,000 increments under one Lock end at exactly 80,000", (t) => {
-  const counter = new Int32Array(new SharedArrayBuffer(4));
+  const counter = shared(1);
   const lock = new Lock();
-  const gate = new Int32Array(new SharedArrayBuffer(4));
-  const threads = Array.from({ length: 8 }, () => new Thread({ target: hammer, args: [gate, counter, lock, 10_000] }));
-  threads.forEach((th) => th.start());
-  Atomics.store(gate, 0, 1);
-  Atomics.notify(gate, 0);
-  threads.forEach((th) => assert.equal(th.join(60_000), true));
+  const gate = shared(1);
+  runAtGate(Array.from({ length: 8 }, () => new Thread({ target: hammer, args: [gate, counter, lock, 10_000] })), gate, HEAVY);
   assert.equal(counter[0], 80_000);
   assert.equal(lock.locked(), false);
 
-  const unlocked = new Int32Array(new SharedArrayBuffer(4));
-  const gate2 = new Int32Array(new SharedArrayBuffer(4));
-  const racers = Array.from({ length: 8 }, () => new Thread({ target: race, args: [gate2, unlocked, 10_000] }));
-  racers.forEach((th) => th.start());
-  Atomics.store(gate2, 0, 1);
-  Atomics.notify(gate2, 0);
-  racers.forEach((th) => th.join(60_000));
+  const unlocked = shared(1);
+  const gate2 = shared(1);
+  runAtGate(Array.from({ length: 8 }, () => new Thread({ target: race, args: [gate2, unlocked, 10_000] })), gate2, HEAVY);
   t.diagnostic(`without the lock: ${unlocked[0]} of 80000 (${80_000 - unlocked[0]!} updates lost to the race)`);
 });
 
@@ -49,7 +45,7 @@ test("acquire(false) fails at once while another thread holds the lock; any thre
   const lock = new Lock();
   const t = new Thread({ target: (l: Lock) => { l.acquire(); }, args: [lock] });
   t.start();
-  t.join();
+  joined(t);
   assert.equal(lock.locked(), true);
   assert.equal(lock.acquire(false), false);
   lock.release();
@@ -69,16 +65,22 @@ test("acquire with a timeout really waits that long, then gives up", () => {
   lock.release();
 });
 
-test("a blocked acquire in another thread wakes when the lock is released", () => {
+test("a blocked acquire in another thread wakes when the lock is released", async () => {
   const lock = new Lock();
-  const out = new Int32Array(new SharedArrayBuffer(4));
+  const out = shared(1);
   lock.acquire();
-  const t = new Thread({ target: (l: Lock, o: Int32Array) => { o[0] = l.acquire(true, 10_000) ? 1 : 2; l.release(); }, args: [lock, out] });
-  t.start();
-  assert.equal(t.join(30), false, "the thread should be waiting for the lock");
+  // No timeout on the thread's acquire: only the release can get it out (a lost wake-up fails
+  // the bounded join instead of passing once a timeout lets the thread retry).
+  const t = daemon((l: Lock, o: Int32Array) => {
+    o[0] = l.acquire() ? 1 : 2;
+    l.release();
+  }, [lock, out]);
+  await untilBlocked(t, "the thread waiting for the lock");
+  assert.equal(out[0], 0, "the acquire returned while main held the lock");
   lock.release();
-  t.join(10_000);
+  joined(t);
   assert.equal(out[0], 1);
+  assert.equal(lock.locked(), false);
 });
 
 test("hold() is Python's `with lock:` through `using`, released on throw too", () => {
@@ -106,8 +108,8 @@ test("acquireAsync and holdAsync wait without blocking the event loop", async ()
   assert.equal(settled, false);
   const t = new Thread({ target: (l: Lock) => l.release(), args: [lock] });
   t.start();
-  assert.equal(await got, true);
-  t.join();
+  assert.equal(await within(got, "acquireAsync after another thread released"), true);
+  joined(t);
   lock.release();
   {
     await using _ = await lock.holdAsync();

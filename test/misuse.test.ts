@@ -1,7 +1,9 @@
 // Every misuse the SPEC names throws its documented error with a helpful message.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { currentThread, RuntimeError, sleep, sleepAsync, Thread } from "skein";
+import { currentThread, Event, RuntimeError, sleep, sleepAsync, Thread } from "skein";
+import { LONG } from "./helpers/bounds.js";
+import { daemon, joined } from "./helpers/threads.js";
 
 const runtimeError = (re: RegExp) => (e: unknown) => e instanceof RuntimeError && re.test((e as Error).message);
 
@@ -9,7 +11,7 @@ test("starting a thread twice is a RuntimeError", () => {
   const t = new Thread({ target: () => {} });
   t.start();
   assert.throws(() => t.start(), runtimeError(/threads can only be started once/));
-  t.join();
+  joined(t);
   assert.throws(() => t.start(), runtimeError(/only be started once/));
 });
 
@@ -32,7 +34,7 @@ test("a thread joining itself gets a RuntimeError", () => {
     args: [out],
   });
   t.start();
-  t.join();
+  joined(t);
   assert.equal(out[0], 1);
   assert.throws(() => currentThread().join(), runtimeError(/cannot join current thread/));
 });
@@ -42,7 +44,7 @@ test("setting daemon after start is a RuntimeError", () => {
   t.start();
   assert.throws(() => (t.daemon = true), runtimeError(/cannot set daemon status of active thread/));
   assert.throws(() => t.setDaemon(true), runtimeError(/daemon/));
-  t.join();
+  joined(t);
 });
 
 test("bad timeouts: NaN is a RangeError, a non-number a TypeError, negative means don't wait", async () => {
@@ -51,14 +53,16 @@ test("bad timeouts: NaN is a RangeError, a non-number a TypeError, negative mean
   assert.throws(() => t.join(Number.NaN), RangeError);
   assert.throws(() => t.join("10" as unknown as number), TypeError);
   await assert.rejects(t.joinAsync(Number.NaN), RangeError);
-  t.join();
+  joined(t);
   assert.equal(t.join(-5), true);
-  const blocker = new Thread({ target: () => sleep(300) });
-  blocker.start();
-  const t0 = performance.now();
+  // A thread that stays alive until the gate opens (or LONG passes): a join(-1) that waited
+  // would come back true once it ended, instead of false at once.
+  const gate = new Event();
+  const blocker = daemon((g: Event, ms: number) => g.wait(ms), [gate, LONG]);
   assert.equal(blocker.join(-1), false, "a negative timeout doesn't wait");
-  assert.ok(performance.now() - t0 < 250);
-  blocker.join();
+  assert.equal(blocker.isAlive(), true);
+  gate.set();
+  joined(blocker);
 });
 
 test("a non-function target, non-array args and wrong option types are TypeErrors", () => {

@@ -44,9 +44,12 @@ import {
   ALL_COMPLETED, asCompleted, BrokenThreadPoolError, CancelledError, currentThread, enumerate, Event, FIRST_COMPLETED,
   FIRST_EXCEPTION, Future, RuntimeError, Semaphore, Thread, ThreadPoolExecutor, TimeoutError, wait,
 } from "skein";
-import {
-  afterMainBlocks, blockOn, closePool, divmod, LONG, mul, newPool, poolThreads, runPoolChild, shared, stateFutures, waitAtLeast, within,
-} from "./helpers/pool-util.js";
+import { afterMainBlocks, closePool, divmod, mul, newPool, poolThreads, runPoolChild, stateFutures } from "./helpers/pool-util.js";
+import { LONG } from "./helpers/bounds.js";
+import { shared, waitAtLeast } from "./helpers/cells.js";
+import { captureStderr } from "./helpers/stderr.js";
+import { joinAll } from "./helpers/threads.js";
+import { within } from "./helpers/wait.js";
 
 /** util.ExecutorMixin.worker_count */
 const WORKERS = 5;
@@ -62,11 +65,6 @@ function abs(x: number): number {
 /** Python's threading.Event().wait as a task: the gate, bounded. */
 function eventWait(e: Event): boolean {
   return e.wait(15_000);
-}
-
-/** Joins threads with a bound; fails the test naming the first one still alive. */
-function joinAll(threads: Thread[]): void {
-  for (const t of threads) assert.equal(t.join(LONG), true, `${t.name} did not terminate`);
 }
 
 /** The alive threads with these names. */
@@ -195,16 +193,12 @@ describe("test_thread_pool.py ThreadPoolExecutorTest", () => {
   });
 
   test("test_default_workers", () => {
-    const executor = new ThreadPoolExecutor();
-    try {
-      assert.equal(executor.maxWorkers, Math.min(32, availableParallelism() + 4));
-    } finally {
-      executor.shutdown();
-    }
+    using executor = new ThreadPoolExecutor();
+    assert.equal(executor.maxWorkers, Math.min(32, availableParallelism() + 4));
   });
 
   test("test_saturation", () => {
-    const executor = newPool({ maxWorkers: 4 });
+    using executor = newPool({ maxWorkers: 4 });
     const sem = new Semaphore(0);
     try {
       const acquireLock = (lock: Semaphore) => lock.acquire(true, 15_000);
@@ -214,33 +208,28 @@ describe("test_thread_pool.py ThreadPoolExecutorTest", () => {
       assert.ok(fs.every((f) => f.result(LONG) === true));
     } finally {
       sem.release(100);
-      closePool(executor);
     }
   });
 
   test(
     "test_idle_thread_reuse",
     () => {
-      const executor = newPool({ maxWorkers: WORKERS });
-      try {
-        const whoMul = (x: number, y: number) => [x * y, currentThread().name] as const;
-        const names = new Set<string>();
-        for (const [x, y] of [[21, 2], [6, 7], [3, 14]]) {
-          const [v, name] = executor.submit(whoMul, x, y).result(LONG);
-          assert.equal(v, 42);
-          names.add(name);
-        }
-        assert.equal(poolThreads(executor).length, 1, `threads: ${[...names]}`);
-      } finally {
-        closePool(executor);
+      using executor = newPool({ maxWorkers: WORKERS });
+      const whoMul = (x: number, y: number) => [x * y, currentThread().name] as const;
+      const names = new Set<string>();
+      for (const [x, y] of [[21, 2], [6, 7], [3, 14]]) {
+        const [v, name] = executor.submit(whoMul, x, y).result(LONG);
+        assert.equal(v, 42);
+        names.add(name);
       }
+      assert.equal(poolThreads(executor).length, 1, `threads: ${[...names]}`);
     },
   );
 
   test("test_executor_map_current_future_cancel", () => {
     const stopEvent = new Event();
     const log = shared(4); // [first started, first stopped, others started, others stopped]
-    const executor = newPool({ maxWorkers: 1 });
+    using executor = newPool({ maxWorkers: 1 });
     try {
       const logNWait = (ident: string, ev: Event, lg: Int32Array) => {
         const base = ident === "first" ? 0 : 2;
@@ -269,7 +258,6 @@ describe("test_thread_pool.py ThreadPoolExecutorTest", () => {
       assert.deepEqual([...log], [1, 1, 0, 0]);
     } finally {
       stopEvent.set();
-      closePool(executor);
     }
   });
 });
@@ -368,7 +356,7 @@ describe("test_shutdown.py ExecutorShutdownTest / ThreadPoolShutdownTest", () =>
       assert.equal(threads.length, 3);
       sem.release(3);
       executor.shutdown(false);
-      joinAll(threads);
+      joinAll(...threads);
     } finally {
       sem.release(10);
       closePool(executor);
@@ -383,7 +371,7 @@ describe("test_shutdown.py ExecutorShutdownTest / ThreadPoolShutdownTest", () =>
       threads = poolThreads(e);
       assert.ok(threads.length >= 1);
     }
-    joinAll(threads);
+    joinAll(...threads);
   });
 
   test("test_shutdown_no_wait", () => {
@@ -391,7 +379,7 @@ describe("test_shutdown.py ExecutorShutdownTest / ThreadPoolShutdownTest", () =>
     const res = executor.map(abs, [-5, -4, -3, -2, -1, 0, 1, 2, 3, 4]);
     const threads = poolThreads(executor);
     executor.shutdown(false);
-    joinAll(threads);
+    joinAll(...threads);
     // The results were all computed before the executor shut down.
     assert.deepEqual([...res], [5, 4, 3, 2, 1, 0, 1, 2, 3, 4]);
   });
@@ -410,7 +398,7 @@ describe("test_shutdown.py ExecutorShutdownTest / ThreadPoolShutdownTest", () =>
       } finally {
         const threads = threadsNamed(names);
         executor.shutdown(false);
-        joinAll(threads);
+        joinAll(...threads);
       }
     });
   }
@@ -676,8 +664,6 @@ describe("test_future.py FutureTests", () => {
   });
 
   test("test_done_callback_raises", () => {
-    const written: string[] = [];
-    const write = process.stderr.write;
     let raisingWasCalled = false;
     let fnWasCalled = false;
     const f = gated(5);
@@ -686,27 +672,20 @@ describe("test_future.py FutureTests", () => {
       throw new Error("doh!");
     });
     f.addDoneCallback(() => (fnWasCalled = true));
-    process.stderr.write = ((chunk: string | Uint8Array) => (written.push(String(chunk)), true)) as typeof process.stderr.write;
-    try {
+    const { text } = captureStderr(() => {
       gate.set();
       f.result(LONG);
-    } finally {
-      process.stderr.write = write;
-    }
+    });
     assert.ok(raisingWasCalled);
     assert.ok(fnWasCalled);
-    assert.match(written.join(""), /Error: doh!/);
+    assert.match(text, /Error: doh!/);
   });
 
   test("test_done_callback_already_successful", () => {
-    const states = stateFutures();
-    try {
-      let callbackResult: unknown = null;
-      states.successful.addDoneCallback((cf) => (callbackResult = cf.result()));
-      assert.equal(callbackResult, 42);
-    } finally {
-      states.close();
-    }
+    using states = stateFutures();
+    let callbackResult: unknown = null;
+    states.successful.addDoneCallback((cf) => (callbackResult = cf.result()));
+    assert.equal(callbackResult, 42);
   });
 
   test("test_done_callback_already_failed", () => {
@@ -733,77 +712,56 @@ describe("test_future.py FutureTests", () => {
     const f = gated(5);
     gate.set();
     f.result(LONG);
-    const written: string[] = [];
-    const write = process.stderr.write;
-    process.stderr.write = ((chunk: string | Uint8Array) => (written.push(String(chunk)), true)) as typeof process.stderr.write;
-    try {
+    const { text } = captureStderr(() =>
       f.addDoneCallback(() => {
         throw new Error("doh!");
-      });
-    } finally {
-      process.stderr.write = write;
-    }
-    assert.match(written.join(""), /exception calling callback for/);
-    assert.match(written.join(""), /doh!/);
+      }),
+    );
+    assert.match(text, /exception calling callback for/);
+    assert.match(text, /doh!/);
   });
 
   test("test_repr", () => {
-    const states = stateFutures();
-    try {
-      assert.match(String(states.pending), /^<Future state=pending>$/);
-      assert.match(String(states.running), /^<Future state=running>$/);
-      assert.match(String(states.cancelled), /^<Future state=cancelled>$/);
-      assert.match(String(states.exception), /^<Future state=finished raised\b/);
-      assert.match(String(states.successful), /^<Future state=finished(?! raised)/);
-    } finally {
-      states.close();
-    }
+    using states = stateFutures();
+    assert.match(String(states.pending), /^<Future state=pending>$/);
+    assert.match(String(states.running), /^<Future state=running>$/);
+    assert.match(String(states.cancelled), /^<Future state=cancelled>$/);
+    assert.match(String(states.exception), /^<Future state=finished raised\b/);
+    assert.match(String(states.successful), /^<Future state=finished(?! raised)/);
   });
 
   test("test_cancel", () => {
-    const states = stateFutures();
-    try {
-      const { pending: f1, running: f2, cancelled: f3, exception: f5, successful: f6 } = states;
-      // (f._state, read through the public predicates)
-      const state = (f: Future<unknown>) => (f.cancelled() ? "cancelled" : f.running() ? "running" : f.done() ? "finished" : "pending");
-      assert.equal(f1.cancel(), true);
-      assert.equal(state(f1), "cancelled");
-      assert.equal(f2.cancel(), false);
-      assert.equal(state(f2), "running");
-      assert.equal(f3.cancel(), true);
-      assert.equal(state(f3), "cancelled");
-      assert.equal(f5.cancel(), false);
-      assert.equal(state(f5), "finished");
-      assert.equal(f6.cancel(), false);
-      assert.equal(state(f6), "finished");
-    } finally {
-      states.close();
-    }
+    using states = stateFutures();
+    const { pending: f1, running: f2, cancelled: f3, exception: f5, successful: f6 } = states;
+    // (f._state, read through the public predicates)
+    const state = (f: Future<unknown>) => (f.cancelled() ? "cancelled" : f.running() ? "running" : f.done() ? "finished" : "pending");
+    assert.equal(f1.cancel(), true);
+    assert.equal(state(f1), "cancelled");
+    assert.equal(f2.cancel(), false);
+    assert.equal(state(f2), "running");
+    assert.equal(f3.cancel(), true);
+    assert.equal(state(f3), "cancelled");
+    assert.equal(f5.cancel(), false);
+    assert.equal(state(f5), "finished");
+    assert.equal(f6.cancel(), false);
+    assert.equal(state(f6), "finished");
   });
 
   test("test_cancelled / test_done / test_running", () => {
-    const states = stateFutures();
-    try {
-      const { pending, running, cancelled, exception, successful } = states;
-      assert.deepEqual([pending, running, cancelled, exception, successful].map((f) => f.cancelled()), [false, false, true, false, false]);
-      assert.deepEqual([pending, running, cancelled, exception, successful].map((f) => f.done()), [false, false, true, true, true]);
-      assert.deepEqual([pending, running, cancelled, exception, successful].map((f) => f.running()), [false, true, false, false, false]);
-    } finally {
-      states.close();
-    }
+    using states = stateFutures();
+    const { pending, running, cancelled, exception, successful } = states;
+    assert.deepEqual([pending, running, cancelled, exception, successful].map((f) => f.cancelled()), [false, false, true, false, false]);
+    assert.deepEqual([pending, running, cancelled, exception, successful].map((f) => f.done()), [false, false, true, true, true]);
+    assert.deepEqual([pending, running, cancelled, exception, successful].map((f) => f.running()), [false, true, false, false, false]);
   });
 
   test("test_result_with_timeout", () => {
-    const states = stateFutures();
-    try {
-      assert.throws(() => states.pending.result(0), TimeoutError);
-      assert.throws(() => states.running.result(0), TimeoutError);
-      assert.throws(() => states.cancelled.result(0), CancelledError);
-      assert.throws(() => states.exception.result(0), RangeError);
-      assert.equal(states.successful.result(0), 42);
-    } finally {
-      states.close();
-    }
+    using states = stateFutures();
+    assert.throws(() => states.pending.result(0), TimeoutError);
+    assert.throws(() => states.running.result(0), TimeoutError);
+    assert.throws(() => states.cancelled.result(0), CancelledError);
+    assert.throws(() => states.exception.result(0), RangeError);
+    assert.equal(states.successful.result(0), 42);
   });
 
   test("test_result_with_success", () => {
@@ -827,16 +785,12 @@ describe("test_future.py FutureTests", () => {
   });
 
   test("test_exception_with_timeout", () => {
-    const states = stateFutures();
-    try {
-      assert.throws(() => states.pending.exception(0), TimeoutError);
-      assert.throws(() => states.running.exception(0), TimeoutError);
-      assert.throws(() => states.cancelled.exception(0), CancelledError);
-      assert.ok(states.exception.exception(0) instanceof RangeError);
-      assert.equal(states.successful.exception(0), null);
-    } finally {
-      states.close();
-    }
+    using states = stateFutures();
+    assert.throws(() => states.pending.exception(0), TimeoutError);
+    assert.throws(() => states.running.exception(0), TimeoutError);
+    assert.throws(() => states.cancelled.exception(0), CancelledError);
+    assert.ok(states.exception.exception(0) instanceof RangeError);
+    assert.equal(states.successful.exception(0), null);
   });
 
   test("test_exception_with_success", () => {
@@ -853,20 +807,16 @@ describe("test_future.py FutureTests", () => {
 describe("test_init.py", () => {
   test("InitializerMixin.test_initializer", () => {
     const tag = `initialized-${process.pid}-${Date.now()}`;
-    const executor = newPool({
+    using executor = newPool({
       maxWorkers: 2,
       initializer: (x: string) => {
         (globalThis as Record<string, unknown>).__skeinCpythonInitStatus = x;
       },
       initargs: [tag],
     });
-    try {
-      const getInitStatus = () => (globalThis as Record<string, unknown>).__skeinCpythonInitStatus ?? "uninitialized";
-      const futures = Array.from({ length: executor.maxWorkers }, () => executor.submit(getInitStatus));
-      for (const f of futures) assert.equal(f.result(LONG), tag);
-    } finally {
-      closePool(executor);
-    }
+    const getInitStatus = () => (globalThis as Record<string, unknown>).__skeinCpythonInitStatus ?? "uninitialized";
+    const futures = Array.from({ length: executor.maxWorkers }, () => executor.submit(getInitStatus));
+    for (const f of futures) assert.equal(f.result(LONG), tag);
   });
 
   test(
@@ -874,7 +824,7 @@ describe("test_init.py", () => {
     () => {
       // init_fail sleeps 0.1 s "to let some futures be scheduled"; here it waits for a gate.
       const gate = new Event();
-      const executor = newPool({
+      using executor = newPool({
         maxWorkers: 2,
         initializer: (g: Event) => {
           g.wait(15_000);
@@ -890,7 +840,6 @@ describe("test_init.py", () => {
         assert.throws(() => executor.submit(() => "status"), BrokenThreadPoolError);
       } finally {
         gate.set();
-        closePool(executor);
       }
     },
   );

@@ -8,13 +8,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { Barrier, BoundedSemaphore, BrokenBarrierError, Condition, Event, Lock, RLock, RuntimeError, Semaphore, Thread } from "skein";
+import { LONG } from "./helpers/bounds.js";
+import { enter, shared, waitAtLeast } from "./helpers/cells.js";
+import { joined, runAtGate } from "./helpers/threads.js";
 
-/** Generous bound for joins; a healthy thread here finishes in milliseconds. */
-const JOIN_MS = 30_000;
-
-function shared(n: number): Int32Array {
-  return new Int32Array(new SharedArrayBuffer(n * 4));
-}
 
 // ---------------------------------------------------------------------------------------------
 // One interpreter for every primitive. It is a thread target too, so it may use only its
@@ -137,7 +134,7 @@ function checkInThread(p: unknown, lock: unknown, model: Model, ops: Op[]): void
   const out = shared(2 * run.length + 1);
   const t = new Thread({ target: applyOps, args: [p, lock, run, out], daemon: true });
   t.start();
-  assert.equal(t.join(JOIN_MS), true, "the thread running the ops did not finish");
+  joined(t);
   assert.equal(out[2 * run.length], 1, "the thread died before running every op (see stderr)");
   assert.deepEqual(show(run, outcomesOf(out, run.length)), show(run, expected));
 }
@@ -524,16 +521,24 @@ test(
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 0x7fffffff }), fc.integer({ min: 1, max: 0x7fffffff }), (initial, n) => {
         const sem = new Semaphore(initial);
-        try {
+        if (initial + n <= 0x7fffffff) {
+          // Room for it: the release goes through (it must not be refused either).
           sem.release(n);
-        } catch (e) {
-          assert.ok(e instanceof RangeError, `release(${n}) threw ${e}`);
+          assert.equal(sem.value, initial + n, `Semaphore(${initial}).release(${n})`);
+        } else {
+          // Past 2**31 - 1: a RangeError, and the value is untouched (not wrapped, not clamped).
+          assert.throws(() => sem.release(n), RangeError, `Semaphore(${initial}).release(${n})`);
+          assert.equal(sem.value, initial, `Semaphore(${initial}).release(${n}) changed the value`);
         }
-        assert.ok(sem.value >= 0, `Semaphore(${initial}).release(${n}) left value ${sem.value}`);
-        assert.ok(sem.value === initial + n || sem.value === initial, `value ${sem.value}`);
       }),
       { numRuns: 100, includeErrorInReport: true },
     );
+    // The edge itself: up to 2**31 - 1 exactly, and not one more.
+    const edge = new Semaphore(0x7fffffff - 2);
+    edge.release(2);
+    assert.equal(edge.value, 0x7fffffff);
+    assert.throws(() => edge.release(1), RangeError);
+    assert.equal(edge.value, 0x7fffffff);
   },
 );
 
@@ -635,14 +640,6 @@ test("property across threads: a Barrier broken or reset by another thread looks
 // ---------------------------------------------------------------------------------------------
 // Across threads: a generated workload split between threads, checked by an invariant.
 
-/** Starts threads, opens the gate they wait at, joins them all (bounded). */
-function runAll(threads: Thread[], gate: Int32Array): void {
-  threads.forEach((t) => t.start());
-  Atomics.store(gate, 0, 1);
-  Atomics.notify(gate, 0);
-  for (const t of threads) assert.equal(t.join(JOIN_MS), true, `${t.name} did not finish`);
-}
-
 function lockedAdds(gate: Int32Array, counter: Int32Array, done: Int32Array, lock: Lock | RLock, n: number, depth: number) {
   Atomics.wait(gate, 0, 0, 10_000);
   for (let i = 0; i < n; i++) {
@@ -666,7 +663,7 @@ test("property across threads: increments split between threads under a Lock or 
         const gate = shared(1);
         const counter = shared(1);
         const done = shared(1);
-        runAll(counts.map((n) => new Thread({ target: lockedAdds, args: [gate, counter, done, lock, n, d], daemon: true })), gate);
+        runAtGate(counts.map((n) => new Thread({ target: lockedAdds, args: [gate, counter, done, lock, n, d], daemon: true })), gate);
         assert.equal(done[0], counts.length, "a thread died (see stderr)");
         assert.equal(counter[0], counts.reduce((a, b) => a + b, 0));
         assert.equal(lock.locked(), false);
@@ -684,10 +681,7 @@ function occupy(gate: Int32Array, stats: Int32Array, sem: Semaphore, n: number) 
       Atomics.add(stats, 4, 1);
       continue;
     }
-    const now = Atomics.add(stats, 1, 1) + 1;
-    for (let m = Atomics.load(stats, 2); now > m; m = Atomics.load(stats, 2)) {
-      if (Atomics.compareExchange(stats, 2, m, now) === m) break;
-    }
+    enter(stats, 1, 2);
     Atomics.add(stats, 3, 1);
     Atomics.sub(stats, 1, 1);
     sem.release();
@@ -705,7 +699,7 @@ test("property across threads: Semaphore(k) never lets more than k threads in, w
         const sem = bounded ? new BoundedSemaphore(k) : new Semaphore(k);
         const gate = shared(1);
         const stats = shared(5);
-        runAll(loads.map((n) => new Thread({ target: occupy, args: [gate, stats, sem, n], daemon: true })), gate);
+        runAtGate(loads.map((n) => new Thread({ target: occupy, args: [gate, stats, sem, n], daemon: true })), gate);
         assert.equal(stats[0], loads.length, "a thread died (see stderr)");
         assert.equal(stats[4], 0, "a bounded acquire timed out");
         assert.ok(stats[2]! <= k, `${stats[2]} threads inside a Semaphore(${k})`);
@@ -751,7 +745,7 @@ test("property across threads: permits are conserved, value = initial + released
           ...takes.map((n) => new Thread({ target: taker, args: [gate, done, timedOut, sem, n], daemon: true })),
           ...producers.map((b) => new Thread({ target: releaser, args: [gate, done, sem, b], daemon: true })),
         ];
-        runAll(threads, gate);
+        runAtGate(threads, gate);
         assert.equal(done[0], threads.length, "a thread died (see stderr)");
         assert.equal(timedOut[0], 0, "a taker starved although enough permits were released");
         assert.equal(sem.value, supply - taken);
@@ -777,7 +771,7 @@ test("property across threads: Barrier(n) hands out each index 0..n-1 exactly on
       const barrier = new Barrier(parties);
       const gate = shared(1);
       const log = shared(rounds + 2);
-      runAll(Array.from({ length: parties }, () => new Thread({ target: party, args: [gate, log, barrier, rounds], daemon: true })), gate);
+      runAtGate(Array.from({ length: parties }, () => new Thread({ target: party, args: [gate, log, barrier, rounds], daemon: true })), gate);
       assert.equal(log[rounds + 1], parties, "a party died (see stderr)");
       assert.equal(log[rounds], 0, "an index was handed out twice in a round");
       for (let r = 0; r < rounds; r++) assert.equal(log[r], (1 << parties) - 1, `round ${r}`);
@@ -808,12 +802,6 @@ function waiter(ctl: Int32Array, slot: Int32Array, cond: Condition) {
   }
 }
 
-function awaitCount(cell: Int32Array, index: number, want: number, what: string): void {
-  for (let v = Atomics.load(cell, index); v < want; v = Atomics.load(cell, index)) {
-    assert.notEqual(Atomics.wait(cell, index, v, 10_000), "timed-out", `timed out waiting for ${what}`);
-  }
-}
-
 test("property across threads: notify(k) wakes exactly the k longest-waiting threads (FIFO), notifyAll the rest", () => {
   fc.assert(
     fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 0, max: 8 }), fc.boolean(), (w, k, reentrant) => {
@@ -826,7 +814,7 @@ test("property across threads: notify(k) wakes exactly the k longest-waiting thr
       // holds the lock and sees the count, that waiter is queued.
       threads.forEach((t, i) => {
         t.start();
-        awaitCount(ctl, 0, i + 1, `waiter ${i} to queue`);
+        waitAtLeast(ctl, 0, i + 1, LONG, `waiter ${i} to queue`);
         cond.acquire();
         cond.release();
       });
@@ -835,12 +823,12 @@ test("property across threads: notify(k) wakes exactly the k longest-waiting thr
       cond.notify(k);
       cond.release();
       const first = Math.min(k, w);
-      awaitCount(ctl, 2, first, `${first} waiters to wake after notify(${k})`);
+      waitAtLeast(ctl, 2, first, LONG, `${first} waiters to wake after notify(${k})`);
       cond.acquire();
       Atomics.store(ctl, 1, 2);
       cond.notifyAll();
       cond.release();
-      for (const t of threads) assert.equal(t.join(JOIN_MS), true);
+      for (const t of threads) joined(t);
       assert.equal(ctl[2], w);
       const phases = slots.map((s) => s[1]);
       assert.deepEqual(phases, slots.map((_, i) => (i < first ? 1 : 2)), `notify(${k}) with ${w} waiting woke: ${phases}`);

@@ -49,8 +49,10 @@ import assert from "node:assert/strict";
 import {
   Barrier, EmptyError, Event, FullError, LifoQueue, Lock, PriorityQueue, Queue, ShutDownError, SimpleQueue, sleep, Thread,
 } from "skein";
+import { errorCode, Outcome } from "./helpers/queue-workers.js";
+import { shared } from "./helpers/cells.js";
+import { daemon, joined } from "./helpers/threads.js";
 import { eventually } from "./helpers/wait.js";
-import { cells, errorCode, Outcome } from "./helpers/queue-workers.js";
 
 const QUEUE_SIZE = 5;
 
@@ -60,16 +62,6 @@ const classes: Record<QueueClass, new (maxsize?: number) => TaskQueue<any>> = { 
 
 function qfull(q: TaskQueue<unknown>): boolean {
   return q.maxsize > 0 && q.qsize() === q.maxsize;
-}
-
-function daemon(target: (...args: any[]) => unknown, args: unknown[]): Thread {
-  const t = new Thread({ target, args, daemon: true });
-  t.start();
-  return t;
-}
-
-function joined(t: Thread, ms = 30_000): void {
-  assert.equal(t.join(ms), true, `${t.name} did not finish within ${ms} ms`);
 }
 
 /** q.join(), called in a thread so that a bug fails the test instead of hanging it. */
@@ -173,7 +165,7 @@ function joinWorker(q: Queue<number>, cum: Int32Array, cumlock: Lock): void {
 }
 
 function queueJoinTest(q: TaskQueue<number>): void {
-  const cum = cells(1);
+  const cum = shared(1);
   const cumlock = new Lock();
   const threads = [0, 1].map(() => daemon(joinWorker, [q, cum, cumlock]));
   for (let i = 0; i < 100; i++) q.put(i);
@@ -414,7 +406,7 @@ function baseQueueTests(kind: QueueClass): void {
       // A multi-producer/consumer use case with enough items in the queue; on shutdown every
       // running thread is joined.
       const q = new type2test();
-      const res = cells(5);
+      const res = shared(5);
       const writeThreads = 4;
       const readThreads = 6;
       const joinThreads = 2;
@@ -445,7 +437,7 @@ function baseQueueTests(kind: QueueClass): void {
 
     test(immediate ? "test_shutdown_immediate_get" : "test_shutdown_get", () => {
       const q = new type2test(2);
-      const res = cells(2);
+      const res = shared(2);
       const go = new Event();
       q.put("Y");
       q.put("D");
@@ -463,7 +455,7 @@ function baseQueueTests(kind: QueueClass): void {
 
     test(immediate ? "test_shutdown_immediate_put" : "test_shutdown_put", () => {
       const q = new type2test(2);
-      const res = cells(2);
+      const res = shared(2);
       const go = new Event();
       q.put("Y");
       q.put("D");
@@ -477,12 +469,12 @@ function baseQueueTests(kind: QueueClass): void {
 
     test(immediate ? "test_shutdown_immediate_join" : "test_shutdown_join", () => {
       const q = new type2test();
-      const res = cells(2);
+      const res = shared(2);
       q.put("Y");
       const go = new Event();
       const nb = q.qsize();
       const threads = [daemon(joinT, [q, res, false]), daemon(joinT, [q, res, false])];
-      const res2 = cells(2);
+      const res2 = shared(2);
       if (!immediate) for (let i = 0; i < nb; i++) threads.push(daemon(getTaskDoneT, [q, go, res2]));
       q.shutdown(immediate);
       go.set();
@@ -492,7 +484,7 @@ function baseQueueTests(kind: QueueClass): void {
 
     test(immediate ? "test_shutdown_immediate_put_join" : "test_shutdown_put_join", () => {
       const q = new type2test(2);
-      const res = cells(2);
+      const res = shared(2);
       const go = new Event();
       q.put("Y");
       // queue not fulled
@@ -513,7 +505,7 @@ function baseQueueTests(kind: QueueClass): void {
 
   test("test_shutdown_get_task_done_join", () => {
     const q = new type2test(2);
-    const res = cells(2);
+    const res = shared(2);
     const go = new Event();
     q.put("Y");
     q.put("D");
@@ -672,7 +664,7 @@ type Feed = typeof feed;
 type Consume = typeof consume;
 
 function runThreads(t: { diagnostic(s: string): void }, nThreads: number, q: SimpleQueue<number | null>, n: number, feedFunc: Feed, consumeFunc: Consume): number[] {
-  const ctl = cells(4);
+  const ctl = shared(4);
   const results = new Int32Array(new SharedArrayBuffer(4 * n));
   const t0 = performance.now();
   const feeders = Array.from({ length: nThreads }, () => daemon(feedFunc, [q, ctl, n, SENTINEL]));

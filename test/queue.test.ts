@@ -10,42 +10,20 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import {
-  __excepthook__, EmptyError, FullError, LifoQueue, Lock, PriorityQueue, Queue, RuntimeError, setExcepthook,
+  EmptyError, FullError, LifoQueue, Lock, PriorityQueue, Queue, RuntimeError,
   ShutDownError, SimpleQueue, Thread,
 } from "skein";
-import { eventually } from "./helpers/wait.js";
-import { hasPython } from "./helpers/run-fixture.js";
 import {
-  bigString, cells, dyingConsumer, errorCode, firstNotOnce, open, Outcome, stressConsumer, stressProducer, toPythonJson,
+  bigString, dyingConsumer, errorCode, firstNotOnce, Outcome, stressConsumer, stressProducer, toPythonJson,
 } from "./helpers/queue-workers.js";
+import { HEAVY } from "./helpers/bounds.js";
+import { open, shared } from "./helpers/cells.js";
+import { quietExcepthook } from "./helpers/excepthook.js";
+import { hasPython } from "./helpers/child-process.js";
+import { daemon, joined } from "./helpers/threads.js";
+import { eventually, within } from "./helpers/wait.js";
 
 type AnyKind<T> = Queue<T> | LifoQueue<T> | PriorityQueue<T> | SimpleQueue<T>;
-
-/** Generous bound for joins: a healthy run takes a small fraction of it. */
-const JOIN_MS = 60_000;
-
-function daemon(target: (...args: any[]) => unknown, args: unknown[]): Thread {
-  const t = new Thread({ target, args, daemon: true });
-  t.start();
-  return t;
-}
-
-function joined(t: Thread, ms = 10_000): void {
-  assert.equal(t.join(ms), true, `${t.name} did not finish within ${ms} ms`);
-}
-
-/** Awaits a promise, failing (instead of hanging) if it hasn't settled within ms. */
-async function within<T>(p: Promise<T>, what: string, ms = 10_000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([p, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 // =============================================================================================
 // 4 producers x 4 consumers, 200,000 numbered items, every queue kind.
@@ -77,7 +55,7 @@ const stressKinds: StressKind[] = [
 for (const kind of stressKinds) {
   test(`${kind.name}: ${PRODUCERS} producers x ${CONSUMERS} consumers move ${N} items, none lost or duplicated`, async (t) => {
     const q = kind.make();
-    const ctl = cells(8);
+    const ctl = shared(8);
     const seen = new Uint8Array(new SharedArrayBuffer(N));
     const stats = new Float64Array(new SharedArrayBuffer(8 * 3 * CONSUMERS));
     const opts = { producers: PRODUCERS, checkFifo: kind.fifo, maxsize: kind.maxsize, taskDone: kind.taskDone };
@@ -85,11 +63,11 @@ for (const kind of stressKinds) {
     const consumers = Array.from({ length: CONSUMERS }, (_, c) => daemon(stressConsumer, [q, ctl, seen, stats, c, opts]));
     const t0 = performance.now();
     open(ctl);
-    for (const p of producers) joined(p, JOIN_MS);
+    for (const p of producers) joined(p, HEAVY);
     assert.equal(ctl[1], PRODUCERS, "a producer died before putting all its items (see stderr)");
     if (kind.stop === "sentinel") for (let c = 0; c < CONSUMERS; c++) q.put(-1);
     else q.shutdown();
-    for (const c of consumers) joined(c, JOIN_MS);
+    for (const c of consumers) joined(c, HEAVY);
     t.diagnostic(`${kind.name}: ${(performance.now() - t0).toFixed(0)} ms for ${N} items`);
     assert.equal(ctl[2], CONSUMERS, "a consumer died (see stderr)");
 
@@ -136,7 +114,7 @@ for (const kind of boundedKinds) {
     q.put(2);
     assert.equal(q.full(), true);
     assert.equal(q.maxsize, 2);
-    const o = cells(2);
+    const o = shared(2);
     const th = daemon((q: Queue<number>, o: Int32Array) => {
       o[0] = 1;
       q.put(3);
@@ -175,7 +153,7 @@ test("timeouts really wait: put on a full queue and get on an empty one raise on
   const full = new Queue<number>(1);
   full.put(1);
   const empty = new Queue<number>();
-  const o = cells(2);
+  const o = shared(2);
   const ms = new Float64Array(new SharedArrayBuffer(16));
   const th = daemon((full: Queue<number>, empty: Queue<number>, o: Int32Array, ms: Float64Array) => {
     let t0 = performance.now();
@@ -276,7 +254,7 @@ test("join() returns only after every item was marked done by the consumer threa
   const q = new Queue<number>();
   const ITEMS = 3000;
   // 0 gate, 1 items processed, 2 processed count seen by the joiner when join returned (+1)
-  const ctl = cells(3);
+  const ctl = shared(3);
   for (let i = 0; i < ITEMS; i++) q.put(i);
   const joiner = daemon((q: Queue<number>, ctl: Int32Array) => {
     q.join();
@@ -302,7 +280,7 @@ test("join() returns only after every item was marked done by the consumer threa
   }
   assert.equal(ctl[2], 0, "join() returned with every task unfinished");
   open(ctl);
-  joined(joiner, JOIN_MS);
+  joined(joiner, HEAVY);
   assert.equal(ctl[2]! - 1, ITEMS, "join() returned before every item was processed");
   for (let i = 0; i < 3; i++) q.put(-1);
   for (const c of consumers) joined(c);
@@ -319,7 +297,7 @@ test("join waits for the very last taskDone, even one from a thread that never c
     q.get();
     q.get();
     q.get();
-    const o = cells(1);
+    const o = shared(1);
     const joiner = daemon((q: Queue<string>, o: Int32Array) => {
       q.join();
       o[0] = 1;
@@ -360,7 +338,7 @@ test("SimpleQueue has no taskDone/join: RuntimeError", () => {
   assert.throws(() => q.taskDone(), RuntimeError);
   assert.throws(() => q.join(), RuntimeError);
   // ... and in another thread too.
-  const o = cells(2);
+  const o = shared(2);
   joined(daemon((q: SimpleQueue<number>, o: Int32Array) => {
     try {
       q.taskDone();
@@ -398,7 +376,7 @@ for (const kind of shutdownKinds) {
     const empty = kind.empty();
     const full = kind.full?.() ?? null;
     full?.put(42);
-    const o = cells(4);
+    const o = shared(4);
     const waiters: Thread[] = [];
     for (let i = 0; i < 2; i++) {
       waiters.push(daemon((q: Queue<number>, o: Int32Array, i: number) => {
@@ -450,7 +428,7 @@ test("shutdown(immediate=true) drops the items left, wakes blocked putters and r
   q.put("a");
   q.put("b");
   q.put("c");
-  const o = cells(2);
+  const o = shared(2);
   const joiner = daemon((q: Queue<string>, o: Int32Array) => {
     try {
       q.join();
@@ -491,7 +469,7 @@ test("shutdown(immediate=true) still waits for items already taken but not yet m
   q.put(2);
   q.put(3);
   assert.equal(q.get(), 1);
-  const o = cells(1);
+  const o = shared(1);
   const joiner = daemon((q: Queue<number>, o: Int32Array) => {
     q.join();
     o[0] = 1;
@@ -607,7 +585,7 @@ test("PriorityQueue: an item Python can't order is a TypeError from put, and the
     assert.equal(q.qsize(), 0);
     // In another thread too (the TypeError is the thread's own class).
     q.put(a);
-    const o = cells(1);
+    const o = shared(1);
     joined(daemon((q: PriorityQueue<unknown>, b: unknown, o: Int32Array) => {
       try {
         q.put(b);
@@ -651,7 +629,7 @@ test("PriorityQueue: a get that meets two items Python can't order throws TypeEr
     q.put([0, 2, 1]);
     assert.throws(() => q.get(false), TypeError);
     // The queue must still answer: another thread puts and gets within a (generous) bound.
-    const o = cells(1);
+    const o = shared(1);
     const th = daemon((q: PriorityQueue<unknown>, o: Int32Array) => {
       q.put([5]);
       o[0] = 1;
@@ -681,13 +659,13 @@ test("PriorityQueue: equal priorities come out in insertion order", () => {
 test("PriorityQueue order holds when 4 threads put concurrently (arrays as [priority, producer, seq])", () => {
   const q = new PriorityQueue<[number, number, number]>();
   const PER = 2000;
-  const ctl = cells(1);
+  const ctl = shared(1);
   const producers = Array.from({ length: 4 }, (_, p) => daemon((q: PriorityQueue<[number, number, number]>, ctl: Int32Array, p: number, per: number) => {
     Atomics.wait(ctl, 0, 0, 30_000);
     for (let k = 0; k < per; k++) q.put([(k * 7919 + p * 13) % 101, p, k]);
   }, [q, ctl, p, PER]));
   open(ctl);
-  for (const p of producers) joined(p, JOIN_MS);
+  for (const p of producers) joined(p, HEAVY);
   assert.equal(q.qsize(), 4 * PER);
   const got: [number, number, number][] = [];
   while (!q.empty()) got.push(q.get(false));
@@ -702,7 +680,7 @@ test("a 10 MB string and a 10 MB byte array travel through a queue in both direc
   const SIZE = 10_000_000;
   const there = new Queue<unknown>();
   const back = new Queue<unknown>();
-  const o = cells(2);
+  const o = shared(2);
   const th = daemon((there: Queue<unknown>, back: Queue<unknown>, o: Int32Array, size: number) => {
     const s = there.get(true, 30_000) as string;
     o[0] = s === bigString(size) ? 1 : 2;
@@ -720,7 +698,7 @@ test("a 10 MB string and a 10 MB byte array travel through a queue in both direc
   there.put(bytes);
   const rev = back.get(true, 30_000) as string;
   const bytesBack = back.get(true, 30_000) as Uint8Array;
-  joined(th, JOIN_MS);
+  joined(th, HEAVY);
   assert.deepEqual([...o], [1, 1]);
   assert.equal(rev.length, SIZE);
   assert.ok(rev === big.split("").reverse().join(""), "the reversed 10 MB string came back different");
@@ -759,7 +737,7 @@ test("unbounded queues grow past their first buffers: 100,000 unconsumed items, 
           q.put(k % 3 === 0 ? k : k % 3 === 1 ? `s${k}` : { i: k, tag: "obj" });
         }
       }
-    }, [q, COUNT, q instanceof PriorityQueue]), JOIN_MS);
+    }, [q, COUNT, q instanceof PriorityQueue]), HEAVY);
     assert.equal(q.qsize(), COUNT);
     for (let i = 0; i < COUNT; i++) {
       const got = q.get(false);
@@ -776,7 +754,7 @@ test("unbounded queues grow past their first buffers: 100,000 unconsumed items, 
 test("a Queue grows while a consumer thread drains it: 1 producer, 1 consumer, 100,000 strings arrive in order", () => {
   const COUNT = 100_000;
   const q = new Queue<string>();
-  const ctl = cells(4); // 0 gate, 1 received, 2 out-of-order, 3 consumer done
+  const ctl = shared(4); // 0 gate, 1 received, 2 out-of-order, 3 consumer done
   const consumer = daemon((q: Queue<string>, ctl: Int32Array, count: number) => {
     Atomics.wait(ctl, 0, 0, 30_000);
     let bad = 0;
@@ -793,8 +771,8 @@ test("a Queue grows while a consumer thread drains it: 1 producer, 1 consumer, 1
     for (let i = 0; i < count; i++) q.put(`item-${i}-${"x".repeat(i % 50)}`);
   }, [q, ctl, COUNT]);
   open(ctl);
-  joined(producer, JOIN_MS);
-  joined(consumer, JOIN_MS);
+  joined(producer, HEAVY);
+  joined(consumer, HEAVY);
   assert.equal(ctl[3], 1, "the consumer died (see stderr)");
   assert.equal(ctl[1], COUNT);
   assert.equal(ctl[2], 0, "items arrived changed or out of order");
@@ -873,22 +851,20 @@ test("what can't be copied is a TypeError from put, and the queue is unchanged",
   assert.equal(q.qsize(), 0);
 });
 
-test("a typed array over shared memory is refused like a bare SharedArrayBuffer, not silently unshared",
-  () => {
-    const q = new Queue<Int32Array>();
-    const view = new Int32Array(new SharedArrayBuffer(8));
-    let got: Int32Array | null = null;
-    try {
-      q.put(view);
-      got = q.get(false);
-    } catch (e) {
-      assert.ok(e instanceof TypeError, String(e));
-      return;
-    }
-    // If it is accepted, it must still be the same memory.
-    got[0] = 5;
-    assert.equal(view[0], 5, "the Int32Array got from the queue is an unshared copy");
-  });
+test("a typed array over shared memory is refused like a bare SharedArrayBuffer, not silently unshared", async () => {
+  // A queue copies its items; a copy of a view over shared memory would no longer share it, so
+  // put refuses it (as it refuses the SharedArrayBuffer itself) instead of sending a private copy.
+  const q = new Queue<unknown>();
+  const sab = new SharedArrayBuffer(8);
+  for (const view of [new Int32Array(sab), new Uint8Array(sab, 4, 2), new DataView(sab)]) {
+    const refused = (e: unknown) => e instanceof TypeError && /shared memory/.test((e as Error).message);
+    assert.throws(() => q.put(view), refused, view.constructor.name);
+    assert.throws(() => q.put({ nested: [view] }), refused, `${view.constructor.name} inside an object`);
+    await assert.rejects(q.putAsync(view), refused, `putAsync(${view.constructor.name})`);
+  }
+  assert.throws(() => q.put(sab), TypeError, "the bare SharedArrayBuffer");
+  assert.equal(q.qsize(), 0, "a refused put left something in the queue");
+});
 
 test("a queue passed to threads in args (also inside an object) is shared, not copied", () => {
   const q = new Queue<number>();
@@ -927,7 +903,7 @@ test("getAsync can be aborted, and an aborted getAsync takes nothing a thread pu
 
 test("a sync waiter (a thread blocked in get) and an async waiter (getAsync) both get items another thread puts", async () => {
   for (const q of [new Queue<number>(), new SimpleQueue<number>(), new LifoQueue<number>(), new PriorityQueue<number>()] as AnyKind<number>[]) {
-    const o = cells(1);
+    const o = shared(1);
     const syncWaiter = daemon((q: Queue<number>, o: Int32Array) => {
       o[0] = q.get(true, 30_000);
     }, [q, o]);
@@ -948,7 +924,7 @@ test("a sync waiter (a thread blocked in get) and an async waiter (getAsync) bot
 test("an async twin started without await doesn't hold the queue's lock while its caller goes on synchronously",
   () => {
     // Run in threads so a deadlock is a failed join, not a hung test process.
-    const o = cells(3);
+    const o = shared(3);
     const scenarios = [
       async (o: Int32Array) => {
         const q = new Queue<number>();
@@ -995,7 +971,7 @@ test("putAsync waits on a full queue until a thread makes room", async () => {
 
 test("for await gets items from several producer threads and ends at shutdown; break leaves the rest queued", async () => {
   const q = new Queue<number>();
-  const ctl = cells(1);
+  const ctl = shared(1);
   const producers = Array.from({ length: 3 }, (_, p) => daemon((q: Queue<number>, ctl: Int32Array, p: number) => {
     Atomics.wait(ctl, 0, 0, 30_000);
     for (let k = 0; k < 2000; k++) q.put(p * 2000 + k);
@@ -1009,7 +985,7 @@ test("for await gets items from several producer threads and ends at shutdown; b
   const got: number[] = [];
   await within((async () => {
     for await (const x of q) got.push(x);
-  })(), "for await to end at shutdown", JOIN_MS);
+  })(), "for await to end at shutdown", HEAVY);
   joined(closer);
   assert.equal(got.length, 6000);
   assert.deepEqual([...got].sort((a, b) => a - b), Array.from({ length: 6000 }, (_, i) => i));
@@ -1039,30 +1015,26 @@ test("consumer threads that throw or call process.exit don't corrupt the queue: 
   const P = 2;
   const AFTER = 300;
   const q = new Queue<number>();
-  const ctl = cells(8);
+  const ctl = shared(8);
   const seen = new Uint8Array(new SharedArrayBuffer(COUNT));
   const stats = new Float64Array(new SharedArrayBuffer(8 * 3 * 2));
-  setExcepthook((args) => {
-    if (!(args.excValue instanceof Error && args.excValue.message === "this consumer dies on purpose")) __excepthook__(args);
-  });
-  try {
+  {
+    using _quiet = quietExcepthook();
     const producers = Array.from({ length: P }, (_, p) => daemon(stressProducer, [q, ctl, p, P, COUNT / P]));
     open(ctl);
     // Both die while the producers are still putting, after taking AFTER items each.
     const dying = [daemon(dyingConsumer, [q, ctl, seen, AFTER, "throw"]), daemon(dyingConsumer, [q, ctl, seen, AFTER, "exit"])];
-    for (const d of dying) joined(d, JOIN_MS);
+    for (const d of dying) joined(d, HEAVY);
     assert.equal(ctl[5], 2, "a dying consumer didn't get its items");
     // The survivors start after the deaths, and must still find every other item.
     const opts = { producers: P, checkFifo: true, maxsize: 0, taskDone: true };
     const survivors = [0, 1].map((c) => daemon(stressConsumer, [q, ctl, seen, stats, c, opts]));
-    for (const p of producers) joined(p, JOIN_MS);
+    for (const p of producers) joined(p, HEAVY);
     assert.equal(ctl[1], P);
     q.put(-1);
     q.put(-1);
-    for (const s of survivors) joined(s, JOIN_MS);
+    for (const s of survivors) joined(s, HEAVY);
     assert.equal(ctl[2], 2, "a surviving consumer died (see stderr)");
-  } finally {
-    setExcepthook(__excepthook__);
   }
   const bad = firstNotOnce(seen);
   assert.equal(bad, -1, bad < 0 ? "" : `item ${bad} was received ${seen[bad]} times`);

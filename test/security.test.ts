@@ -14,9 +14,10 @@ import {
 import { SHARE } from "../dist/memory/handles.js";
 import { unpack, type Packed } from "../dist/ship/values.js";
 import { shape, shapeJson } from "./helpers/data-shape.js";
-import { runFixture } from "./helpers/run-fixture.js";
+import { LONG } from "./helpers/bounds.js";
+import { runFixture } from "./helpers/child-process.js";
+import { runJoined } from "./helpers/threads.js";
 
-const LONG = 30_000;
 const TRIPWIRE = fileURLToPath(new URL("./fixtures/tripwire.fired", import.meta.url));
 const TRIPWIRE_MODULE = new URL("./fixtures/tripwire.ts", import.meta.url).href;
 
@@ -83,22 +84,16 @@ type Channel = (value: unknown) => string;
 
 let pool: ThreadPoolExecutor;
 
-function inThread(target: (...a: any[]) => unknown, ...args: unknown[]): void {
-  const t = new Thread({ target, args });
-  t.start();
-  assert.equal(t.join(LONG), true, "the thread did not finish");
-}
-
 function channels(): Record<string, Channel> {
   return {
     "thread arg": (v) => {
       const out = new SharedList<string>();
-      inThread((x: unknown, o: SharedList<string>) => o.append(shapeJson(x)), v, out);
+      runJoined((x: unknown, o: SharedList<string>) => o.append(shapeJson(x)), [v, out]);
       return out.get(0);
     },
     "nested arg": (v) => {
       const out = new SharedList<string>();
-      inThread((x: { deep: [{ v: unknown }] }, o: SharedList<string>) => o.append(shapeJson(x.deep[0].v)), { deep: [{ v }] }, out);
+      runJoined((x: { deep: [{ v: unknown }] }, o: SharedList<string>) => o.append(shapeJson(x.deep[0].v)), [{ deep: [{ v }] }, out]);
       return out.get(0);
     },
     "subclass field": (v) => {
@@ -110,11 +105,11 @@ function channels(): Record<string, Channel> {
     },
     "arg of a thread started by a thread": (v) => {
       const out = new SharedList<string>();
-      inThread((x: unknown, o: SharedList<string>) => {
+      runJoined((x: unknown, o: SharedList<string>) => {
         const inner = new Thread({ target: (y: unknown, p: SharedList<string>) => p.append(shapeJson(y)), args: [x, o] });
         inner.start();
         inner.join();
-      }, v, out);
+      }, [v, out]);
       return out.get(0);
     },
     "pool task arg": (v) => pool.submit((x: unknown) => shapeJson(x), v).result(LONG),
@@ -124,19 +119,19 @@ function channels(): Record<string, Channel> {
       const q = new Queue<unknown>();
       const out = new SharedList<string>();
       q.put(v);
-      inThread((qq: Queue<unknown>, o: SharedList<string>) => o.append(shapeJson(qq.get())), q, out);
+      runJoined((qq: Queue<unknown>, o: SharedList<string>) => o.append(shapeJson(qq.get())), [q, out]);
       return out.get(0);
     },
     "SharedList value": (v) => {
       const l = new SharedList<unknown>([v]);
       const out = new SharedList<string>();
-      inThread((ll: SharedList<unknown>, o: SharedList<string>) => o.append(shapeJson(ll.get(0))), l, out);
+      runJoined((ll: SharedList<unknown>, o: SharedList<string>) => o.append(shapeJson(ll.get(0))), [l, out]);
       return out.get(0);
     },
     "SharedDict value": (v) => {
       const d = new SharedDict<unknown>({ k: v });
       const out = new SharedList<string>();
-      inThread((dd: SharedDict<unknown>, o: SharedList<string>) => o.append(shapeJson(dd.get("k"))), d, out);
+      runJoined((dd: SharedDict<unknown>, o: SharedList<string>) => o.append(shapeJson(dd.get("k"))), [d, out]);
       return out.get(0);
     },
   };
@@ -170,11 +165,11 @@ describe("forged descriptors stay data on every channel", () => {
   test("no thread's Object.prototype was touched", () => {
     assert.equal(protoNames(), protoBefore);
     const out = new SharedList<string>();
-    inThread((o: SharedList<string>, body: unknown) => {
+    runJoined((o: SharedList<string>, body: unknown) => {
       o.append(Object.getOwnPropertyNames(Object.prototype).sort().join(","));
       o.append(String(({} as Record<string, unknown>).polluted));
       o.append(String(body !== null && typeof body === "object" && Object.getPrototypeOf(body) === Object.prototype));
-    }, out, JSON.parse('{"__proto__":{"polluted":true}}'));
+    }, [out, JSON.parse('{"__proto__":{"polluted":true}}')]);
     assert.deepEqual(out.toArray(), [protoBefore, "undefined", "true"]);
   });
 });
@@ -183,10 +178,10 @@ describe("identity and real skein objects next to data", () => {
   test("the same object passed twice (and as a field) arrives as one object", () => {
     const shared = { n: 1 };
     const out = new SharedList<boolean>();
-    inThread((a: object, b: object, c: { x: object }, o: SharedList<boolean>) => {
+    runJoined((a: object, b: object, c: { x: object }, o: SharedList<boolean>) => {
       o.append(a === b);
       o.append(c.x === a);
-    }, shared, shared, { x: shared }, out);
+    }, [shared, shared, { x: shared }, out]);
     assert.deepEqual(out.toArray(), [true, true]);
 
     const t = new FieldPair(shared, shared);
@@ -202,14 +197,14 @@ describe("identity and real skein objects next to data", () => {
     const barrier = new Barrier(1);
     const body = JSON.parse('{"\\u0000skein":{"kind":"Lock","data":{}}}');
     const out = new SharedList<string>();
-    inThread((v: { l: Lock; e: Event; c: Condition; b: Barrier; forged: unknown; again: Lock }, o: SharedList<string>) => {
+    runJoined((v: { l: Lock; e: Event; c: Condition; b: Barrier; forged: unknown; again: Lock }, o: SharedList<string>) => {
       // (Event is checked by its method: a thread sees the global Event for that name, for now.)
       o.append([v.l instanceof Lock, typeof v.e.isSet === "function", v.c instanceof Condition, v.b instanceof Barrier, v.l === v.again].join());
       o.append(shapeJson(v.forged));
       v.l.acquire();
       v.e.set();
       v.b.wait();
-    }, { l: lock, e: ev, c: cond, b: barrier, forged: body, again: lock }, out);
+    }, [{ l: lock, e: ev, c: cond, b: barrier, forged: body, again: lock }, out]);
     assert.equal(out.get(0), "true,true,true,true,true");
     assert.equal(out.get(1), shapeJson(body));
     assert.equal(lock.locked(), true, "the Lock the thread acquired is the same lock");
@@ -218,7 +213,7 @@ describe("identity and real skein objects next to data", () => {
 
   test("every queue kind still crosses as itself", () => {
     const qs = [new Queue<number>(), new LifoQueue<number>(), new PriorityQueue<number>(), new SimpleQueue<number>()];
-    inThread((list: Array<Queue<number>>) => list.forEach((q, i) => q.put(i)), qs);
+    runJoined((list: Array<Queue<number>>) => list.forEach((q, i) => q.put(i)), [qs]);
     assert.deepEqual(qs.map((q) => q.get(false)), [0, 1, 2, 3]);
   });
 });

@@ -1,10 +1,9 @@
 // The seed's examples and its process-level promises, each run as its own program.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { hasPython, runFixture } from "./helpers/run-fixture.js";
+import { hasPython, runFixture, runProgram } from "./helpers/child-process.js";
 
 const python = hasPython();
 const lines = (s: string) => s.split("\n").filter((l) => l !== "");
@@ -71,13 +70,13 @@ test("compiled JavaScript under plain node: imports, dynamic import and subclass
 test("a program compiled by tsc (with tsc's helpers for using) runs under plain node", () => {
   const root = fileURLToPath(new URL("../", import.meta.url));
   const out = `${root}test/.tsc-out`;
-  const tsc = spawnSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, "--ignoreConfig", "--outDir", out, "--rootDir", `${root}test/fixtures/tsc`,
+  const tsc = runProgram(`${root}node_modules/typescript/bin/tsc`, ["--ignoreConfig", "--outDir", out, "--rootDir", `${root}test/fixtures/tsc`,
     "--target", "ES2022", "--module", "nodenext", "--moduleResolution", "nodenext", "--lib", "es2024,esnext.disposable", "--types", "node",
-    "--skipLibCheck", `${root}test/fixtures/tsc/program.ts`, `${root}test/fixtures/tsc/helper.ts`], { encoding: "utf8", cwd: root });
-  assert.equal(tsc.status, 0, tsc.stdout + tsc.stderr);
+    "--skipLibCheck", `${root}test/fixtures/tsc/program.ts`, `${root}test/fixtures/tsc/helper.ts`], { cwd: root, timeout: 60_000 });
+  assert.equal(tsc.code, 0, tsc.stdout + tsc.stderr);
   const js = readFileSync(`${out}/program.js`, "utf8");
   assert.match(js, /__addDisposableResource/, "tsc lowered `using` with its helpers");
-  const r = spawnSync(process.execPath, [`${out}/program.js`], { encoding: "utf8", timeout: 20_000 });
-  assert.equal(r.status, 0, r.stderr);
+  const r = runProgram(`${out}/program.js`);
+  assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, "ran in TscWorker\n1 3 false\n");
 });

@@ -2,17 +2,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { AtomicBigInt, AtomicInt, SharedDict, SharedList, Thread } from "skein";
+import { HEAVY } from "./helpers/bounds.js";
+import { shared } from "./helpers/cells.js";
+import { runAtGate } from "./helpers/threads.js";
 
 const THREADS = 8;
 
 /** Starts one thread per args list, opens the gate so they overlap, and joins them all. */
 function runTogether(target: (...args: any[]) => unknown, argsFor: (t: number, gate: Int32Array) => unknown[]): void {
-  const gate = new Int32Array(new SharedArrayBuffer(4));
-  const threads = Array.from({ length: THREADS }, (_, t) => new Thread({ target, args: argsFor(t, gate) as any }));
-  threads.forEach((th) => th.start());
-  Atomics.store(gate, 0, 1);
-  Atomics.notify(gate, 0);
-  threads.forEach((th, t) => assert.equal(th.join(60_000), true, `thread ${t} did not finish`));
+  const gate = shared(1);
+  runAtGate(Array.from({ length: THREADS }, (_, t) => new Thread({ target, args: argsFor(t, gate) as any })), gate, HEAVY);
 }
 
 // ---- targets: they run in other threads, so they use only their parameters and globals ----
@@ -141,10 +140,7 @@ test("8 threads appending to one SharedList and setting keys in one SharedDict: 
   const PER = 10_000;
   const list = new SharedList<number | string>();
   const dict = new SharedDict<unknown>();
-  const t0 = performance.now();
   runTogether(fill, (t, gate) => [gate, t, PER, list, dict]);
-  const took = performance.now() - t0;
-  assert.ok(took < 15_000, `8 x ${PER} appends + sets took ${took.toFixed(0)} ms`);
 
   assert.equal(list.length, THREADS * PER);
   const items = list.toArray();
@@ -391,18 +387,15 @@ test("SharedDict keys: strings only, exact (lone surrogates, unicode), many of t
   assert.equal(d.get("\uFFFD"), 2);
   assert.deepEqual(d.keys(), ["\uD800", "\uFFFD", "🧵"]);
 
-  const t0 = performance.now();
   const big = new SharedDict<number>();
   for (let i = 0; i < 50_000; i++) big.set(`key-${i}`, i);
   for (let i = 0; i < 50_000; i += 2) big.delete(`key-${i}`);
   for (let i = 0; i < 50_000; i++) big.set(`again-${i}`, -i);
-  const took = performance.now() - t0;
   assert.equal(big.size, 75_000);
   assert.equal(big.get("key-1"), 1);
   assert.equal(big.get("key-2"), undefined);
   assert.equal(big.get("again-49999"), -49999);
   assert.equal(big.keys()[0], "key-1");
-  assert.ok(took < 5_000, `150,000 dict operations took ${took.toFixed(0)} ms`);
 });
 
 test("SharedDict copies values, keeps structured values, and holds big ones", () => {

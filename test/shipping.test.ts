@@ -4,32 +4,27 @@ import assert from "node:assert/strict";
 import * as path from "node:path";
 import { Lock, Thread } from "skein";
 import triple, { square } from "./fixtures/math.js";
+import { runJoined } from "./helpers/threads.js";
 
 // eslint-disable-next-line prefer-const
 let moduleLevel = 3;
 
-function run(target: (...a: any[]) => unknown, ...args: unknown[]): void {
-  const t = new Thread({ target, args });
-  t.start();
-  assert.equal(t.join(30_000), true);
-}
-
 test("identifiers imported by the defining module are imported again in the thread", () => {
   const out = new Int32Array(new SharedArrayBuffer(12));
-  run((o: Int32Array) => {
+  runJoined((o: Int32Array) => {
     o[0] = square(4);
     o[1] = triple(5);
     o[2] = path.basename("/a/b/c.txt") === "c.txt" ? 1 : 0;
-  }, out);
+  }, [out]);
   assert.deepEqual([...out], [16, 15, 1]);
 });
 
 test("a dynamic import inside a target resolves relative to the file that defines it", () => {
   const out = new Int32Array(new SharedArrayBuffer(4));
-  run(async (o: Int32Array) => {
+  runJoined(async (o: Int32Array) => {
     const m = await import("./fixtures/math.js");
     o[0] = m.square(9);
-  }, out);
+  }, [out]);
   assert.equal(out[0], 81);
 });
 
@@ -55,11 +50,11 @@ test("SharedArrayBuffers, typed arrays over them and skein objects are shared by
   const sab = new SharedArrayBuffer(16);
   const view = new Int32Array(sab, 4, 2); // a view with an offset: the same bytes on both sides
   const lock = new Lock();
-  run((s: SharedArrayBuffer, v: Int32Array, l: Lock) => {
+  runJoined((s: SharedArrayBuffer, v: Int32Array, l: Lock) => {
     new Int32Array(s)[0] = 11;
     v[1] = 22;
     l.acquire();
-  }, sab, view, lock);
+  }, [sab, view, lock]);
   assert.deepEqual([...new Int32Array(sab)], [11, 0, 22, 0]);
   assert.equal(lock.locked(), true, "the thread acquired the very same lock");
   lock.release();
@@ -68,11 +63,11 @@ test("SharedArrayBuffers, typed arrays over them and skein objects are shared by
 test("other args are copied: the thread's changes don't reach the caller, nested skein objects still shared", () => {
   const data = { list: [1, 2], when: new Date(0), map: new Map([["k", 1]]), lock: new Lock() };
   const out = new Int32Array(new SharedArrayBuffer(8));
-  run((d: typeof data, o: Int32Array) => {
+  runJoined((d: typeof data, o: Int32Array) => {
     d.list.push(3);
     o[0] = d.list.length + (d.when instanceof Date ? 10 : 0) + (d.map.get("k") === 1 ? 100 : 0);
     d.lock.acquire();
-  }, data, out);
+  }, [data, out]);
   assert.equal(out[0], 113);
   assert.deepEqual(data.list, [1, 2]);
   assert.equal(data.lock.locked(), true);
@@ -108,6 +103,6 @@ test("native and bound functions can't be sent; methods can", () => {
       o[0] = 5;
     },
   };
-  run(tasks.fill, out);
+  runJoined(tasks.fill, [out]);
   assert.equal(out[0], 5);
 });

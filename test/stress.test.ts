@@ -7,23 +7,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Barrier, BoundedSemaphore, Condition, Event, getIdent, Lock, RLock, Semaphore, Thread, currentThread } from "skein";
+import { HEAVY } from "./helpers/bounds.js";
+import { enter, shared } from "./helpers/cells.js";
+import { runAtGate } from "./helpers/threads.js";
 
 const THREADS = 8;
 const OPS = 20_000;
-/** Generous bound for joins: a healthy run takes a small fraction of it. */
-const JOIN_MS = 60_000;
-
-function shared(n: number): Int32Array {
-  return new Int32Array(new SharedArrayBuffer(n * 4));
-}
-
-/** Starts every thread, opens the gate they all wait at, joins them all (bounded). */
-function runAll(threads: Thread[], gate: Int32Array): void {
-  threads.forEach((t) => t.start());
-  Atomics.store(gate, 0, 1);
-  Atomics.notify(gate, 0);
-  for (const t of threads) assert.equal(t.join(JOIN_MS), true, `${t.name} did not finish within ${JOIN_MS} ms`);
-}
 
 // ---------------------------------------------------------------------------------------------
 // Lock and RLock: a deliberately non-atomic read-modify-write that only the lock makes safe.
@@ -57,7 +46,7 @@ test(`Lock: ${THREADS} threads x ${OPS} non-atomic increments end at exactly ${T
   const done = shared(1);
   const lock = new Lock();
   const t0 = performance.now();
-  runAll(Array.from({ length: THREADS }, () => new Thread({ target: lockHammer, args: [gate, counter, done, lock, OPS], daemon: true })), gate);
+  runAtGate(Array.from({ length: THREADS }, () => new Thread({ target: lockHammer, args: [gate, counter, done, lock, OPS], daemon: true })), gate, HEAVY);
   t.diagnostic(`${(performance.now() - t0).toFixed(0)} ms`);
   assert.equal(done[0], THREADS, "a thread died before finishing (see stderr)");
   assert.equal(counter[0], THREADS * OPS);
@@ -90,7 +79,7 @@ test(`RLock: ${THREADS} threads x ${OPS} recursive acquisitions, two increments 
   const stats = shared(2); // 0 done, 1 recursion failures
   const lock = new RLock();
   const t0 = performance.now();
-  runAll(Array.from({ length: THREADS }, () => new Thread({ target: rlockHammer, args: [gate, counter, stats, lock, OPS], daemon: true })), gate);
+  runAtGate(Array.from({ length: THREADS }, () => new Thread({ target: rlockHammer, args: [gate, counter, stats, lock, OPS], daemon: true })), gate, HEAVY);
   t.diagnostic(`${(performance.now() - t0).toFixed(0)} ms`);
   assert.equal(stats[0], THREADS, "a thread died before finishing (see stderr)");
   assert.equal(stats[1], 0, "an owner's recursive acquire(false) failed, or the lock was unlocked while still held once");
@@ -118,10 +107,7 @@ function semHammer(gate: Int32Array, stats: Int32Array, sem: Semaphore, n: numbe
       Atomics.add(stats, 4, 1);
       continue;
     }
-    const now = Atomics.add(stats, 1, 1) + 1;
-    for (let m = Atomics.load(stats, 2); now > m; m = Atomics.load(stats, 2)) {
-      if (Atomics.compareExchange(stats, 2, m, now) === m) break;
-    }
+    enter(stats, 1, 2);
     Atomics.add(stats, 3, 1);
     // A little work inside, so holders overlap.
     let x = 0;
@@ -152,7 +138,7 @@ test(`Semaphore(3): ${THREADS} threads x ${OPS} entries, never more than 3 insid
   const stats = shared(7);
   const sem = new Semaphore(3);
   const t0 = performance.now();
-  runAll(Array.from({ length: THREADS }, () => new Thread({ target: semHammer, args: [gate, stats, sem, OPS, null, THREADS], daemon: true })), gate);
+  runAtGate(Array.from({ length: THREADS }, () => new Thread({ target: semHammer, args: [gate, stats, sem, OPS, null, THREADS], daemon: true })), gate, HEAVY);
   t.diagnostic(`${(performance.now() - t0).toFixed(0)} ms, max occupancy ${stats[2]}`);
   assert.equal(stats[0], THREADS, "a thread died before finishing (see stderr)");
   assert.equal(stats[4], 0, "a bounded acquire timed out");
@@ -169,7 +155,7 @@ test(`BoundedSemaphore(3): ${THREADS} threads x ${OPS} entries, never more than 
   const stats = shared(7);
   const sem = new BoundedSemaphore(3);
   const t0 = performance.now();
-  runAll(Array.from({ length: THREADS }, () => new Thread({ target: semHammer, args: [gate, stats, sem, OPS, gate2, THREADS], daemon: true })), gate);
+  runAtGate(Array.from({ length: THREADS }, () => new Thread({ target: semHammer, args: [gate, stats, sem, OPS, gate2, THREADS], daemon: true })), gate, HEAVY);
   t.diagnostic(`${(performance.now() - t0).toFixed(0)} ms, max occupancy ${stats[2]}`);
   assert.equal(stats[0], THREADS, "a thread died before finishing (see stderr)");
   assert.equal(stats[4], 0, "a bounded acquire timed out");
@@ -229,7 +215,7 @@ test(`BoundedSemaphore(3): ${THREADS} threads racing to over-release, 1,000 roun
   } finally {
     Atomics.store(go, 0, -1);
     Atomics.notify(go, 0);
-    threads.forEach((th) => th.join(JOIN_MS));
+    threads.forEach((th) => th.join(HEAVY));
   }
   t.diagnostic(`${(performance.now() - t0).toFixed(0)} ms`);
 });
@@ -301,7 +287,7 @@ test(`Condition: bounded buffer (capacity ${CAP}), 4 producers x ${OPS} items, 4
     ...Array.from({ length: C }, (_, c) => new Thread({ target: consumer, args: [gate, ring, lock, notFull, notEmpty, done, seen, order, perConsumer, c, TOTAL, CAP], daemon: true })),
   ];
   const t0 = performance.now();
-  runAll(threads, gate);
+  runAtGate(threads, gate, HEAVY);
   t.diagnostic(`${(performance.now() - t0).toFixed(0)} ms; items per consumer ${[...perConsumer].join(", ")}`);
   assert.equal(done[0], P + C, "a thread died before finishing (see stderr)");
   assert.equal(ring[3], TOTAL, "items taken");
@@ -366,7 +352,7 @@ test(`Event: 4 ping-pong pairs x ${OPS} round trips keep exact, alternating coun
     threads.push(new Thread({ target: ponger, args: [gate, counts[p]!, done, ping, pong, OPS], daemon: true }));
   }
   const t0 = performance.now();
-  runAll(threads, gate);
+  runAtGate(threads, gate, HEAVY);
   t.diagnostic(`${(performance.now() - t0).toFixed(0)} ms`);
   assert.equal(done[0], THREADS, "a thread died before finishing (see stderr)");
   for (const c of counts) assert.deepEqual([...c], [OPS, OPS, 0]);
@@ -434,7 +420,7 @@ test("Barrier(5): 1,000 rounds, each index 0..4 returned exactly once per round,
   const barrier = new Barrier(PARTIES, barrierAction);
   const parties = Array.from({ length: PARTIES }, () => new BarrierParty(barrier, gate, log, runner, ROUNDS));
   const t0 = performance.now();
-  runAll(parties, gate);
+  runAtGate(parties, gate, HEAVY);
   t.diagnostic(`${(performance.now() - t0).toFixed(0)} ms`);
   const dupAt = 1 + 4 * ROUNDS;
   assert.equal(log[dupAt + 1], PARTIES, "a party died before finishing (see stderr)");

@@ -1,9 +1,11 @@
 // Thread across real threads: targets, subclasses, join, names, lifecycle states.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { currentThread, getIdent, Lock, sleep, Thread, ThreadState } from "skein";
+import { currentThread, getIdent, getNativeId, Lock, sleep, Thread, ThreadState } from "skein";
 import { gateOpen } from "./fixtures/gate.js";
-import { eventually, waitChange } from "./helpers/wait.js";
+import { shared, waitChange } from "./helpers/cells.js";
+import { joined } from "./helpers/threads.js";
+import { eventually, within } from "./helpers/wait.js";
 
 test("a target runs in another OS thread with its args", () => {
   const out = new Int32Array(new SharedArrayBuffer(12));
@@ -44,7 +46,7 @@ test("a Thread subclass runs its own run() with its fields, methods and class ch
   }
   const c = new Counter(out, 5);
   c.start();
-  c.join();
+  joined(c);
   assert.deepEqual([...out], [15, 1]);
 });
 
@@ -108,7 +110,7 @@ test("a name set from another thread while it runs is seen everywhere", () => {
   t.name = "after";
   Atomics.store(cell, 1, 1);
   Atomics.notify(cell, 1);
-  t.join(10_000);
+  joined(t);
   assert.equal(cell[0], 2);
 });
 
@@ -131,7 +133,7 @@ test("the lifecycle: new -> runnable -> running -> blocked -> running -> termina
   assert.equal(t.state, ThreadState.NEW);
   lock.acquire();
   t.start();
-  await announced;
+  await within(announced, "the thread to say it is loading its code");
   loading.close();
   assert.equal(t.state, ThreadState.RUNNABLE, "the thread is loading its code");
   const go = new BroadcastChannel("skein-test-go");
@@ -159,7 +161,7 @@ test("sleep shows the thread as blocked, and a thread sees its own state as runn
   });
   t.start();
   await eventually("the sleeping thread to show as blocked", () => t.state === "blocked");
-  t.join();
+  joined(t);
   assert.equal(out[0], 1);
 });
 
@@ -176,7 +178,7 @@ test("daemon defaults to the creating thread's flag", () => {
     args: [out],
   });
   d.start();
-  d.join();
+  joined(d);
   assert.deepEqual([...out], [1, 1]);
 });
 
@@ -213,18 +215,34 @@ test("threads start threads, even while the main thread is blocked in join", () 
     args: [out],
   });
   outer.start();
-  outer.join();
+  joined(outer); // main blocks in join while the thread starts another
   assert.deepEqual([...out], [1, 2]);
 });
 
 test("many short threads in a row reuse idle workers and all complete", () => {
-  const out = new Int32Array(new SharedArrayBuffer(4));
-  for (let i = 0; i < 200; i++) {
-    const t = new Thread({ target: (o: Int32Array) => { Atomics.add(o, 0, 1); }, args: [out] });
+  // Each thread ends before the next starts, so a worker that parks for its next job (instead
+  // of exiting) runs many of them: the 200 threads share a handful of OS threads. A thread's
+  // nativeId is the OS thread id of the worker running it, as getNativeId() inside it says.
+  const RUNS = 200;
+  const out = shared(1);
+  const ids = shared(RUNS);
+  const workers = new Set<number>();
+  for (let i = 0; i < RUNS; i++) {
+    const t = new Thread({
+      target: (o: Int32Array, ids: Int32Array, i: number) => {
+        Atomics.add(o, 0, 1);
+        ids[i] = getNativeId();
+      },
+      args: [out, ids, i],
+    });
     t.start();
-    t.join();
+    joined(t);
+    assert.equal(ids[i], t.nativeId, `thread ${i}: getNativeId() inside it is not its nativeId`);
+    workers.add(ids[i]!);
   }
-  assert.equal(out[0], 200);
+  assert.equal(out[0], RUNS);
+  assert.ok(!workers.has(getNativeId()), "a thread ran on the main thread");
+  assert.ok(workers.size <= RUNS / 10, `${RUNS} threads, one after another, ran on ${workers.size} different OS threads: idle workers were not reused`);
 });
 
 test("a thread whose worker dies (process.exit inside it) does not hang its joiners", () => {
@@ -235,6 +253,6 @@ test("a thread whose worker dies (process.exit inside it) does not hang its join
   const after = new Int32Array(new SharedArrayBuffer(4));
   const next = new Thread({ target: (o: Int32Array) => { o[0] = 1; }, args: [after] });
   next.start();
-  next.join(10_000);
+  joined(next);
   assert.equal(after[0], 1, "threads still start after a worker died");
 });

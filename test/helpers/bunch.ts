@@ -1,7 +1,9 @@
 // A port of CPython's lock_tests.Bunch: N skein threads running the same function, with bounded
 // waits for "all started" / "all finished", an optional hold-before-exit, and exceptions raised
 // in the threads collected and re-thrown in the test (as the modern Bunch raises an ExceptionGroup).
-import { sleepAsync, Thread } from "skein";
+import { Thread } from "skein";
+import { waitAtLeast } from "./cells.js";
+import { eventually } from "./wait.js";
 
 // Cells of the shared control array.
 const STARTED = 0;
@@ -53,18 +55,6 @@ export class BunchThread extends Thread {
   }
 }
 
-/** Waits on a counter that threads bump and notify, until it reaches `n`, at most `ms`. */
-function waitCount(ctl: Int32Array, index: number, n: number, ms: number, what: string): void {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = Atomics.load(ctl, index);
-    if (v >= n) return;
-    const left = deadline - Date.now();
-    if (left <= 0) throw new Error(`timed out after ${ms} ms waiting for ${what} (${v} of ${n})`);
-    Atomics.wait(ctl, index, v, left);
-  }
-}
-
 export class Bunch<A extends unknown[]> {
   readonly threads: BunchThread[];
   readonly #ctl: Int32Array;
@@ -106,13 +96,13 @@ export class Bunch<A extends unknown[]> {
   }
 
   waitForStarted(ms = 10_000): this {
-    waitCount(this.#ctl, STARTED, this.n, ms, "the bunch's threads to start");
+    waitAtLeast(this.#ctl, STARTED, this.n, ms, "the bunch's threads to start");
     return this;
   }
 
   /** Waits until every target has returned (with waitBeforeExit the threads are still alive). */
   waitForReturned(ms = 10_000): this {
-    waitCount(this.#ctl, FINISHED, this.n, ms, "the bunch's targets to return");
+    waitAtLeast(this.#ctl, FINISHED, this.n, ms, "the bunch's targets to return");
     return this;
   }
 
@@ -147,37 +137,11 @@ export class Bunch<A extends unknown[]> {
    * the threads are blocked in a skein call (Lock.acquire, Condition.wait, Event.wait, ...).
    */
   async waitBlocked(count = this.n, ms = 10_000): Promise<void> {
-    await waitUntil(`${count} of the bunch's threads to block`, () => this.threads.filter((t) => t.state === "blocked").length >= count, ms);
+    await eventually(`${count} of the bunch's threads to block`, () => this.threads.filter((t) => t.state === "blocked").length >= count, ms);
   }
 
   /** Waits until every thread is either blocked in a skein call or has terminated. */
   async waitSettled(ms = 10_000): Promise<void> {
-    await waitUntil("the bunch's threads to block or end", () => this.threads.every((t) => t.state === "blocked" || t.state === "terminated"), ms);
+    await eventually("the bunch's threads to block or end", () => this.threads.every((t) => t.state === "blocked" || t.state === "terminated"), ms);
   }
-}
-
-/** Re-checks a condition nothing notifies (thread states, n_waiting) every ms until true, bounded. */
-export async function waitUntil(what: string, check: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleepAsync(1);
-  }
-}
-
-/** Waits until shared cell[index] >= n (the threads bump it with Atomics.add + Atomics.notify). */
-export function waitAtLeast(cell: Int32Array, index: number, n: number, ms = 10_000): void {
-  waitCount(cell, index, n, ms, `cell[${index}] to reach ${n}`);
-}
-
-/** Atomics.add + Atomics.notify: a shared counter bump that waitAtLeast sees at once. */
-export function bump(cell: Int32Array, index: number, by = 1): number {
-  const old = Atomics.add(cell, index, by);
-  Atomics.notify(cell, index);
-  return old;
-}
-
-/** A fresh shared Int32Array of `n` cells. */
-export function shared(n: number): Int32Array {
-  return new Int32Array(new SharedArrayBuffer(4 * n));
 }

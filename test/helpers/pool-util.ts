@@ -1,12 +1,13 @@
 // Helpers for the ThreadPoolExecutor suites: pools whose threads can be found (by their name
-// prefix) and joined with a bound, shared counters, and the blocking tasks the tests use to keep
-// pool threads busy. Every wait here is bounded, so a bug fails a test instead of hanging it.
-import { spawnSync } from "node:child_process";
+// prefix) and joined with a bound, the blocking tasks the tests use to keep pool threads busy,
+// futures in each state, and the child process for what only shows at process exit. Every wait
+// here is bounded, so a bug fails a test instead of hanging it. Pool threads import this module
+// (the tasks below run there): it has no top-level side effects.
 import { fileURLToPath } from "node:url";
-import { enumerate, Event, mainThread, sleep, type Thread, ThreadPoolExecutor, type ThreadPoolOptions } from "skein";
-
-/** How long any single wait in these tests may take before the test fails (ms). */
-export const LONG = 15_000;
+import { enumerate, Event, type Future, mainThread, sleep, type Thread, ThreadPoolExecutor, type ThreadPoolOptions } from "skein";
+import { LONG } from "./bounds.js";
+import { shared, waitAtLeast } from "./cells.js";
+import { runProgram, type Ran } from "./child-process.js";
 
 let poolSeq = 0;
 const prefixes = new WeakMap<ThreadPoolExecutor, string>();
@@ -42,32 +43,6 @@ export function closePool(pool: ThreadPoolExecutor, options: { cancelFutures?: b
   pool.shutdown(true);
 }
 
-/** A fresh shared Int32Array of `n` cells. */
-export function shared(n: number): Int32Array {
-  return new Int32Array(new SharedArrayBuffer(4 * n));
-}
-
-/** Waits (Atomics.wait, bounded) until cell[index] >= n; the tasks bump it with add + notify. */
-export function waitAtLeast(cell: Int32Array, index: number, n: number, ms = LONG): void {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = Atomics.load(cell, index);
-    if (v >= n) return;
-    const left = deadline - Date.now();
-    if (left <= 0) throw new Error(`timed out after ${ms} ms waiting for cell[${index}] to reach ${n} (it is ${v})`);
-    Atomics.wait(cell, index, v, left);
-  }
-}
-
-/** Re-checks a condition that nothing notifies (a thread's state), every ms, bounded. */
-export function until(what: string, check: () => boolean, ms = LONG): void {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    sleep(1);
-  }
-}
-
 // ---- tasks (they run in pool threads: only their parameters and this module's imports) ----
 
 /**
@@ -78,6 +53,17 @@ export function blockOn(gate: Event, started: Int32Array, ms: number = 15_000): 
   Atomics.add(started, 0, 1);
   Atomics.notify(started, 0);
   return gate.wait(ms);
+}
+
+/**
+ * Submits `n` blockOn(gate) tasks and returns their futures once all n are running: n pool
+ * threads held busy until the gate opens (each gives up by itself after LONG).
+ */
+export function occupy(pool: ThreadPoolExecutor, gate: Event, n = 1): Future<boolean>[] {
+  const started = shared(1);
+  const fs = Array.from({ length: n }, () => pool.submit(blockOn, gate, started, LONG));
+  waitAtLeast(started, 0, n);
+  return fs;
 }
 
 /** Counts a run in runs[0] (add + notify) and returns x * y: a task whose runs can be counted. */
@@ -109,8 +95,7 @@ export function stateFutures() {
   const slow = newPool({ maxWorkers: 1 });
   const fast = newPool({ maxWorkers: 1 });
   try {
-    const running = slow.submit(blockOn, gate, started, LONG);
-    waitAtLeast(started, 0, 1);
+    const [running] = occupy(slow, gate);
     const pending = slow.submit(blockOn, gate, started, LONG);
     const cancelled = slow.submit(blockOn, gate, started, LONG);
     if (!cancelled.cancel()) throw new Error("stateFutures: could not cancel a queued future");
@@ -128,6 +113,9 @@ export function stateFutures() {
         gate.set();
         closePool(slow);
         closePool(fast);
+      },
+      [Symbol.dispose](): void {
+        this.close();
       },
     };
   } catch (e) {
@@ -153,33 +141,11 @@ export function afterMainBlocks(phase: Int32Array, ms: number = 15_000): boolean
   return false;
 }
 
-/** Awaits `p`, failing if it takes more than `ms` (the timer doesn't outlive the wait). */
-export async function within<T>(p: PromiseLike<T>, ms = LONG, what = "a promise"): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-export interface ChildRun {
-  stdout: string;
-  stderr: string;
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
 /** Runs test/helpers/pool-child-fixture.ts <mode> in its own process, killed after `ms`. */
-export function runPoolChild(mode: string, ms = 20_000): ChildRun {
-  const r = spawnSync(process.execPath, ["--import", "tsx", fileURLToPath(new URL("./pool-child-fixture.ts", import.meta.url)), mode], {
-    encoding: "utf8",
+export function runPoolChild(mode: string, ms = 20_000): Ran {
+  return runProgram(fileURLToPath(new URL("./pool-child-fixture.ts", import.meta.url)), [mode], {
     timeout: ms,
     cwd: fileURLToPath(new URL(".", import.meta.url)),
     env: { ...process.env, NODE_OPTIONS: "--max-old-space-size=256" },
   });
-  return { stdout: r.stdout ?? "", stderr: r.stderr ?? "", code: r.status, signal: r.signal };
 }

@@ -1,6 +1,6 @@
-// A program run by test/primitives.test.ts: it gives up one async wait through an AbortSignal
-// (argv[2] names which), prints how the wait ended, and has nothing left to do, so it must exit
-// on its own like any Node program whose work is done.
+// A program run by test/primitives-async-twins.test.ts: it gives up one async wait through an
+// AbortSignal (argv[2] names which), prints how the wait ended, and has nothing left to do, so it
+// must exit on its own like any Node program whose work is done.
 import { Barrier, Condition, Event, Lock, Semaphore } from "skein";
 
 const ac = new AbortController();

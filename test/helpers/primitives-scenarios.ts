@@ -1,8 +1,10 @@
-// Code for test/primitives.test.ts that must run unchanged in whichever thread a primitive lands:
-// every export here is self-contained (it uses only its parameters, globals and the imports of
-// this module), so a thread can start another thread with it as a target, and it behaves the
-// same in the main thread. Module-level constants can't be used inside them (they don't travel),
-// so the shared-array layout below is spelled out as literal indices.
+// Code for the primitives suites (test/primitives-*.test.ts: the OUTCOME codes, the two-party
+// exchange of primitives-created-anywhere, the timed calls of primitives-timeouts) that must run
+// unchanged in whichever thread a primitive lands: every export here is self-contained (it uses
+// only its parameters, globals and the imports of this module), so a thread can start another
+// thread with it as a target, and it behaves the same in the main thread. Module-level constants
+// can't be used inside them (they don't travel), so the shared-array layout below is spelled out
+// as literal indices.
 import { Barrier, BoundedSemaphore, Condition, Event, Lock, RLock, Semaphore } from "skein";
 
 export const KINDS = ["Lock", "RLock", "Condition", "Semaphore", "BoundedSemaphore", "Event", "Barrier"] as const;

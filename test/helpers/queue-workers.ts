@@ -121,18 +121,7 @@ export function dyingConsumer(q: AnyQueue, ctl: Int32Array, seen: Uint8Array, af
   Atomics.add(ctl, 5, 1);
   Atomics.notify(ctl, 5);
   if (how === "exit") process.exit(7);
-  throw new Error("this consumer dies on purpose");
-}
-
-/** A fresh shared Int32Array of `n` cells. */
-export function cells(n: number): Int32Array {
-  return new Int32Array(new SharedArrayBuffer(4 * n));
-}
-
-/** Opens a gate cell the threads wait on. */
-export function open(gate: Int32Array, index = 0): void {
-  Atomics.store(gate, index, 1);
-  Atomics.notify(gate, index);
+  throw new Error("deliberate: this consumer dies on purpose");
 }
 
 /** The first index whose count in a `seen` bitmap is not exactly 1, or -1. */

@@ -1,0 +1,60 @@
+// Runs a program in its own process, as a user would, and captures what it prints: for what can
+// only be seen from outside (a process that must exit on its own, output order, a call that could
+// hang or exhaust memory if broken). A .ts file runs under tsx, a .py file under python3, anything
+// else under plain node. Each run is killed after its timeout, so a hung program fails the test.
+import { spawn, spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+export interface Ran {
+  stdout: string;
+  stderr: string;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** How long the process ran (ms). */
+  ms: number;
+}
+
+export interface RunOptions {
+  /** Kill the program after this many ms (default 20 s). */
+  timeout?: number;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+function command(file: string, args: string[]): [string, string[]] {
+  if (file.endsWith(".py")) return ["python3", [file, ...args]];
+  return [process.execPath, [...(file.endsWith(".ts") ? ["--import", "tsx"] : []), file, ...args]];
+}
+
+/** Runs `file` to its end (or its timeout), blocking this thread. */
+export function runProgram(file: string, args: string[] = [], options: RunOptions = {}): Ran {
+  const [cmd, argv] = command(file, args);
+  const t0 = performance.now();
+  const r = spawnSync(cmd, argv, { encoding: "utf8", timeout: options.timeout ?? 20_000, cwd: options.cwd, env: options.env });
+  return { stdout: r.stdout ?? "", stderr: r.stderr ?? "", code: r.status, signal: r.signal, ms: performance.now() - t0 };
+}
+
+/** The same without blocking: several programs can run while other tests do. */
+export function runProgramAsync(file: string, args: string[] = [], options: RunOptions = {}): Promise<Ran> {
+  const [cmd, argv] = command(file, args);
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    const child = spawn(cmd, argv, { timeout: options.timeout ?? 20_000, cwd: options.cwd, env: options.env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (code, signal) => resolve({ stdout, stderr, code, signal, ms: performance.now() - t0 }));
+  });
+}
+
+const fixtures = fileURLToPath(new URL("../fixtures/", import.meta.url));
+
+/** A program from test/fixtures/, run there. */
+export function runFixture(file: string, args: string[] = [], timeoutMs = 20_000): Ran {
+  return runProgram(fixtures + file, args, { timeout: timeoutMs, cwd: fixtures });
+}
+
+export function hasPython(): boolean {
+  return spawnSync("python3", ["--version"]).status === 0;
+}
