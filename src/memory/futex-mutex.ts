@@ -18,13 +18,19 @@ export function tryLock(w: Int32Array, i: number): boolean {
   return Atomics.compareExchange(w, i, UNLOCKED, LOCKED) === UNLOCKED;
 }
 
+/** The brief spin before sleeping, without marking the word CONTENDED: true once taken. */
+export function spinLock(w: Int32Array, i: number): boolean {
+  for (let n = 0; n < SPIN; n++) if (Atomics.load(w, i) === UNLOCKED && tryLock(w, i)) return true;
+  return false;
+}
+
 /** Takes the mutex within ms (Infinity: forever); false on timeout. */
 export function* lockLoop(w: Int32Array, i: number, ms: number, asyncIdx?: number): WaitLoop<boolean> {
   if (tryLock(w, i)) return true;
   if (ms === 0) return false;
   const deadline = deadlineFrom(ms);
   // Spun before marking the word CONTENDED, so an unlock while we spin costs its holder no wake-up.
-  const spun = yield { arr: w, index: i, value: LOCKED, deadline, spins: SPIN, spinOnly: true, ready: () => Atomics.load(w, i) === UNLOCKED && tryLock(w, i) };
+  const spun = yield { arr: w, index: i, value: LOCKED, deadline, spins: 1, spinOnly: true, ready: () => spinLock(w, i) };
   if (spun === READY) return true;
   // Once we have waited we hold the mutex as CONTENDED: we can't know whether others wait too.
   while (Atomics.exchange(w, i, CONTENDED) !== UNLOCKED) {

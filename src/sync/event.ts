@@ -53,7 +53,11 @@ export class Event implements Shareable {
   /** Waits until the flag is set or `timeout` ms pass (undefined: forever); returns the flag. */
   wait(timeout?: number | null): boolean {
     const ms = checkTimeout(timeout, "Event.wait");
-    if (this.isSet()) return true;
+    // A ping-pong's set() comes within microseconds: watch the word before making a wait loop.
+    const w = this.#w;
+    const v = Atomics.load(w, STATE);
+    if ((v & FLAG) === FLAG) return true;
+    if (ms > 0) for (let i = 0; i < SPIN; i++) if (Atomics.load(w, STATE) !== v) return true;
     return runBlocking(this.#waitLoop(ms));
   }
 
