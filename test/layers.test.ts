@@ -33,6 +33,8 @@ test("no source file imports a layer its folder's README doesn't allow", () => {
         const target = relative(src, normalize(join(src, layer, spec!)));
         const to = target.includes("/") ? target.slice(0, target.indexOf("/")) : "(index)";
         if (to === layer || may === "anything") continue;
+        // skein's own functions cross threads by their public names: the one import of the API from inside.
+        if (to === "(index)" && `${layer}/${file}` === "ship/references.ts") continue;
         if (to === "(index)" || !may.has(to)) wrong.push(`src/${layer}/${file} imports ${spec} (${to})`);
       }
     }

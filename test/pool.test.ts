@@ -15,8 +15,14 @@ import { shared, waitAtLeast } from "./helpers/cells.js";
 import { captureStderr } from "./helpers/stderr.js";
 import { within } from "./helpers/wait.js";
 
-/** A module-level variable: tasks may not use it (it can't cross into a pool thread). */
+/** A module-level constant: tasks may use it (it goes with them to their pool thread). */
 const SCALE = 3;
+/** A module-level variable the program reassigns: tasks may not use it (a thread would see a stale value). */
+// eslint-disable-next-line prefer-const
+let counter = 0;
+export function bumpCounter(): number {
+  return ++counter;
+}
 
 describe("results and exceptions", () => {
   test("10,000 small tasks give the right results, on several pool threads", (t) => {
@@ -91,9 +97,13 @@ describe("results and exceptions", () => {
     using pool = newPool({ maxWorkers: 1 });
     const r = pool.submit(() => ({ m: new Map([[1, "one"]]), d: new Date(0), big: 2n ** 70n, nested: [1, [2, [3]]] })).result(LONG);
     assert.deepEqual(r, { m: new Map([[1, "one"]]), d: new Date(0), big: 2n ** 70n, nested: [1, [2, [3]]] });
-    const bad = pool.submit(() => ({ f: () => 1 }));
+    // A function in a result travels back as code and works here.
+    const withFn = pool.submit(() => ({ f: (x: number) => x + 1 })).result(LONG);
+    assert.equal(withFn.f(1), 2);
+    const bad = pool.submit(() => ({ w: new WeakMap() }));
     const e = bad.exception(LONG);
     assert.ok(e instanceof TypeError, `got ${e}`);
+    assert.match((e as Error).message, /WeakMap/);
     assert.equal(pool.submit(mul, 6, 7).result(LONG), 42);
   });
 
@@ -508,8 +518,9 @@ describe("initializer", () => {
   test("initializer and initargs are checked when the pool is made", () => {
     assert.throws(() => new ThreadPoolExecutor({ initializer: "init" as never }), TypeError);
     assert.throws(() => new ThreadPoolExecutor({ initializer: () => 1, initargs: "ab" as never }), TypeError);
-    assert.throws(() => new ThreadPoolExecutor({ initializer: () => SCALE }), (e) => e instanceof TypeError && /SCALE/.test(e.message));
-    assert.throws(() => new ThreadPoolExecutor({ initializer: (f: unknown) => f, initargs: [() => 1] }), (e) => e instanceof TypeError && /initargs\[0\]/.test(e.message));
+    const local = 2;
+    assert.throws(() => new ThreadPoolExecutor({ initializer: () => local }), (e) => e instanceof TypeError && /"local"/.test(e.message) && /initargs/.test(e.message));
+    assert.throws(() => new ThreadPoolExecutor({ initializer: (f: unknown) => f, initargs: [new WeakMap()] }), (e) => e instanceof TypeError && /initargs\[0\]/.test(e.message));
   });
 });
 
@@ -836,23 +847,30 @@ describe("threads, names and options", () => {
 });
 
 describe("what crosses into a pool thread", () => {
-  test("a task using an outer variable → TypeError at submit naming it; nothing is scheduled", () => {
+  test("a task using a variable that can't travel → TypeError at submit naming every one; nothing is scheduled", () => {
     using pool = newPool({ maxWorkers: 1 });
     const offset = 10;
-    assert.throws(() => pool.submit((x: number) => x * SCALE, 2), (e) => e instanceof TypeError && /\bSCALE\b/.test(e.message));
-    assert.throws(() => pool.submit((x: number) => x + offset, 2), (e) => e instanceof TypeError && /\boffset\b/.test(e.message));
-    assert.throws(() => pool.map((x: number) => x + offset, [1, 2]), (e) => e instanceof TypeError && /\boffset\b/.test(e.message));
-    // Native functions have no source to send.
-    assert.throws(() => pool.submit(Math.max, 1, 2), TypeError);
+    const base = 1;
+    const refused = (...names: string[]) => (e: unknown) =>
+      e instanceof TypeError && names.every((n) => new RegExp(`"${n}"`).test((e as Error).message)) && /pool\.submit\(fn, /.test((e as Error).message);
+    assert.throws(() => pool.submit((x: number) => x + offset, 2), refused("offset"));
+    assert.throws(() => pool.submit((x: number) => x + offset + base + counter, 2), refused("offset", "base", "counter"));
+    assert.throws(() => pool.map((x: number) => x + offset, [1, 2]), refused("offset"));
     assert.throws(() => pool.submit("mul" as never), TypeError);
     assert.throws(() => (pool.submit as (...a: unknown[]) => unknown)(), TypeError);
-    // Imported names and parameters are fine.
+    // Imported names, module constants, globals and parameters are fine; library functions go by name.
     assert.equal(pool.submit((x: number) => mul(x, 2) + divmod(7, 2)[1], 20).result(LONG), 41);
+    assert.equal(pool.submit((x: number) => x * SCALE, 2).result(LONG), 6);
+    assert.equal(pool.submit(Math.max, 1, 2).result(LONG), 2);
   });
 
-  test("a function among the args → TypeError naming args[i]", () => {
+  test("a function among the args travels as code; what can't travel is a TypeError naming args[i]", () => {
     using pool = newPool({ maxWorkers: 1 });
-    assert.throws(() => pool.submit((a: number, f: unknown) => [a, f], 1, () => 2), (e) => e instanceof TypeError && /args\[1\]/.test(e.message));
+    assert.equal(pool.submit((a: number, f: (n: number) => number) => f(a), 20, (n: number) => n * SCALE).result(LONG), 60);
+    assert.equal(pool.submit((f: (...n: number[]) => number) => f(1, 5), Math.max).result(LONG), 5);
+    const offset = 1;
+    assert.throws(() => pool.submit((a: number, f: unknown) => [a, f], 1, () => offset), (e) => e instanceof TypeError && /args\[1\]/.test(e.message) && /"offset"/.test(e.message));
+    assert.throws(() => pool.submit((a: number, w: unknown) => [a, w], 1, new WeakMap()), (e) => e instanceof TypeError && /args\[1\]/.test(e.message));
     assert.equal(pool.submit(mul, 2, 21).result(LONG), 42);
   });
 

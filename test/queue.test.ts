@@ -14,10 +14,10 @@ import {
   ShutDownError, SimpleQueue, Thread,
 } from "skein";
 import {
-  bigString, dyingConsumer, errorCode, firstNotOnce, Outcome, stressConsumer, stressProducer, toPythonJson,
+  ARRIVED, bigString, dyingConsumer, errorCode, firstNotOnce, Outcome, stressConsumer, stressProducer, toPythonJson,
 } from "./helpers/queue-workers.js";
 import { HEAVY } from "./helpers/bounds.js";
-import { open, shared } from "./helpers/cells.js";
+import { open, shared, waitAtLeast } from "./helpers/cells.js";
 import { quietExcepthook } from "./helpers/excepthook.js";
 import { hasPython } from "./helpers/child-process.js";
 import { daemon, joined } from "./helpers/threads.js";
@@ -61,6 +61,8 @@ for (const kind of stressKinds) {
     const opts = { producers: PRODUCERS, checkFifo: kind.fifo, maxsize: kind.maxsize, taskDone: kind.taskDone };
     const producers = Array.from({ length: PRODUCERS }, (_, p) => daemon(stressProducer, [q, ctl, p, PRODUCERS, N / PRODUCERS]));
     const consumers = Array.from({ length: CONSUMERS }, (_, c) => daemon(stressConsumer, [q, ctl, seen, stats, c, opts]));
+    // Everyone at the gate before it opens: a consumer still loading its code would find the items gone.
+    waitAtLeast(ctl, ARRIVED, PRODUCERS + CONSUMERS, HEAVY, "every producer and consumer at the start gate");
     const t0 = performance.now();
     open(ctl);
     for (const p of producers) joined(p, HEAVY);
@@ -842,7 +844,7 @@ test("scalar items keep their exact value through a thread (-0, NaN, denormals, 
 test("what can't be copied is a TypeError from put, and the queue is unchanged", async () => {
   const q = new Queue<unknown>(3);
   q.put("first");
-  for (const bad of [() => 1, Symbol("s"), { f() {} }, new Lock(), [new Queue()], { q: new Queue() }, new SharedArrayBuffer(4), new WeakMap(), Promise.resolve(1)]) {
+  for (const bad of [Symbol("s"), new Lock(), [new Queue()], { q: new Queue() }, new SharedArrayBuffer(4), new WeakMap(), Promise.resolve(1), { f() { return bad; } }]) {
     assert.throws(() => q.put(bad), TypeError);
     await assert.rejects(q.putAsync(bad), TypeError);
   }

@@ -285,7 +285,10 @@ test("SharedList validates its arguments", () => {
   assert.throws(() => l.get(0.5), RangeError);
   assert.throws(() => l.pop(NaN), RangeError);
   assert.throws(() => l.insert(undefined as any, 1), TypeError);
-  assert.throws(() => l.append(() => 1), TypeError);
+  assert.throws(() => l.append(new WeakMap()), TypeError);
+  // A function is code, not data: it is stored as code and comes back callable.
+  l.append((x: number) => x + 1);
+  assert.equal((l.pop() as unknown as (x: number) => number)(1), 2);
   assert.throws(() => l.append(Symbol("x")), TypeError);
   assert.throws(() => l.append(new AtomicInt()), /can't be stored/);
   assert.throws(() => new SharedList(5 as any), TypeError);
@@ -379,7 +382,10 @@ test("SharedDict keys: strings only, exact (lone surrogates, unicode), many of t
   assert.throws(() => d.delete({} as any), TypeError);
   assert.throws(() => d.update(null as any), TypeError);
   assert.throws(() => d.update("ab" as any), TypeError);
-  assert.throws(() => d.set("f", (() => 1) as any), TypeError);
+  assert.throws(() => d.set("w", new WeakMap() as any), TypeError);
+  d.set("f", ((x: number) => x * 2) as any);
+  assert.equal((d.get("f") as unknown as (x: number) => number)(4), 8);
+  d.delete("f");
   d.set("\uD800", 1);
   d.set("\uFFFD", 2);
   d.set("🧵", 3);

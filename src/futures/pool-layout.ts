@@ -13,7 +13,7 @@
  * there.
  */
 import type { Packed } from "../ship/values.js";
-import type { Unit } from "../ship/shipment.js";
+import type { ShippedCode } from "../ship/shipment.js";
 
 export const SHUTDOWN = 0;
 export const BROKEN = 1;
@@ -29,11 +29,10 @@ export type TaskRecord = [id: number, slot: number, fnId: number, args: Packed |
 
 /** Messages from the submitting thread to every pool thread's port. */
 export type ToWorker =
-  | { t: "fn"; fnId: number; unit: Unit }
+  | { t: "fn"; fnId: number; code: ShippedCode }
   | { t: "args"; id: number; args: Packed };
 
-/** Messages back: a task's outcome (a packed value, or the exception), or news that the initializer failed. */
+/** Messages back: a task's outcome (its result or its exception, packed), or news that the initializer failed. */
 export type FromWorker =
-  | { id: number; ok: true; value: Packed }
-  | { id: number; ok: false; value: unknown; errName?: string }
+  | { id: number; ok: boolean; value: Packed }
   | { broken: true };

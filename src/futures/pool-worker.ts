@@ -6,17 +6,18 @@
 import { receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import { runtime } from "../runtime/runtime.js";
 import { materialize } from "../ship/evaluate.js";
-import { pack, unpack, type Packed } from "../ship/values.js";
+import { pack, preload, unpack, type Packed } from "../ship/values.js";
 import { reportException } from "../threading/excepthook.js";
 import { currentThread } from "../threading/thread.js";
 import { RuntimeError } from "../common/errors.js";
 import { BROKEN, IDLE, type FromWorker, type TaskRecord, type ToWorker } from "./pool-layout.js";
-import type { Unit } from "../ship/shipment.js";
+import type { ShippedCode } from "../ship/shipment.js";
+import { registerInternal } from "../ship/internals.js";
 import { BrokenThreadPoolError, FState } from "./future.js";
 import type { Queue } from "../queue/queue.js";
 
 export async function poolWorker(
-  ctl: Int32Array, tasks: Queue<TaskRecord>, states: Int32Array, port: MessagePort, init: Unit | null, initargs: unknown[],
+  ctl: Int32Array, tasks: Queue<TaskRecord>, states: Int32Array, port: MessagePort, init: ShippedCode | null, initargs: unknown[],
 ): Promise<void> {
   if (init) {
     try {
@@ -29,13 +30,13 @@ export async function poolWorker(
       port.postMessage({ broken: true });
     }
   }
-  const units = new Map<number, Unit>();
+  const codes = new Map<number, ShippedCode>();
   const fns = new Map<number, (...a: unknown[]) => unknown>();
   const posted = new Map<number, Packed>();
   const readPort = () => {
     for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
       const msg = m.message as ToWorker;
-      if (msg.t === "fn") units.set(msg.fnId, msg.unit);
+      if (msg.t === "fn") codes.set(msg.fnId, msg.code);
       else posted.set(msg.id, msg.args);
     }
   };
@@ -60,29 +61,29 @@ export async function poolWorker(
       if (Atomics.load(ctl, BROKEN)) throw new BrokenThreadPoolError();
       let fn = fns.get(fnId);
       if (!fn) {
-        const unit = units.get(fnId);
-        if (!unit) throw new RuntimeError("the task's function never reached this pool thread");
-        fn = (await materialize(unit)) as (...a: unknown[]) => unknown;
+        const code = codes.get(fnId);
+        if (!code) throw new RuntimeError("the task's function never reached this pool thread");
+        fn = (await materialize(code)) as (...a: unknown[]) => unknown;
         fns.set(fnId, fn);
       }
       const packed = inline ?? posted.get(id);
       posted.delete(id);
       if (!packed) throw new RuntimeError("the task's arguments never reached this pool thread");
+      await preload(packed, materialize);
       const { value: args, ready } = unpack(packed);
       if (ready) await ready;
       let value = fn(...(args as unknown[]));
       if (value && typeof (value as PromiseLike<unknown>).then === "function") value = await value;
       reply = { id, ok: true, value: pack(value, "the task's result") };
     } catch (e) {
-      // Only built-in error names survive the trip: send the name along to restore the class.
-      reply = { id, ok: false, value: e, errName: e instanceof Error ? e.name : undefined };
+      reply = { id, ok: false, value: packError(e) };
     }
     // Idle again before the outcome is out, so a submit() right after result() reuses us.
     Atomics.add(ctl, IDLE, 1);
     try {
       port.postMessage(reply);
     } catch (e) {
-      port.postMessage({ id, ok: false, value: new TypeError(`the task's result can't be sent back: ${(e as Error).message}`), errName: "TypeError" });
+      port.postMessage({ id, ok: false, value: packError(new TypeError(`the task's result can't be sent back: ${(e as Error).message}`)) });
     }
     // The outcome is on the port before the state says finished: a blocked result() finds it.
     Atomics.store(states, slot, FState.Finished);
@@ -90,3 +91,15 @@ export async function poolWorker(
     runtime.control.bumpCompletions();
   }
 }
+
+/** A task's exception, packed with its class; if even that fails, a TypeError saying why. */
+function packError(e: unknown): Packed {
+  try {
+    return pack(e, "the task's exception");
+  } catch (why) {
+    const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    return pack(new TypeError(`the task failed with an exception that can't be sent back (${(why as Error).message}): ${message}`), "the task's exception");
+  }
+}
+
+registerInternal("poolWorker", poolWorker);

@@ -10,7 +10,7 @@ import { Thread } from "../threading/thread.js";
 import { Queue } from "../queue/queue.js";
 import { describe } from "../common/checks.js";
 import { packParts, unpack, type Packed } from "../ship/values.js";
-import { shipFunction, type Unit } from "../ship/shipment.js";
+import { checkCallable, codeFor, type ShippedCode } from "../ship/shipment.js";
 import { BROKEN, IDLE, POOL_WORDS, SHUTDOWN, type FromWorker, type TaskRecord, type ToWorker } from "./pool-layout.js";
 import { poolWorker } from "./pool-worker.js";
 import { BrokenThreadPoolError, CancelledError, FState, Future, TimeoutError, type ResultSource } from "./future.js";
@@ -28,11 +28,6 @@ interface PoolThread {
   thread: Thread;
   port: MessagePort;
 }
-
-/** skein's own errors keep their class when a task's exception comes back (by name). */
-const ERROR_CLASSES: Record<string, new (message: string) => Error> = {
-  RuntimeError, BrokenThreadPoolError, TimeoutError, CancelledError,
-};
 
 const INITIAL_SLOTS = 1024;
 const MAX_SLOT_BYTES = 2 ** 26;
@@ -56,11 +51,11 @@ export class ThreadPoolExecutor implements ResultSource, Disposable {
   readonly #statesSab: SharedArrayBuffer;
   readonly #states: Int32Array;
   readonly #threads: PoolThread[] = [];
-  readonly #init: Unit | null;
+  readonly #init: ShippedCode | null;
   readonly #initargs: unknown[];
   readonly #outstanding = new Map<number, Future<unknown>>();
-  /** Function sources every pool thread has been sent, for threads started later. */
-  readonly #units = new Map<number, Unit>();
+  /** Task functions every pool thread has been sent, for threads started later. */
+  readonly #codes = new Map<number, ShippedCode>();
   /** Args posted to the ports (shared memory, skein objects) of tasks not started yet, for threads started later. */
   readonly #pendingArgs = new Map<number, { args: Packed; future: Future<unknown> }>();
   readonly #freeSlots: number[] = [];
@@ -89,7 +84,8 @@ export class ThreadPoolExecutor implements ResultSource, Disposable {
     this.#ctl = new Int32Array(new SharedArrayBuffer(POOL_WORDS * 4));
     this.#statesSab = new (SharedArrayBuffer as any)(INITIAL_SLOTS * 4, { maxByteLength: MAX_SLOT_BYTES });
     this.#states = new Int32Array(this.#statesSab);
-    this.#init = initializer ? shipFunction(initializer, "the pool initializer") : null;
+    checkCallable(initializer, "ThreadPoolExecutor: initializer");
+    this.#init = initializer ? codeFor(initializer, "initializer", "the pool initializer") : null;
     this.#initargs = initargs ?? [];
     // Checked now, so initargs that can't travel fail here rather than when a thread starts.
     packParts(this.#initargs, this.#initargs.map((_, i) => `initargs[${i}]`));
@@ -101,13 +97,14 @@ export class ThreadPoolExecutor implements ResultSource, Disposable {
     if (typeof fn !== "function") throw new TypeError(`ThreadPoolExecutor.submit: fn must be a function, got ${describe(fn)}`);
     if (Atomics.load(this.#ctl, BROKEN)) throw new BrokenThreadPoolError();
     if (this.#shutdown) throw new RuntimeError("cannot schedule new futures after shutdown");
-    const unit = shipFunction(fn, `the task ${fn.name || "(anonymous)"}`);
+    checkCallable(fn, "ThreadPoolExecutor.submit: fn");
+    const code = codeFor(fn, "task", `the task ${fn.name || "(anonymous)"}`);
     const packed = packParts(args, args.map((_, i) => `args[${i}]`));
     let fnId = fnIds.get(fn);
     if (fnId === undefined) fnIds.set(fn, (fnId = nextFnId++));
-    if (!this.#units.has(fnId)) {
-      this.#units.set(fnId, unit);
-      this.#broadcast({ t: "fn", fnId, unit });
+    if (!this.#codes.has(fnId)) {
+      this.#codes.set(fnId, code);
+      this.#broadcast({ t: "fn", fnId, code });
     }
     const id = this.#nextId++;
     const future = new Future<Awaited<R>>(this, id, this.#states, this.#allocSlot());
@@ -156,7 +153,7 @@ export class ThreadPoolExecutor implements ResultSource, Disposable {
     const index = this.#threads.length;
     const { port1, port2 } = new MessageChannel();
     // What earlier tasks need travels in the port ahead of the thread.
-    for (const [fnId, unit] of this.#units) port1.postMessage({ t: "fn", fnId, unit } satisfies ToWorker);
+    for (const [fnId, code] of this.#codes) port1.postMessage({ t: "fn", fnId, code } satisfies ToWorker);
     for (const [id, { args, future }] of this.#pendingArgs) {
       if (future.done() || future.running()) this.#pendingArgs.delete(id);
       else port1.postMessage({ t: "args", id, args } satisfies ToWorker);
@@ -184,24 +181,13 @@ export class ThreadPoolExecutor implements ResultSource, Disposable {
     this.#pendingArgs.delete(m.id);
     let ok = m.ok;
     let value: unknown;
-    if (m.ok) {
-      try {
-        value = unpack(m.value).value;
-      } catch (e) {
-        // A result that can't be revived here fails its own future, not the pool.
-        ok = false;
-        value = e;
-      }
-    } else value = m.value;
-    if (!m.ok && m.errName && value instanceof Error && value.name !== m.errName) {
-      const Ctor = ERROR_CLASSES[m.errName];
-      if (Ctor) {
-        const restored = new Ctor(value.message);
-        restored.stack = value.stack;
-        value = restored;
-      } else {
-        value.name = m.errName;
-      }
+    try {
+      // A result or an exception, with its class (a custom Error subclass arrives as itself).
+      value = unpack(m.value).value;
+    } catch (e) {
+      // An outcome that can't be revived here fails its own future, not the pool.
+      ok = false;
+      value = e;
     }
     this.#retiring.push(f._slot);
     f._settle(ok, value);

@@ -24,7 +24,7 @@
  * Index (a growable SharedArrayBuffer of CAPACITY entries, ENTRY_WORDS Int32 words each):
  *   +0 E_TAG   the value-codec Tag
  *   +1 E_SEQ   the item's insertion number
- *   +2 E_OFF   arena offset of the value's bytes (Tag.String, Tag.V8), or, with +3, the Float64
+ *   +2 E_OFF   arena offset of the value's bytes (Tag.String, Tag.V8, Tag.Packed), or, with +3, the Float64
  *              number itself (Tag.Number, at Float64 index E_NUM_F64 of the entry)
  *   +3 E_LEN   the bytes' length
  * Value bytes live in a SharedArena (memory/arena.ts).

@@ -11,7 +11,7 @@ import { checkSignal, checkTimeout, describe } from "../common/checks.js";
 import { deadlineFrom, remaining } from "../memory/deadline.js";
 import { unlock } from "../memory/futex-mutex.js";
 import type { WaitLoop } from "../memory/sleep.js";
-import { decodeValue, encodeValue, type Encoded } from "../memory/value-codec.js";
+import { decodeValue, encodeValue, type Encoded } from "../ship/value-codec.js";
 import { checkArena, SharedArena, type ArenaShare } from "../memory/arena.js";
 import { lockMutex, runAsync, runBlocking } from "../runtime/wait.js";
 import { attach, badHandle, growableBufferOf, registerReviver, SHARE, sharedView, takeAttached, type Shareable } from "../memory/handles.js";

@@ -4,7 +4,7 @@
  * Order's business (queue/fifo.ts, lifo.ts, heap.ts), as CPython's Queue leaves it to the
  * _init/_qsize/_put/_get hooks of its subclasses. Everything here runs with the queue's mutex held.
  */
-import { decodeValue, Tag, type Encoded } from "../memory/value-codec.js";
+import { decodeValue, hasBytes, Tag, type Encoded } from "../ship/value-codec.js";
 import type { SharedArena, LiveRecord } from "../memory/arena.js";
 import { CAPACITY, COUNT, E_LEN, E_NUM_F64, E_OFF, E_SEQ, E_TAG, ENTRY_BYTES, ENTRY_WORDS, entryAt, MAX_INDEX_BYTES, SEQ } from "./layout.js";
 
@@ -74,7 +74,7 @@ export class QueueStorage {
     const tag = this.i32[e + E_TAG]! as Tag;
     const num = tag === Tag.Number ? this.#f64[e / 2 + E_NUM_F64]! : 0;
     let bytes: Uint8Array | null = null;
-    if (tag === Tag.String || tag === Tag.V8) {
+    if (hasBytes(tag)) {
       const off = this.i32[e + E_OFF]!;
       const len = this.i32[e + E_LEN]!;
       bytes = this.arena.read(off, len).slice();
@@ -97,7 +97,7 @@ export class QueueStorage {
     const e = entryAt(pos);
     const tag = this.i32[e + E_TAG]! as Tag;
     if (tag === Tag.Number) return this.#f64[e / 2 + E_NUM_F64];
-    const bytes = tag === Tag.String || tag === Tag.V8 ? this.arena.read(this.i32[e + E_OFF]!, this.i32[e + E_LEN]!) : null;
+    const bytes = hasBytes(tag) ? this.arena.read(this.i32[e + E_OFF]!, this.i32[e + E_LEN]!) : null;
     return decodeValue(tag, 0, bytes);
   }
 
@@ -123,8 +123,7 @@ export class QueueStorage {
     const n = this.ctl[COUNT]!;
     for (let k = 0; k < n; k++) {
       const e = entryAt(this.order.position(k));
-      const tag = i32[e + E_TAG];
-      if (tag === Tag.String || tag === Tag.V8) {
+      if (hasBytes(i32[e + E_TAG]! as Tag)) {
         out.push({ offset: i32[e + E_OFF]!, length: i32[e + E_LEN]!, moveTo: (o) => { i32[e + E_OFF] = o; } });
       }
     }

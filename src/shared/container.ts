@@ -5,7 +5,7 @@
  */
 import { unlock } from "../memory/futex-mutex.js";
 import { lockMutex } from "../runtime/wait.js";
-import { decodeValue, encodeValue, Tag, type Encoded } from "../memory/value-codec.js";
+import { decodeValue, encodeValue, hasBytes, Tag, type Encoded } from "../ship/value-codec.js";
 import { describe } from "../common/checks.js";
 import { isShareable } from "../memory/handles.js";
 
@@ -62,7 +62,7 @@ export interface CopiedOut {
 const EMPTY = new Uint8Array(0);
 
 export function copyOut(c: CopiedOut): unknown {
-  return decodeValue(c.tag, c.num, c.tag === Tag.String || c.tag === Tag.V8 ? (c.bytes ?? EMPTY) : null);
+  return decodeValue(c.tag, c.num, hasBytes(c.tag) ? (c.bytes ?? EMPTY) : null);
 }
 
 /** An index argument: a number (TypeError otherwise) that is an integer (RangeError otherwise). */

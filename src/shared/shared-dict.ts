@@ -32,7 +32,7 @@
  */
 import { describe } from "../common/checks.js";
 import { checkArena, SharedArena, type ArenaShare, type LiveRecord } from "../memory/arena.js";
-import { Tag, type Encoded } from "../memory/value-codec.js";
+import { Tag, type Encoded } from "../ship/value-codec.js";
 import { attach, badHandle, growableBufferOf, registerReviver, SHARE, sharedView, takeAttached, type Shareable } from "../memory/handles.js";
 import { copyIn, copyOut, ensureBytes, growableBuffer, MAX_INDEX_BYTES, withMutex, type CopiedOut } from "./container.js";
 

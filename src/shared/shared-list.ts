@@ -17,7 +17,7 @@
  */
 import { describe } from "../common/checks.js";
 import { checkArena, SharedArena, type ArenaShare, type LiveRecord } from "../memory/arena.js";
-import { Tag } from "../memory/value-codec.js";
+import { Tag } from "../ship/value-codec.js";
 import { attach, badHandle, growableBufferOf, registerReviver, SHARE, sharedView, takeAttached, type Shareable } from "../memory/handles.js";
 import { checkInteger, copyIn, copyOut, ensureBytes, growableBuffer, resolveIndex, withMutex, type CopiedOut } from "./container.js";
 

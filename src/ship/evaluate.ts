@@ -1,16 +1,23 @@
 /**
- * Turns shipped source back into functions and classes in the receiving thread: loads the
- * imports the code needs (once per thread), evaluates with those bindings, and caches the result
- * so a worker running the same target again pays nothing. Only code the program passed as code
+ * Turns shipped code back into functions and classes in the receiving thread: looks references
+ * up by name, or evaluates source with its imports and its file's declarations, and caches the
+ * result so a worker running the same target again pays nothing. ShippedCode this thread shipped itself
+ * comes back as the very function it came from. Only code the program passed as code
  * (shipment.ts) ever reaches this module (docs/security.md).
  */
+import { createRequire } from "node:module";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
 import { shippedOrigins } from "./locate.js";
-import type { ImportBinding } from "./free-names.js";
-import type { Unit } from "./shipment.js";
+import type { ImportBinding } from "./module-info.js";
+import { originals, unitKey, type ShippedCode, type Unit } from "./shipment.js";
+import { mirrorOf } from "./mirrors.js";
+import { ownNamespace, resolveRef, resolveRefSync } from "./references.js";
 import { runtime } from "../runtime/runtime.js";
 import { compilerHelpers, HELPER_NAMES } from "./compiler-helpers.js";
 
 let tsxReady: Promise<void> | null = null;
+let tsxCjsReady = false;
 const modules = new Map<string, Promise<any>>();
 const compiled = new Map<string, unknown>();
 let shipCounter = 0;
@@ -27,7 +34,18 @@ async function ensureTsx(): Promise<void> {
   return tsxReady;
 }
 
-const SELF = new URL("../index.js", import.meta.url).href;
+/** tsx's require hook, for code that must load a TypeScript module synchronously. */
+function ensureTsxSync(): void {
+  if (tsxCjsReady || runtime.tsxApi === null) return;
+  tsxCjsReady = true;
+  const esmApi = runtime.tsxApi.startsWith("file:") ? fileURLToPath(runtime.tsxApi) : runtime.tsxApi;
+  const req = createRequire(esmApi.startsWith("/") ? esmApi : import.meta.url);
+  try {
+    req(esmApi.startsWith("/") ? esmApi.replace(/esm[\\/]api[\\/]index\.mjs$/, "cjs/api/index.cjs") : "tsx/cjs/api").register();
+  } catch {
+    // without tsx's hook, plain JavaScript still loads
+  }
+}
 
 const TS_TWINS: Array<[RegExp, string[]]> = [
   [/\.js$/, [".ts", ".tsx"]],
@@ -35,10 +53,17 @@ const TS_TWINS: Array<[RegExp, string[]]> = [
   [/\.cjs$/, [".cts"]],
 ];
 
+/** The TypeScript files a missing `.js` (or .mjs, .cjs) module may have been written as. */
+function tsTwins(spec: string): string[] {
+  const out: string[] = [];
+  for (const [re, alts] of TS_TWINS) if (re.test(spec)) for (const alt of alts) out.push(spec.replace(re, alt));
+  return out;
+}
+
 /** import() with TypeScript's ".js means .ts" convention, for programs run under tsx. */
 export function importModule(spec: string): Promise<any> {
-  // This very copy of skein (already loaded here), whatever "skein" would resolve to from here.
-  if (spec === "skein") return import(SELF);
+  // This very copy of skein, whatever "skein" would resolve to from here.
+  if (spec === "skein") return Promise.resolve(ownNamespace());
   let p = modules.get(spec);
   if (!p) {
     p = (async () => {
@@ -47,14 +72,11 @@ export function importModule(spec: string): Promise<any> {
         return await import(spec);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== "ERR_MODULE_NOT_FOUND" || !spec.startsWith("file:")) throw e;
-        for (const [re, alts] of TS_TWINS) {
-          if (!re.test(spec)) continue;
-          for (const alt of alts) {
-            try {
-              return await import(spec.replace(re, alt));
-            } catch {
-              // try the next twin
-            }
+        for (const twin of tsTwins(spec)) {
+          try {
+            return await import(twin);
+          } catch {
+            // try the next twin
           }
         }
         throw e;
@@ -65,6 +87,27 @@ export function importModule(spec: string): Promise<any> {
   return p;
 }
 
+/** The synchronous twin of importModule: require, which loads ES modules too (without top-level await). */
+function requireModule(spec: string, from: string): any {
+  if (spec === "skein") return ownNamespace();
+  if (needsTsx(spec)) ensureTsxSync();
+  const req = createRequire(from.startsWith("file:") ? from : import.meta.url);
+  const target = spec.startsWith("file:") ? fileURLToPath(spec) : spec;
+  try {
+    return req(target);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "MODULE_NOT_FOUND" || !spec.startsWith("file:")) throw e;
+    for (const twin of tsTwins(target)) {
+      try {
+        return req(twin);
+      } catch {
+        // try the next twin
+      }
+    }
+    throw e;
+  }
+}
+
 function importerFor(url: string): (spec: string) => Promise<any> {
   return (spec: string) => {
     if (typeof spec !== "string") return import(spec);
@@ -73,41 +116,119 @@ function importerFor(url: string): (spec: string) => Promise<any> {
   };
 }
 
-/** Evaluates one shipped unit; `base` is the parent class for a class unit. */
-export async function materialize(unit: Unit, base: unknown = null): Promise<any> {
+/** Makes shipped code a function or class in this thread, loading what it imports. */
+export async function materialize(code: ShippedCode): Promise<any> {
+  if (code.by === "ref") return resolveRef(code.ref, importModule);
+  const unit = code.unit;
+  const ready = readyUnit(unit);
+  if (ready !== undefined) return ready;
   const values: unknown[] = [];
   for (const imp of unit.imports) {
     const ns = await importModule(imp.module);
     values.push(imp.imported === "*" ? ns : ns[imp.imported]);
   }
-  return evaluate(unit, base, values);
+  return evaluate(unit, values, unit.base ? await materialize(unit.base) : null);
 }
 
-/** For code that imports nothing, evaluation needs no await (a Barrier action met mid-thread). */
-export function materializeSync(unit: Unit): any {
-  if (unit.imports.length > 0) return undefined;
-  return evaluate(unit, null, []);
+/**
+ * The same, without waiting: modules load through require. For code met where nothing can be
+ * awaited (a value's class arriving with a queue item or a pool result).
+ */
+export function materializeSync(code: ShippedCode): any {
+  if (code.by === "ref") return resolveRefSync(code.ref, undefined);
+  const unit = code.unit;
+  const ready = readyUnit(unit);
+  if (ready !== undefined) return ready;
+  const values = unit.imports.map((imp) => {
+    const ns = requireModule(imp.module, unit.url);
+    return imp.imported === "*" ? ns : imp.imported === "default" && ns && !("default" in ns) ? ns : ns[imp.imported];
+  });
+  return evaluate(unit, values, unit.base ? materializeSync(unit.base) : null);
 }
 
-function evaluate(unit: Unit, base: unknown, values: unknown[]): any {
-  const key = `${unit.mode}\u0000${unit.url}\u0000${unit.imports.map((i) => `${i.local}=${i.module}#${i.imported}`).join(",")}\u0000${unit.text}`;
-  const cacheable = base === null || compiledBases.get(key) === base;
-  if (cacheable && compiled.has(key)) return compiled.get(key);
+function readyUnit(unit: Unit): unknown {
+  const key = unitKey(unit);
+  return originals.get(key) ?? compiled.get(key);
+}
+
+/**
+ * Makes the unit's declarations this thread doesn't have yet, in its module's mirror, and its
+ * value. One factory function per unit: the declarations already made come in as parameters, the
+ * new ones are declared in its body, each at its line in the defining file, so stack traces point
+ * there.
+ */
+function evaluate(unit: Unit, values: unknown[], base: unknown): any {
+  const key = unitKey(unit);
+  const mirror = mirrorOf(unit.url);
+  const fresh = unit.decls.filter((d) => !d.names.every((n) => mirror.has(n)));
+  const v = unit.value;
+  if (fresh.length === 0 && "binding" in v && mirror.has(v.binding)) {
+    const made = mirror.get(v.binding)!.value;
+    compiled.set(key, made);
+    return made;
+  }
+  const freshNames = new Set(fresh.flatMap((d) => d.names));
+  const known = [...mirror.keys()].filter((n) => !freshNames.has(n));
+  const parts = fresh.map((d) => ({ text: d.text, line: d.line, start: d.start }));
+  if (!("binding" in v)) parts.push({ text: `const __skein_value = ${v.text};`, line: v.line, start: v.start });
+  parts.sort((a, b) => a.start - b.start);
+  const result = "binding" in v ? `__skein_value: ${v.binding}` : "__skein_value";
+  const body = `${layout(parts)}return { ${[...freshNames].map((n) => `${JSON.stringify(n)}: ${n}`).concat(result).join(", ")} };`;
   // Stack traces show the defining file; the query keeps each evaluation's URL unique.
   const id = `${unit.url || "skein:thread"}?skein-thread=${++shipCounter}`;
-  const origin = new Map<string, ImportBinding>();
-  for (const i of unit.imports) origin.set(i.local, { local: i.local, source: i.module, imported: i.imported });
-  shippedOrigins.set(id, { url: unit.url, line: 0, imports: origin });
-  const expr = unit.mode === "expr" ? unit.text : `Object.values(${unit.text})[0]`;
+  const imports = new Map<string, ImportBinding>();
+  for (const i of unit.imports) imports.set(i.local, { local: i.local, source: i.module, imported: i.imported });
+  shippedOrigins.set(id, { url: unit.url, imports, kind: unit.kind });
+  const wrapper = wrapperValues(unit);
   const factory = new Function(
-    "__skein_base", "__skein_import", ...HELPER_NAMES, ...unit.imports.map((i) => i.local),
-    // new Function adds two lines before the body; the padding puts the code on its own line.
-    `"use strict";${"\n".repeat(Math.max(0, unit.line - 2))}return ${expr};\n//# sourceURL=${id}`,
+    "__skein_import", "__skein_meta", "__skein_base", ...HELPER_NAMES, ...unit.wrapper, ...unit.imports.map((i) => i.local), ...known,
+    `${unit.kind === "esm" ? '"use strict";' : ""}${body}\n//# sourceURL=${id}`,
   );
-  const value = factory(base, importerFor(unit.url), ...HELPER_NAMES.map((n) => compilerHelpers[n]), ...values);
-  compiled.set(key, value);
-  compiledBases.set(key, base);
-  return value;
+  const made = factory(
+    importerFor(unit.url), metaFor(unit.url), base, ...HELPER_NAMES.map((n) => compilerHelpers[n]), ...unit.wrapper.map((n) => wrapper[n]),
+    ...values, ...known.map((n) => mirror.get(n)!.value),
+  ) as Record<string, unknown>;
+  for (const d of fresh) for (const n of d.names) mirror.set(n, { value: made[n], item: d });
+  compiled.set(key, made.__skein_value);
+  return made.__skein_value;
 }
 
-const compiledBases = new Map<string, unknown>();
+/** The parts at their lines: new Function puts two lines of its own before the body. */
+function layout(parts: Array<{ text: string; line: number }>): string {
+  let line = 2;
+  let out = "";
+  for (const p of parts) {
+    if (p.line > line) {
+      out += "\n".repeat(p.line - line);
+      line = p.line;
+    }
+    out += p.text + "\n";
+    for (let i = 0; i < p.text.length; i++) if (p.text.charCodeAt(i) === 10) line++;
+    line++;
+  }
+  return out;
+}
+
+/** What a CommonJS module's code finds in its wrapper, for the file it came from. */
+function wrapperValues(unit: Unit): Record<string, unknown> {
+  if (unit.wrapper.length === 0) return {};
+  const file = unit.url.startsWith("file:") ? fileURLToPath(unit.url) : unit.url;
+  const exports = {};
+  return {
+    require: createRequire(unit.url.startsWith("file:") ? unit.url : import.meta.url),
+    module: { exports, id: file, filename: file },
+    exports,
+    __filename: file,
+    __dirname: file ? dirname(file) : "",
+  };
+}
+
+/** `import.meta` inside shipped code: the defining file's. */
+function metaFor(url: string): object {
+  const meta: Record<string, unknown> = { url, resolve: (spec: string) => new URL(spec, url).href };
+  if (url.startsWith("file:")) {
+    meta.filename = fileURLToPath(url);
+    meta.dirname = dirname(meta.filename as string);
+  }
+  return meta;
+}

@@ -1,24 +1,35 @@
 /**
- * Where a function was defined: the script's URL and the import bindings of that script, found
+ * Where a function was defined: its script's URL and source, and its line and column there, found
  * through the inspector protocol (the one place V8 tells a function's script). Runs in-thread and
- * synchronously; the debugger is switched on only while a script we have not seen is read.
+ * synchronously; the debugger is switched on only while a script not seen before is read.
  */
 import { Session } from "node:inspector";
-import { moduleImports, type ImportBinding } from "./free-names.js";
+import type { ImportBinding } from "./module-info.js";
 
-export interface Origin {
+export interface Location {
   url: string;
-  /** 0-based line of the function in its script, so stack traces in the thread point at it. */
+  scriptId: string;
+  /** 0-based, in the script. */
   line: number;
-  imports: Map<string, ImportBinding>;
+  column: number;
 }
 
-/** Code that skein itself evaluated in this thread registers the origin it was shipped with. */
-export const shippedOrigins = new Map<string, Origin>();
+/** What skein knows of code it evaluated in this thread (a script of its own making). */
+export interface ShippedOrigin {
+  /** The defining file of the shipped code. */
+  url: string;
+  /** The factory's parameters that stand for the defining module's imports. */
+  imports: Map<string, ImportBinding>;
+  /** The defining module's kind. */
+  kind: "esm" | "cjs" | "shipped";
+}
+
+/** Code that skein itself evaluated in this thread registers the origin it was shipped with, by script URL. */
+export const shippedOrigins = new Map<string, ShippedOrigin>();
 
 let session: Session | null = null;
 const urls = new Map<string, string>();
-const importsByScript = new Map<string, Map<string, ImportBinding>>();
+const sources = new Map<string, string>();
 
 function post<T>(method: string, params?: object): T {
   let result: any;
@@ -28,6 +39,7 @@ function post<T>(method: string, params?: object): T {
     result = res;
   });
   if (error) throw error;
+  if (result === undefined) throw new Error(`the inspector did not answer ${method} synchronously`);
   return result as T;
 }
 
@@ -40,40 +52,81 @@ function connect(): void {
   });
 }
 
-export function locate(fn: Function): Origin | null {
+/** The function's script and position, or null for a function with no script (native, bound). */
+export function locate(fn: Function): Location | null {
   connect();
   const key = "__skein_locate_probe";
   (globalThis as any)[key] = fn;
-  let scriptId: string | undefined;
-  let line = 0;
+  let loc: { scriptId: string; lineNumber: number; columnNumber: number } | undefined;
   try {
     const { result } = post<any>("Runtime.evaluate", { expression: `globalThis.${key}`, objectGroup: "skein" });
     const props = post<any>("Runtime.getProperties", { objectId: result.objectId, ownProperties: true });
-    const loc = props.internalProperties?.find((p: any) => p.name === "[[FunctionLocation]]");
-    scriptId = loc?.value?.value?.scriptId;
-    line = loc?.value?.value?.lineNumber ?? 0;
+    loc = props.internalProperties?.find((p: any) => p.name === "[[FunctionLocation]]")?.value?.value;
   } finally {
     delete (globalThis as any)[key];
     post("Runtime.releaseObjectGroup", { objectGroup: "skein" });
   }
-  if (!scriptId) return null;
-  let imports = importsByScript.get(scriptId);
-  if (!imports || !urls.has(scriptId)) {
-    post("Debugger.enable");
-    try {
-      const url = urls.get(scriptId) ?? "";
-      const shipped = shippedOrigins.get(url);
-      if (shipped) {
-        imports = shipped.imports;
-      } else {
-        const { scriptSource } = post<any>("Debugger.getScriptSource", { scriptId });
-        imports = moduleImports(scriptSource);
-      }
-      importsByScript.set(scriptId, imports);
-    } finally {
-      post("Debugger.disable");
-    }
+  if (!loc?.scriptId) return null;
+  if (!urls.has(loc.scriptId)) readScript(loc.scriptId);
+  return { url: urls.get(loc.scriptId) ?? "", scriptId: loc.scriptId, line: loc.lineNumber, column: loc.columnNumber };
+}
+
+/** The source of a script, as V8 compiled it (what tsx or a bundler produced, for those). */
+export function scriptSource(scriptId: string): string {
+  let s = sources.get(scriptId);
+  if (s === undefined) s = readScript(scriptId);
+  return s;
+}
+
+function readScript(scriptId: string): string {
+  // Enabling the debugger reports every script parsed so far (their URLs arrive meanwhile).
+  post("Debugger.enable");
+  try {
+    const { scriptSource: s } = post<any>("Debugger.getScriptSource", { scriptId });
+    sources.set(scriptId, s);
+    return s;
+  } finally {
+    post("Debugger.disable");
   }
-  const shippedLine = shippedOrigins.get(urls.get(scriptId) ?? "")?.line ?? 0;
-  return { url: urls.get(scriptId) ?? "", line: line + shippedLine, imports };
+}
+
+/**
+ * The current values of top-level bindings that `fn` can see (its module's, or its CommonJS
+ * wrapper's), by name: read through the inspector's view of its scopes. Names it can't see are
+ * left out.
+ */
+export function bindingsOf(fn: Function, names: readonly string[]): Map<string, unknown> {
+  connect();
+  const out = new Map<string, unknown>();
+  const key = "__skein_locate_probe";
+  const grab = "__skein_binding";
+  (globalThis as any)[key] = fn;
+  try {
+    const { result } = post<any>("Runtime.evaluate", { expression: `globalThis.${key}`, objectGroup: "skein" });
+    const props = post<any>("Runtime.getProperties", { objectId: result.objectId, ownProperties: true });
+    const chain = props.internalProperties?.find((p: any) => p.name === "[[Scopes]]")?.value?.objectId;
+    if (!chain) return out;
+    const scopes = post<any>("Runtime.getProperties", { objectId: chain, ownProperties: true }).result as any[];
+    const wanted = new Set(names);
+    // Outermost first, past the global scope: the module's (or wrapper's) own bindings.
+    for (let i = scopes.length - 1; i >= 0 && wanted.size > 0; i--) {
+      const scope = scopes[i]?.value;
+      if (!scope?.objectId || /^Global/.test(scope.description ?? "")) continue;
+      for (const v of post<any>("Runtime.getProperties", { objectId: scope.objectId, ownProperties: true }).result as any[]) {
+        if (!wanted.has(v.name) || !v.value) continue;
+        wanted.delete(v.name);
+        if (v.value.objectId) {
+          post("Runtime.callFunctionOn", { objectId: v.value.objectId, functionDeclaration: `function () { globalThis.${grab} = this; }`, objectGroup: "skein" });
+          out.set(v.name, (globalThis as any)[grab]);
+          delete (globalThis as any)[grab];
+        } else if ("value" in v.value) {
+          out.set(v.name, v.value.value);
+        }
+      }
+    }
+  } finally {
+    delete (globalThis as any)[key];
+    post("Runtime.releaseObjectGroup", { objectGroup: "skein" });
+  }
+  return out;
 }

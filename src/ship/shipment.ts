@@ -1,11 +1,24 @@
 /**
- * Turns a target function, or a Thread subclass's class chain, into source text plus the imports
- * it needs, ready to be evaluated in another thread; rejects outer variables it can't take along.
+ * How a function or class the program passes as code (a thread target or subclass, a pool task,
+ * a Barrier action, an excepthook, a class whose instances cross) gets into another thread.
+ *
+ * By reference when it is reachable by name (references.ts): a global, a builtin module's export,
+ * skein's own API, or an export of a module other than the program's entry; the thread imports it
+ * and gets the same function. Otherwise by source, as cloudpickle does: its text, plus what it
+ * needs from its own file (top-level functions, classes, enums and `const`s whose values can
+ * travel, transitively) and the import and `require` bindings of that file, re-made in the thread.
+ * What really can't travel (a variable of an enclosing function, a `let` the program reassigns, a
+ * module-level object with live state) is a TypeError naming every such binding at once, with
+ * advice for the role the code plays.
  */
 import { createRequire, isBuiltin } from "node:module";
 import { pathToFileURL } from "node:url";
-import { freeNames, parseCallable, rewrite } from "./free-names.js";
-import { locate } from "./locate.js";
+import { declaredNames, parseCallable, freeNames, rewrite, type AnyNode, type Scope } from "./parse.js";
+import { bindingsOf, locate, scriptSource, shippedOrigins, type Location } from "./locate.js";
+import { bindingOf, entryUrl, findDefinition, moduleInfo, offsetOf, topDeclaration, type ModuleInfo } from "./module-info.js";
+import { cjsExportRef, ownName, runtimeRef, type Ref } from "./references.js";
+import { HELPER_NAMES } from "./compiler-helpers.js";
+import { mirrorOf, type DeclItem } from "./mirrors.js";
 
 export interface ResolvedImport {
   local: string;
@@ -14,82 +27,420 @@ export interface ResolvedImport {
   imported: string;
 }
 
+/** Code shipped by source: made again in the receiving thread (ship/evaluate.ts). */
 export interface Unit {
   name: string;
-  text: string;
-  mode: "expr" | "method";
-  /** The defining file, for dynamic import() inside the code. */
+  /** The defining file: the module its declarations belong to, for import(), import.meta and stack traces. */
   url: string;
-  line: number;
+  kind: "esm" | "cjs" | "shipped";
   imports: ResolvedImport[];
+  /** Names the code uses from a CommonJS module's wrapper (require, module, exports, __filename, __dirname). */
+  wrapper: string[];
+  /** The top-level declarations of its file that it needs, in the file's order. */
+  decls: DeclItem[];
+  /** The value: one of those top-level bindings, or an expression (a function defined inside another). */
+  value: { binding: string } | { text: string; line: number; start: number };
+  /** A class defined inside a function: its parent class, shipped on its own, is `__skein_base` in its text. */
+  base?: ShippedCode;
 }
 
-import { HELPER_NAMES } from "./compiler-helpers.js";
+/** How a function or class crosses: by name, or by source. */
+export type ShippedCode = { by: "ref"; ref: Ref } | { by: "source"; unit: Unit };
 
-/** Names the thread provides itself: esbuild's and tsc's helpers and skein's rewrites. */
-export const PROVIDED = [...HELPER_NAMES, "__skein_import", "__skein_base"];
+/** What the code is for, so that errors give advice that fits. */
+export type Role = "target" | "subclass" | "task" | "initializer" | "action" | "hook" | "value";
 
-const cache = new WeakMap<Function, Unit>();
+/** Names every evaluated unit gets from skein itself: compilers' helpers and skein's rewrites. */
+export const PROVIDED = new Set([...HELPER_NAMES, "__skein_import", "__skein_meta", "__skein_base"]);
+const WRAPPER = new Set(["require", "module", "exports", "__filename", "__dirname"]);
 
-export function shipFunction(fn: Function, role: string): Unit {
+const cache = new WeakMap<Function, ShippedCode>();
+const infos = new Map<string, ModuleInfo | null>();
+/** Source units this thread made, and the functions they came from: a unit coming back is that function. */
+export const originals = new Map<string, Function>();
+
+export function unitKey(unit: Unit): string {
+  const v = unit.value;
+  return `${unit.url}\u0000${"binding" in v ? `=${v.binding}` : `${v.start}:${v.text}`}`;
+}
+
+/**
+ * How `fn` crosses into another thread; a TypeError (saying `what` it is) when it can't.
+ * Cached per function: a target started a thousand times is looked at once.
+ */
+export function codeFor(fn: Function, role: Role, what: string): ShippedCode {
   const hit = cache.get(fn);
   if (hit) return hit;
-  const unit = build(fn, role, false);
-  cache.set(fn, unit);
-  return unit;
+  const code = build(fn, role, what);
+  cache.set(fn, code);
+  if (code.by === "source") originals.set(unitKey(code.unit), fn);
+  return code;
 }
 
-export function shipClassChain(leaf: Function, base: Function): Unit[] {
-  const chain: Function[] = [];
-  for (let c: any = leaf; c !== base; c = Object.getPrototypeOf(c)) {
-    if (typeof c !== "function" || c === Function.prototype) {
-      throw new TypeError(`${leaf.name} does not extend Thread; a thread class must extend Thread`);
+/** Refuses what can't be code at all: a getter, a class where a function is called, a non-function. */
+export function checkCallable(fn: unknown, what: string): void {
+  if (typeof fn !== "function") return;
+  const src = Function.prototype.toString.call(fn);
+  if (/^class\b/.test(src)) {
+    throw new TypeError(`${what} is a class, which can't be called without new; pass a function that makes one, like (...args) => new ${fn.name || "C"}(...args)`);
+  }
+  if (/^(get|set)\s*[\w$[]/.test(src) && parseCallable(src)?.kind.match(/^(get|set)$/)) {
+    throw new TypeError(`${what} is a ${src.slice(0, 3)}ter, not a function to call; pass a function instead`);
+  }
+}
+
+function build(fn: Function, role: Role, what: string): ShippedCode {
+  const own = ownName(fn);
+  if (own) return { by: "ref", ref: { by: "skein", name: own } };
+  const where = locate(fn);
+  if (!where || where.url.startsWith("node:")) {
+    const ref = runtimeRef(fn, where?.url ?? null);
+    if (ref) return { by: "ref", ref };
+    const bound = fn.name.startsWith("bound ");
+    throw new TypeError(
+      `${what} is ${bound ? "a bound function" : `${where ? "an internal" : "a native"} function that skein can't find by name`}, ` +
+        `so it can't be sent to another thread; pass a function that calls it, like (...args) => ${bound ? "original.call(self, ...args)" : `${fn.name || "fn"}(...args)`}`,
+    );
+  }
+  const info = infoFor(where);
+  if (!info) throw new TypeError(`skein could not parse the file that defines ${what} (${where.url}) to send it to another thread`);
+  const text = Function.prototype.toString.call(fn);
+  const found = findDefinition(info, text, offsetOf(info, where.line, where.column));
+  if (!found) throw new TypeError(`skein could not find ${what} in ${where.url} to send it to another thread`);
+  const ref = moduleRef(fn, info, found.node, found.holder);
+  if (ref) return { by: "ref", ref };
+  const unit = new UnitBuilder(info, role, what).build(fn, found);
+  if (info.kind !== "shipped") mirrorReal(fn, unit);
+  return { by: "source", unit };
+}
+
+/**
+ * This thread's own bindings of the module go in its mirror, so that code made from the same
+ * declarations coming back (a class an instance returns with) is the real binding, not a copy.
+ */
+function mirrorReal(fn: Function, unit: Unit): void {
+  const mirror = mirrorOf(unit.url);
+  const missing = unit.decls.filter((d) => !d.names.every((n) => mirror.has(n)));
+  if (missing.length === 0) return;
+  const values = bindingsOf(fn, missing.flatMap((d) => d.names));
+  for (const d of missing) {
+    if (!d.names.every((n) => values.has(n))) continue;
+    for (const n of d.names) mirror.set(n, { value: values.get(n), item: d });
+  }
+}
+
+function infoFor(where: Location): ModuleInfo | null {
+  const key = where.scriptId;
+  if (infos.has(key)) return infos.get(key)!;
+  const shipped = shippedOrigins.get(where.url);
+  const info = moduleInfo(shipped ? shipped.url : where.url, scriptSource(where.scriptId), shipped?.imports);
+  if (info && shipped) info.kind = "shipped";
+  infos.set(key, info);
+  return info;
+}
+
+/** An export of a module other than the entry: the thread imports the module instead. */
+function moduleRef(fn: Function, info: ModuleInfo, node: AnyNode, holder: AnyNode): Ref | null {
+  if (info.kind === "shipped" || !info.url.startsWith("file:")) return null;
+  const url = info.url.replace(/[?#].*$/, "");
+  if (url === entryUrl()) return null;
+  if (info.kind === "cjs") return cjsExportRef(fn, url);
+  if (node === info.defaultNode) return { by: "module", module: url, path: ["default"], loader: "import" };
+  const local = holder === node ? bindingOf(info, node) : null;
+  if (!local) return null;
+  const exported = info.exportsOf.get(local);
+  if (!exported || info.assigned.has(local)) return null;
+  return { by: "module", module: url, path: [exported[0]!], loader: "import" };
+}
+
+interface Problem {
+  name: string;
+  kind: "closure" | "reassigned" | "state" | "computed" | "undefined";
+  line: number;
+  detail?: string;
+}
+
+/** Collects what a function needs from its own file, and everything that can't travel. */
+class UnitBuilder {
+  readonly #imports = new Map<string, ResolvedImport>();
+  readonly #wrapper = new Set<string>();
+  /** Top-level declarations to include, by start offset. */
+  readonly #items = new Map<number, DeclItem>();
+  readonly #done = new Set<string>();
+  readonly #problems: Problem[] = [];
+
+  constructor(readonly info: ModuleInfo, readonly role: Role, readonly what: string) {}
+
+  build(fn: Function, found: { node: AnyNode; holder: AnyNode; scope: Scope }): Unit {
+    const { node, holder, scope } = found;
+    const method = holder !== node; // an object literal's method: its text starts at its key
+    const declared = bindingOf(this.info, node);
+    let value: Unit["value"];
+    let base: ShippedCode | undefined;
+    if (declared && !this.info.assigned.has(declared)) {
+      // The code is itself a top-level binding: it goes as its declaration.
+      this.#need(declared, scope, this.#lineOf(node.start), null);
+      value = { binding: declared };
+    } else {
+      // A class defined inside a function ships its parent class on its own (whatever names it by).
+      const ownBase = (node.type === "ClassExpression" || node.type === "ClassDeclaration") && node.superClass !== null;
+      for (const name of freeNames(ownBase ? { ...node, superClass: null } : node)) this.#need(name, scope, this.#lineOf(node.start), null);
+      if (holder.type === "Property" && holder.computed) for (const name of freeNames(holder.key)) this.#need(name, scope, this.#lineOf(holder.start), null);
+      if (ownBase) base = codeFor(Object.getPrototypeOf(fn), this.role, `the parent class of ${this.what}`);
+      const src = this.info.source;
+      value = { text: method ? `Object.values({${rewrite(src, holder)}})[0]` : rewrite(src, node, ownBase), line: this.#lineOf(holder.start), start: holder.start };
     }
-    chain.unshift(c);
+    if (this.#problems.length > 0) throw new TypeError(this.#message());
+    return {
+      name: fn.name, url: this.info.url, kind: this.info.kind,
+      imports: [...this.#imports.values()], wrapper: [...this.#wrapper],
+      decls: [...this.#items.values()].sort((a, b) => a.start - b.start), value, ...(base ? { base } : {}),
+    };
   }
-  return chain.map((c) => {
-    const hit = cache.get(c);
-    if (hit) return hit;
-    const unit = build(c, `class ${c.name}`, true);
-    cache.set(c, unit);
-    return unit;
-  });
-}
 
-function build(fn: Function, role: string, isClass: boolean): Unit {
-  const source = Function.prototype.toString.call(fn);
-  if (/\{\s*\[native code\]\s*\}$/.test(source)) {
-    throw new TypeError(`${role} is a native or bound function, whose source can't be sent to another thread; pass a plain function instead`);
+  #lineOf(offset: number): number {
+    const starts = this.info.lineStarts;
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
   }
-  const parsed = parseCallable(source);
-  if (!parsed) throw new TypeError(`skein could not parse the source of ${role} to send it to another thread`);
-  const mode = parsed.text.startsWith("({") ? "method" : "expr";
-  const free = freeNames(parsed.node);
-  const needed = [...free].filter((n) => !PROVIDED.includes(n) && !(n in globalThis));
-  const imports: ResolvedImport[] = [];
-  // Located even when nothing is imported: stack traces in the thread then name the right file.
-  const origin = locate(fn);
-  const url = origin?.url ?? "";
-  {
-    for (const n of needed) {
-      const b = origin?.imports.get(n);
-      if (!b) {
-        throw new TypeError(
-          `${role} uses "${n}", a variable from outside it that can't be sent to another thread. ` +
-            (isClass
-              ? `Pass it to the constructor and keep it in a field (fields are copied to the thread), or import it in the module that defines the class.`
-              : `Pass it in args (new Thread({ target, args: [${n}] })) or import it in the module that defines the target.`),
-        );
+
+  /**
+   * Resolves a name the code uses: provided, imported, declared at top level (its declaration
+   * goes along, noted among `by`'s dependencies), global, or a problem.
+   */
+  #need(name: string, scope: Scope, usedAt: number, by: DeclItem | null): void {
+    if (PROVIDED.has(name)) return;
+    const info = this.info;
+    const owner = scope.find_owner(name);
+    if (owner && !info.topScopes.has(owner)) {
+      if (!this.#done.has(`closure:${name}`)) this.#problems.push({ name, kind: "closure", line: usedAt });
+      this.#done.add(`closure:${name}`);
+      return;
+    }
+    const imp = info.imports.get(name);
+    if (imp) {
+      this.#imports.set(name, { local: name, module: resolveModule(imp.source, info.url), imported: imp.imported });
+      return;
+    }
+    if (info.kind === "shipped" && WRAPPER.has(name)) {
+      this.#wrapper.add(name);
+      return;
+    }
+    if (owner || (info.kind === "shipped" && mirrorOf(info.url).has(name))) {
+      by?.deps.push(name);
+      if (this.#done.has(name)) return;
+      this.#done.add(name);
+      this.#declaration(name, scope);
+      return;
+    }
+    if (info.kind !== "esm" && WRAPPER.has(name)) {
+      this.#wrapper.add(name);
+      return;
+    }
+    if (name in globalThis) return;
+    if (!this.#done.has(`undefined:${name}`)) this.#problems.push({ name, kind: "undefined", line: usedAt });
+    this.#done.add(`undefined:${name}`);
+  }
+
+  /** A top-level binding: its declaration goes along if it can travel. */
+  #declaration(name: string, scope: Scope): void {
+    const info = this.info;
+    // Code made here from shipped code: a binding of its module's mirror goes on with its declaration.
+    if (info.kind === "shipped" && this.#fromMirror(name)) return;
+    const found = topDeclaration(info, name);
+    if (!found) {
+      if (info.kind !== "shipped") this.#problems.push({ name, kind: "computed", line: 0, detail: "skein could not find where it is declared" });
+      return;
+    }
+    const { decl, statement } = found;
+    const line = this.#lineOf(statement.start);
+    const top = info.top;
+    if (info.assigned.has(name)) return void this.#problems.push({ name, kind: "reassigned", line });
+    if (decl.type === "FunctionDeclaration" || decl.type === "ClassDeclaration") {
+      const item = this.#add(decl, [name], rewrite(info.source, decl), line);
+      for (const dep of freeNames(decl)) this.#need(dep, info.map.get(decl) ?? top, line, item);
+      return;
+    }
+    // A variable: `const X = ...`, `let`/`var` never reassigned, tsc's enum `var E;` plus its filler.
+    const fillers = info.fillers.get(name) ?? [];
+    if (decl.init) {
+      const why = this.#unshippable(decl.init);
+      if (why) return void this.#problems.push({ name, kind: why.kind, line, detail: why.detail });
+      if (info.mutated.has(name) && isObjectValue(decl.init)) return void this.#problems.push({ name, kind: "state", line });
+    } else if (fillers.length === 0) {
+      return void this.#problems.push({ name, kind: "computed", line, detail: "it is declared without a value and set later" });
+    }
+    const names = declaredNames(decl.id);
+    const text = [`${statement.kind} ${rewrite(info.source, decl)};`, ...fillers.map((f: AnyNode) => rewrite(info.source, f))].join("\n");
+    const item = this.#add(decl, names, text, line);
+    for (const n of names) this.#done.add(n);
+    for (const dep of freeNames(decl.init ?? { type: "Identifier", name: "undefined" })) this.#need(dep, top, line, item);
+    for (const f of fillers) for (const dep of freeNames(f)) if (!names.includes(dep)) this.#need(dep, top, line, item);
+  }
+
+  /** A binding of shipped code's module, made here from a declaration that came with earlier code. */
+  #fromMirror(name: string): boolean {
+    const m = mirrorOf(this.info.url).get(name);
+    if (!m) return false;
+    const item = m.item;
+    if (this.#items.has(item.start)) return true;
+    this.#items.set(item.start, item);
+    for (const n of item.names) this.#done.add(n);
+    for (const dep of item.deps) {
+      if (this.#done.has(dep)) continue;
+      this.#done.add(dep);
+      if (!this.#fromMirror(dep)) this.#problems.push({ name: dep, kind: "computed", line: item.line, detail: "skein lost its declaration" });
+    }
+    return true;
+  }
+
+  #add(node: AnyNode, names: string[], text: string, line: number): DeclItem {
+    const item: DeclItem = { names, text, line, start: node.start, deps: [] };
+    this.#items.set(node.start, item);
+    return item;
+  }
+  /** Why an initializer can't be re-made in another thread, or null if it can. */
+  #unshippable(init: AnyNode): { kind: "state" | "computed"; detail: string } | null {
+    let why: { kind: "state" | "computed"; detail: string } | null = null;
+    const src = this.info.source;
+    const check = (n: AnyNode): void => {
+      if (why) return;
+      switch (n.type) {
+        case "Literal": case "Identifier": case "ThisExpression": case "TemplateElement": case "Super":
+          return;
+        case "ArrowFunctionExpression": case "FunctionExpression": case "ClassExpression":
+          return; // code: made again there, not run
+        case "TemplateLiteral":
+          return n.expressions.forEach(check);
+        case "ArrayExpression":
+          return n.elements.forEach((e: AnyNode) => e && check(e));
+        case "ObjectExpression":
+          return n.properties.forEach((p: AnyNode) => {
+            if (p.type === "SpreadElement") check(p.argument);
+            else {
+              if (p.computed) check(p.key);
+              check(p.value);
+            }
+          });
+        case "SpreadElement": case "UnaryExpression": case "AwaitExpression": case "ChainExpression": case "ParenthesizedExpression":
+          if (n.type === "AwaitExpression") why = { kind: "computed", detail: "it awaits something when the module loads" };
+          else check(n.argument ?? n.expression);
+          return;
+        case "BinaryExpression": case "LogicalExpression":
+          check(n.left);
+          check(n.right);
+          return;
+        case "ConditionalExpression":
+          check(n.test);
+          check(n.consequent);
+          check(n.alternate);
+          return;
+        case "SequenceExpression":
+          return n.expressions.forEach(check);
+        case "MemberExpression":
+          check(n.object);
+          if (n.computed) check(n.property);
+          return;
+        case "CallExpression":
+          if (isRequireCall(n) || isIife(n) || isPureCall(n)) return n.arguments.forEach(check);
+          why = { kind: "computed", detail: `its value is computed when the module loads (${summary(src, n)})` };
+          return;
+        case "NewExpression":
+          if (n.callee.type === "Identifier" && n.callee.name === "RegExp") return n.arguments.forEach(check);
+          why = { kind: "state", detail: `it holds an object made when the module loads (${summary(src, n)})` };
+          return;
+        default:
+          why = { kind: "computed", detail: `its value is computed when the module loads (${summary(src, n)})` };
       }
-      imports.push({ local: n, module: resolveModule(b.source, url), imported: b.imported });
-    }
+    };
+    check(init);
+    return why;
   }
-  return { name: fn.name, text: rewrite(parsed, isClass), mode, url, line: origin?.line ?? 0, imports };
+
+  #message(): string {
+    const names = this.#problems.map((p) => `"${p.name}"`).join(", ");
+    const lines = this.#problems.map((p) => `  - "${p.name}" (line ${p.line + 1}): ${describeProblem(p)}`);
+    return `${this.what} can't be sent to another thread: it uses ${names}, which can't go with it.\n${lines.join("\n")}\n${advice(this.role, this.#problems)}`;
+  }
 }
 
+function summary(src: string, n: AnyNode): string {
+  const t = src.slice(n.start, n.end).replace(/\s+/g, " ");
+  return t.length > 40 ? `${t.slice(0, 40)}…` : t;
+}
+
+function isObjectValue(init: AnyNode): boolean {
+  return init.type === "ObjectExpression" || init.type === "ArrayExpression";
+}
+
+function isRequireCall(n: AnyNode): boolean {
+  // require("m"), and compilers' wrappers of it: __toESM(require("m")), __importDefault(...), __importStar(...)
+  if (n.callee.type === "Identifier" && n.callee.name === "require") return n.arguments.length === 1 && n.arguments[0].type === "Literal";
+  if (n.callee.type === "Identifier" && /^__(toESM|importDefault|importStar|toCommonJS)$/.test(n.callee.name)) {
+    return n.arguments[0]?.type === "CallExpression" && isRequireCall(n.arguments[0]);
+  }
+  return false;
+}
+
+function isIife(n: AnyNode): boolean {
+  // An enum or namespace as compilers write it: ((E) => { ... })(E || {})
+  return (n.callee.type === "ArrowFunctionExpression" || n.callee.type === "FunctionExpression") && n.arguments.length <= 1;
+}
+
+const PURE = new Set(["Object.freeze", "Symbol", "Symbol.for", "String", "Number", "BigInt", "Boolean", "Object.fromEntries", "Object.entries", "Object.keys", "Object.values", "Array.from", "Array.of", "JSON.parse"]);
+
+function isPureCall(n: AnyNode): boolean {
+  const c = n.callee;
+  const name = c.type === "Identifier" ? c.name : c.type === "MemberExpression" && !c.computed && c.object.type === "Identifier" ? `${c.object.name}.${c.property.name}` : "";
+  return PURE.has(name);
+}
+
+function describeProblem(p: Problem): string {
+  switch (p.kind) {
+    case "closure":
+      return "a variable of the function around it, which stays in this thread";
+    case "reassigned":
+      return "a module-level variable the program reassigns, so another thread would see a stale value";
+    case "state":
+      return `a module-level object the program changes${p.detail ? ` (${p.detail})` : ""}, whose changes another thread would not see`;
+    case "computed":
+      return p.detail ?? "its value is computed when the module loads";
+    case "undefined":
+      return "not defined in its module, nor a global";
+  }
+}
+
+function advice(role: Role, problems: Problem[]): string {
+  const names = problems.map((p) => p.name);
+  const first = names[0]!;
+  const share = "To share changing state between threads, use a skein object passed the same way (AtomicInt, SharedList, SharedDict, Queue, Event).";
+  switch (role) {
+    case "target":
+      return `Pass the values in args: new Thread({ target, args: [${names.join(", ")}] }), and take them as parameters. ${share}`;
+    case "subclass":
+      return `Pass the values to the constructor and keep them in fields (a Thread subclass's fields are copied to its thread). ${share}`;
+    case "task":
+      return `Pass the values as arguments: pool.submit(fn, ${names.join(", ")}), and take them as parameters. ${share}`;
+    case "initializer":
+      return `Pass the values in initargs: new ThreadPoolExecutor({ initializer, initargs: [${names.join(", ")}] }). ${share}`;
+    case "action":
+    case "hook":
+      return `It takes no arguments of yours: make "${first}" a module-level const with a literal value, import it from a module, or put it in a skein object the code imports. ${share}`;
+    case "value":
+      return `Define the function or class at the top level of its module, with what it uses, or pass the values as data. ${share}`;
+  }
+}
+
+/** Where an import specifier leads, from the module that wrote it. */
 function resolveModule(spec: string, from: string): string {
   if (spec === "skein") return "skein";
-  if (isBuiltin(spec)) return spec;
+  if (isBuiltin(spec)) return spec.startsWith("node:") ? spec : `node:${spec}`;
   if (/^\.{0,2}\//.test(spec) && from) return new URL(spec, from).href;
   if (/^[a-z]+:/.test(spec)) return spec;
   try {

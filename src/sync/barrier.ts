@@ -21,7 +21,7 @@ import { runtime } from "../runtime/runtime.js";
 import { Condition } from "./condition.js";
 import { Lock } from "./lock.js";
 import { attach, badHandle, registerReviver, SHARE, takeAttached, type Shareable, type ShareContext } from "../memory/handles.js";
-import { shipFunction, type Unit } from "../ship/shipment.js";
+import { checkCallable, codeFor, type ShippedCode } from "../ship/shipment.js";
 import { materialize, materializeSync } from "../ship/evaluate.js";
 
 /** Python's BrokenBarrierError (a RuntimeError there too). */
@@ -50,14 +50,14 @@ interface Shared {
   w: Int32Array;
   timeout: Float64Array;
   cond: Condition;
-  unit: Unit | null;
+  unit: ShippedCode | null;
 }
 
 export class Barrier implements Shareable {
   readonly #w: Int32Array;
   readonly #timeout: Float64Array;
   readonly #cond: Condition;
-  readonly #unit: Unit | null;
+  readonly #unit: ShippedCode | null;
   #action: (() => unknown) | null;
 
   constructor(parties: number, action?: (() => unknown) | null, timeout?: number | null) {
@@ -83,7 +83,8 @@ export class Barrier implements Shareable {
     this.#timeout[0] = ms;
     this.#cond = new Condition(new Lock());
     // Checked here, so an action that can't travel fails at construction, not in some thread.
-    this.#unit = action ? shipFunction(action, "the Barrier action") : null;
+    checkCallable(action, "new Barrier: action");
+    this.#unit = action ? codeFor(action, "action", "the Barrier action") : null;
     this.#action = action ?? null;
   }
 
@@ -112,8 +113,7 @@ export class Barrier implements Shareable {
   #runAction(): void {
     if (!this.#unit) return;
     if (!this.#action) {
-      this.#action = materializeSync(this.#unit) ?? null;
-      if (!this.#action) throw new RuntimeError("the Barrier action is not loaded in this thread yet; pass the Barrier to the thread in its args");
+      this.#action = materializeSync(this.#unit) as () => unknown;
     }
     this.#action();
   }
@@ -297,9 +297,10 @@ registerReviver("Barrier", (h, ctx) => {
     throw badHandle(`Barrier.w must hold ${parties} parties in ${bytesFor(Math.max(parties, 1))} bytes, has ${w.buffer.byteLength}`);
   }
   const cond = ctx.handle(h.cond, ["Condition"], "Barrier's condition") as Condition;
-  const unit = h.action === -1 ? null : (ctx.code(h.action, "Barrier's action") as Unit);
+  const unit = h.action === -1 ? null : (ctx.code(h.action, "Barrier's action") as ShippedCode);
   const b = attach({ w, timeout: new Float64Array(w.buffer, TIMEOUT_BYTE, 1), cond, unit } satisfies Shared, () => new Barrier(1));
-  // Code with imports loads asynchronously: the thread's code runs once it is there.
-  if (unit && unit.imports.length > 0) ctx.later(materialize(unit).then((fn) => b._setAction(fn)));
+  // ShippedCode with imports loads asynchronously: the thread's code runs once it is there.
+  // ShippedCode that imports loads asynchronously (where it can): the thread's code runs once it is there.
+  if (unit) ctx.later(materialize(unit).then((fn) => b._setAction(fn)));
   return b;
 });

@@ -3,7 +3,7 @@
  * travels to threads started after setExcepthook() the way a target does (as source).
  */
 import { describe } from "../common/checks.js";
-import { shipFunction, type Unit } from "../ship/shipment.js";
+import { codeFor, type ShippedCode } from "../ship/shipment.js";
 
 export interface ExceptHookArgs {
   excType: Function | null;
@@ -24,23 +24,23 @@ function defaultExcepthook(args: ExceptHookArgs): void {
 export let excepthook: ExceptHook = defaultExcepthook;
 /** Python's threading.__excepthook__: the original hook, to restore or delegate to. */
 export const __excepthook__: ExceptHook = defaultExcepthook;
-let hookUnit: Unit | null = null;
+let hookCode: ShippedCode | null = null;
 
 export function setExcepthook(hook: ExceptHook): void {
   if (typeof hook !== "function") throw new TypeError(`setExcepthook: hook must be a function taking { excType, excValue, excTraceback, thread }, got ${describe(hook)}`);
   // Checked now, so a hook that can't travel fails here rather than in every later thread.
-  hookUnit = hook === defaultExcepthook ? null : shipFunction(hook, "the excepthook");
+  hookCode = hook === defaultExcepthook ? null : codeFor(hook, "hook", "the excepthook");
   excepthook = hook;
 }
 
-export function currentHookUnit(): Unit | null {
-  return hookUnit;
+export function currentHookCode(): ShippedCode | null {
+  return hookCode;
 }
 
 /** Installed by the worker for each thread: the hook its starter had. */
-export function adoptHook(hook: ExceptHook | null, unit: Unit | null): void {
+export function adoptHook(hook: ExceptHook | null, code: ShippedCode | null): void {
   excepthook = hook ?? defaultExcepthook;
-  hookUnit = unit;
+  hookCode = code;
 }
 
 /** Hands an escaped exception to the hook; a failing hook is reported, never rethrown. */

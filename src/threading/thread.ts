@@ -14,9 +14,9 @@ import { ThreadState } from "./thread-state.js";
 import { runtime } from "../runtime/runtime.js";
 import { dispatch } from "../runtime/dispatch.js";
 import { badHandle, integer, primitive, registerReviver, SHARE, type Handle, type Shareable, type ShareContext } from "../memory/handles.js";
-import { shipClassChain, shipFunction, type Unit } from "../ship/shipment.js";
+import { checkCallable, codeFor, type ShippedCode } from "../ship/shipment.js";
 import { assignOwn, packParts, type Packed } from "../ship/values.js";
-import { currentHookUnit } from "./excepthook.js";
+import { currentHookCode } from "./excepthook.js";
 import "../runtime/exit.js";
 
 export interface ThreadOptions<A extends unknown[] = unknown[]> {
@@ -33,13 +33,12 @@ export interface Job {
   ident: number;
   name: string;
   daemon: boolean;
-  kind: "target" | "class";
-  /** With kind "class", the last unit is a target passed alongside the subclass. */
-  hasTarget: boolean;
-  units: Unit[];
-  /** [args, the subclass's own fields], packed together so identity holds across them. */
+  /** The Thread subclass to run, if it is one. */
+  cls: ShippedCode | null;
+  target: ShippedCode | null;
+  /** [...args, the subclass's own fields], packed together so identity holds across them. */
   values: Packed;
-  hook: Unit | null;
+  hook: ShippedCode | null;
   /** Ports among the values, moved rather than copied. */
   transfer: MessagePort[];
 }
@@ -75,6 +74,7 @@ export class Thread<A extends unknown[] = unknown[]> implements Shareable {
     if (target !== undefined && target !== null && typeof target !== "function") {
       throw new TypeError(`new Thread: target must be a function, got ${describe(target)}`);
     }
+    checkCallable(target, "new Thread: target");
     if (args !== undefined && !Array.isArray(args)) {
       throw new TypeError(`new Thread: args must be an array of arguments for the target, got ${describe(args)}`);
     }
@@ -106,18 +106,18 @@ export class Thread<A extends unknown[] = unknown[]> implements Shareable {
   start(): void {
     const t = this[INNER];
     if (t.started) throw new RuntimeError("threads can only be started once; create a new Thread to run again");
-    // A subclass ships its class chain (and its fields, copied); a target ships its source.
+    // A subclass ships its class (and its fields, copied); a target ships as code.
     const isSub = Object.getPrototypeOf(this) !== Thread.prototype;
-    const units: Unit[] = isSub ? shipClassChain(this.constructor, Thread) : [];
-    if (t.target) units.push(shipFunction(t.target, `${t.name}'s target`));
+    const cls = isSub ? codeFor(this.constructor, "subclass", `class ${this.constructor.name}`) : null;
+    const target = t.target ? codeFor(t.target, "target", `the target of ${t.name}`) : null;
     // A MessagePort moves to the thread (skein's own pool uses this).
     const transfer: MessagePort[] = [];
     const values = packArgsAndFields(t.args, this, transfer);
-    const hook = currentHookUnit();
+    const hook = currentHookCode();
     const control = runtime.control;
     const claim = control.allocate(t.name, t.daemon);
     if (!claim) throw new RuntimeError("can't start new thread: too many threads alive at once");
-    const job: Job = { ...claim, name: t.name, daemon: t.daemon, kind: isSub ? "class" : "target", hasTarget: t.target !== null, units, values, hook, transfer };
+    const job: Job = { ...claim, name: t.name, daemon: t.daemon, cls, target, values, hook, transfer };
     try {
       dispatch(job);
     } catch (e) {
@@ -242,7 +242,7 @@ export class Thread<A extends unknown[] = unknown[]> implements Shareable {
 function packArgsAndFields(args: unknown[], self: object, transfer: MessagePort[]): Packed {
   const fields = {};
   assignOwn(fields, self);
-  return packParts([...args, fields], [...args.map((_, i) => `args[${i}]`), "this"], transfer);
+  return packParts([...args, fields], [...args.map((_, i) => `args[${i}]`), "this"], { ports: transfer });
 }
 
 function* joinLoop(t: Inner, ms: number): WaitLoop<boolean> {

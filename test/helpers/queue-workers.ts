@@ -45,8 +45,17 @@ export interface AnyQueue {
  * Puts `count` numbered items: first, first + step, first + 2*step, ... (so item x came from
  * producer x % step, in increasing order). Waits at the gate first, so every thread overlaps.
  */
-export function stressProducer(q: AnyQueue, ctl: Int32Array, first: number, step: number, count: number): void {
+/** Word of a stress test's ctl cells where producers and consumers count themselves in at the gate. */
+export const ARRIVED = 6;
+
+function arriveAndWait(ctl: Int32Array): void {
+  Atomics.add(ctl, ARRIVED, 1);
+  Atomics.notify(ctl, ARRIVED);
   if (Atomics.wait(ctl, 0, 0, 30_000) === "timed-out") throw new Error("the start gate never opened");
+}
+
+export function stressProducer(q: AnyQueue, ctl: Int32Array, first: number, step: number, count: number): void {
+  arriveAndWait(ctl);
   for (let k = 0; k < count; k++) q.put(first + k * step, true, 30_000);
   Atomics.add(ctl, 1, 1);
   Atomics.notify(ctl, 1);
@@ -69,7 +78,7 @@ export interface ConsumerOptions {
  * stats[slot*3 ..]. A get that waits 30 s throws (a lost wakeup fails instead of hanging).
  */
 export function stressConsumer(q: AnyQueue, ctl: Int32Array, seen: Uint8Array, stats: Float64Array, slot: number, opts: ConsumerOptions): void {
-  if (Atomics.wait(ctl, 0, 0, 30_000) === "timed-out") throw new Error("the start gate never opened");
+  arriveAndWait(ctl);
   const last = new Float64Array(opts.producers).fill(-1);
   let n = 0;
   let sum = 0;

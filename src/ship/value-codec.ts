@@ -1,21 +1,27 @@
 /**
  * How values are copied into and out of shared memory (queues, SharedList, SharedDict): numbers
- * travel inline as float64 with no bytes at all, strings as UTF-8, everything else through V8's
- * structured serializer. Shared memory can't hold references, so what V8 can't serialize
- * (functions, SharedArrayBuffers, skein objects) is a TypeError naming the operation.
+ * travel inline as float64 with no bytes at all, strings as UTF-8, plain data through V8's
+ * structured serializer, and data holding class instances, errors or functions as a packed value
+ * (values.ts) so that they arrive as themselves. Shared memory can't hold references, so skein
+ * objects and shared typed arrays are a TypeError naming the operation (they travel in args).
  */
 import { deserialize, serialize } from "node:v8";
-import { isShareable } from "./handles.js";
+import { needsPacking, pack, unpack, type Packed } from "./values.js";
 
-export const Tag = { Number: 1, String: 2, V8: 3, Undefined: 4, Null: 5, True: 6, False: 7 } as const;
+export const Tag = { Number: 1, String: 2, V8: 3, Undefined: 4, Null: 5, True: 6, False: 7, Packed: 8 } as const;
 export type Tag = (typeof Tag)[keyof typeof Tag];
 
 export interface Encoded {
   tag: Tag;
   /** For Tag.Number. */
   num: number;
-  /** For Tag.String and Tag.V8. */
+  /** For Tag.String, Tag.V8 and Tag.Packed. */
   bytes: Uint8Array | null;
+}
+
+/** True for the tags whose value lives in bytes. */
+export function hasBytes(tag: Tag): boolean {
+  return tag === Tag.String || tag === Tag.V8 || tag === Tag.Packed;
 }
 
 const encoder = new TextEncoder();
@@ -33,12 +39,13 @@ export function encodeValue(value: unknown, what: string): Encoded {
       return { tag: Tag.Undefined, num: 0, bytes: null };
     case "boolean":
       return { tag: value ? Tag.True : Tag.False, num: 0, bytes: null };
-    case "function":
     case "symbol":
-      throw new TypeError(`${what}: a ${typeof value} can't be copied into shared memory; pass data`);
+      throw new TypeError(`${what}: a symbol can't be copied into shared memory; pass data`);
   }
   if (value === null) return { tag: Tag.Null, num: 0, bytes: null };
-  rejectShared(value, what, new Set());
+  if (needsPacking(value, what)) {
+    return { tag: Tag.Packed, num: 0, bytes: serialize(pack(value, what, { intoSharedMemory: true })) };
+  }
   try {
     return { tag: Tag.V8, num: 0, bytes: serialize(value) };
   } catch (e) {
@@ -61,30 +68,9 @@ export function decodeValue(tag: Tag, num: number, bytes: Uint8Array | null): un
       return true;
     case Tag.False:
       return false;
+    case Tag.Packed:
+      return unpack(deserialize(bytes!.slice()) as Packed).value;
     default:
       return deserialize(bytes!.slice());
-  }
-}
-
-/** V8 would copy a skein object as an empty {}: say so instead of losing it silently. */
-function rejectShared(value: unknown, what: string, seen: Set<object>): void {
-  if (value === null || typeof value !== "object" || seen.has(value)) return;
-  if (ArrayBuffer.isView(value) && value.buffer instanceof SharedArrayBuffer) {
-    throw new TypeError(`${what}: a ${value.constructor.name} over shared memory would arrive as a private copy; pass it to threads in their args to share it`);
-  }
-  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return;
-  if (isShareable(value)) {
-    throw new TypeError(`${what}: a skein ${(value as object).constructor.name} can't be copied into shared memory; pass it to threads in their args instead`);
-  }
-  seen.add(value);
-  if (value instanceof Map) {
-    for (const [k, v] of value) {
-      rejectShared(k, what, seen);
-      rejectShared(v, what, seen);
-    }
-  } else if (value instanceof Set || Array.isArray(value)) {
-    for (const v of value) rejectShared(v, what, seen);
-  } else {
-    for (const k of Object.keys(value)) rejectShared((value as Record<string, unknown>)[k], what, seen);
   }
 }

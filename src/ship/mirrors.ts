@@ -1,0 +1,33 @@
+/**
+ * What this thread has made of other modules' top-level bindings: per defining module, each
+ * binding's value and the declaration it was made from. A module's functions, classes and
+ * constants shipped by source are made once per thread and shared by every unit that needs them,
+ * as a module's bindings are shared by its functions: a class shipped with a target and the class
+ * an instance arrives with are one class. The declarations are kept so that code made here can be
+ * shipped on to another thread.
+ */
+
+/** A top-level declaration shipped by source: the names it binds, its text, where it was, what it needs. */
+export interface DeclItem {
+  names: string[];
+  text: string;
+  /** 0-based line in the defining file, and offset (the declarations' order). */
+  line: number;
+  start: number;
+  /** Top-level names of the same module that it uses. */
+  deps: string[];
+}
+
+export interface Mirrored {
+  value: unknown;
+  item: DeclItem;
+}
+
+const mirrors = new Map<string, Map<string, Mirrored>>();
+
+/** The bindings made here of module `url` (created empty on first use). */
+export function mirrorOf(url: string): Map<string, Mirrored> {
+  let m = mirrors.get(url);
+  if (!m) mirrors.set(url, (m = new Map()));
+  return m;
+}

@@ -1,0 +1,346 @@
+/**
+ * What skein knows about the script a function was defined in: its source and syntax tree, its
+ * scopes, its import bindings (ESM `import` and CommonJS `require` alike), what it exports, and
+ * which of its top-level bindings the program changes after they are made. Computed once per
+ * script, on the first function shipped from it.
+ */
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { parseModule, scopes, walk, type AnyNode, type Scope } from "./parse.js";
+
+export interface ImportBinding {
+  local: string;
+  /** The specifier as written. */
+  source: string;
+  /** "*" for a namespace, "default", or the exported name. */
+  imported: string;
+}
+
+export interface ModuleInfo {
+  url: string;
+  kind: "esm" | "cjs" | "shipped";
+  source: string;
+  /** The node whose body is the module's top level (the Program; for shipped code, its factory). */
+  root: AnyNode;
+  map: WeakMap<object, Scope>;
+  /** The scopes whose declarations are top-level bindings; `top` is the outermost. */
+  topScopes: Set<Scope>;
+  top: Scope;
+  imports: Map<string, ImportBinding>;
+  /** ESM: local name -> the names it is exported as. */
+  exportsOf: Map<string, string[]>;
+  /** ESM: the node after `export default`, if it isn't a named declaration. */
+  defaultNode: AnyNode | null;
+  /** Top-level names the program assigns after declaring them. */
+  assigned: Set<string>;
+  /** Top-level names whose object the program changes (x.y = ..., x.push(...)). */
+  mutated: Set<string>;
+  /** tsc's `var E; (function (E) {...})(E || (E = {}))`: the statement that fills each such var. */
+  fillers: Map<string, AnyNode[]>;
+  /** Where each line starts, for turning the inspector's line and column into an offset. */
+  lineStarts: number[];
+}
+
+const MUTATORS = new Set(["push", "pop", "shift", "unshift", "splice", "sort", "reverse", "fill", "copyWithin", "set", "add", "delete", "clear"]);
+
+/** Node's rule for what a file is: its extension, else the nearest package.json's "type". */
+export function moduleKind(url: string): "esm" | "cjs" {
+  if (/\.[mc]?[jt]sx?$/.test(url) === false && !url.startsWith("file:")) return "esm";
+  if (/\.m[jt]s$/.test(url)) return "esm";
+  if (/\.c[jt]s$/.test(url)) return "cjs";
+  let dir: string;
+  try {
+    dir = dirname(fileURLToPath(url));
+  } catch {
+    return "esm";
+  }
+  return packageType(dir);
+}
+
+const typeByDir = new Map<string, "esm" | "cjs">();
+
+function packageType(dir: string): "esm" | "cjs" {
+  const hit = typeByDir.get(dir);
+  if (hit) return hit;
+  let kind: "esm" | "cjs";
+  try {
+    const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { type?: string };
+    kind = pkg.type === "module" ? "esm" : "cjs";
+  } catch {
+    const up = dirname(dir);
+    kind = up === dir ? "cjs" : packageType(up);
+  }
+  typeByDir.set(dir, kind);
+  return kind;
+}
+
+/** The program's entry file as a URL (what `node app.js` ran), or null (a REPL, -e). */
+export function entryUrl(): string | null {
+  const main = process.argv[1];
+  if (!main) return null;
+  try {
+    return pathToFileURL(main).href;
+  } catch {
+    return null;
+  }
+}
+
+/** Builds the info for a script; `shippedImports` for code skein evaluated (its factory's parameters). */
+export function moduleInfo(url: string, source: string, shippedImports?: Map<string, ImportBinding>): ModuleInfo | null {
+  const kind = shippedImports ? "shipped" : moduleKind(url);
+  const program = parseModule(source, kind === "esm" ? "esm" : "cjs");
+  if (!program) return null;
+  const { map, scope } = scopes(program);
+  const topScopes = new Set<Scope>([scope]);
+  let root: AnyNode = program;
+  let top = scope;
+  if (shippedImports) {
+    // (function anonymous(params) { "use strict"; prelude; return expr; }): its body is the top level.
+    const factory = program.body[0]?.expression;
+    if (!factory || factory.type !== "FunctionExpression") return null;
+    root = factory;
+    const fs = map.get(factory);
+    const bs = map.get(factory.body);
+    if (fs) topScopes.add(fs);
+    if (bs) topScopes.add(bs);
+    top = bs ?? fs ?? scope;
+  }
+  const info: ModuleInfo = {
+    url, kind, source, root, map: map as WeakMap<object, Scope>, topScopes, top,
+    imports: shippedImports ?? new Map(), exportsOf: new Map(), defaultNode: null,
+    assigned: new Set(), mutated: new Set(), fillers: new Map(), lineStarts: lineStarts(source),
+  };
+  if (!shippedImports) readImportsAndExports(info, program);
+  readChanges(info, program, scope);
+  return info;
+}
+
+function lineStarts(source: string): number[] {
+  const out = [0];
+  for (let i = 0; i < source.length; i++) if (source.charCodeAt(i) === 10) out.push(i + 1);
+  return out;
+}
+
+function readImportsAndExports(info: ModuleInfo, program: AnyNode): void {
+  for (const st of program.body) {
+    if (st.type === "ImportDeclaration") {
+      if (st.importKind === "type") continue;
+      for (const s of st.specifiers) {
+        const imported = s.type === "ImportNamespaceSpecifier" ? "*" : s.type === "ImportDefaultSpecifier" ? "default"
+          : s.imported.type === "Identifier" ? s.imported.name : s.imported.value;
+        info.imports.set(s.local.name, { local: s.local.name, source: st.source.value, imported });
+      }
+    } else if (st.type === "ExportNamedDeclaration" && !st.source) {
+      const d = st.declaration;
+      if (d?.type === "FunctionDeclaration" || d?.type === "ClassDeclaration") addExport(info, d.id.name, d.id.name);
+      else if (d?.type === "VariableDeclaration") {
+        for (const decl of d.declarations) if (decl.id.type === "Identifier") addExport(info, decl.id.name, decl.id.name);
+      }
+      for (const s of st.specifiers ?? []) {
+        if (s.local.type === "Identifier") addExport(info, s.local.name, s.exported.type === "Identifier" ? s.exported.name : s.exported.value);
+      }
+    } else if (st.type === "ExportDefaultDeclaration") {
+      const d = st.declaration;
+      if ((d.type === "FunctionDeclaration" || d.type === "ClassDeclaration") && d.id) addExport(info, d.id.name, "default");
+      else if (d.type === "Identifier") addExport(info, d.name, "default");
+      else info.defaultNode = d;
+    }
+  }
+}
+
+function addExport(info: ModuleInfo, local: string, exported: string): void {
+  const list = info.exportsOf.get(local);
+  if (list) list.push(exported);
+  else info.exportsOf.set(local, [exported]);
+}
+
+/** tsc's enum and namespace filler: `(function (E) {...})(E || (E = {}))`, also `E || (exports.E = E = {})`. */
+function fillerOf(st: AnyNode): string | null {
+  if (st.type !== "ExpressionStatement") return null;
+  const call = st.expression;
+  if (call.type !== "CallExpression" || (call.callee.type !== "FunctionExpression" && call.callee.type !== "ArrowFunctionExpression")) return null;
+  const arg = call.arguments[0];
+  if (arg?.type !== "LogicalExpression" || arg.operator !== "||" || arg.left.type !== "Identifier") return null;
+  return arg.left.name;
+}
+
+/** Finds assignments to top-level bindings and changes to their objects, resolving names by scope. */
+function readChanges(info: ModuleInfo, program: AnyNode, top: Scope): void {
+  const fillerArgs = new Set<AnyNode>();
+  const body = info.root === program ? program.body : info.root.body.body;
+  for (const st of body) {
+    const name = fillerOf(st);
+    if (name) {
+      const list = info.fillers.get(name) ?? [];
+      list.push(st);
+      info.fillers.set(name, list);
+      fillerArgs.add(st.expression.arguments[0]);
+    }
+  }
+  const isTop = (scope: Scope, name: string) => {
+    const owner = scope.find_owner(name);
+    return owner !== null && info.topScopes.has(owner);
+  };
+  const rootOf = (n: AnyNode): AnyNode => {
+    while (n.type === "MemberExpression") n = n.object;
+    return n;
+  };
+  const visit = (n: AnyNode, scope: Scope, inFiller: boolean): void => {
+    const own = info.map.get(n);
+    if (own) scope = own;
+    if (fillerArgs.has(n)) inFiller = true;
+    switch (n.type) {
+      case "AssignmentExpression": {
+        const left = n.left;
+        if (left.type === "Identifier") {
+          if (!inFiller && isTop(scope, left.name)) info.assigned.add(left.name);
+        } else if (left.type === "MemberExpression") {
+          const r = rootOf(left);
+          if (r.type === "Identifier" && isTop(scope, r.name)) info.mutated.add(r.name);
+        } else {
+          walk(left, (p) => {
+            if (p.type === "Identifier" && isTop(scope, p.name)) info.assigned.add(p.name);
+          });
+        }
+        break;
+      }
+      case "UpdateExpression":
+        if (n.argument.type === "Identifier" && isTop(scope, n.argument.name)) info.assigned.add(n.argument.name);
+        else if (n.argument.type === "MemberExpression") {
+          const r = rootOf(n.argument);
+          if (r.type === "Identifier" && isTop(scope, r.name)) info.mutated.add(r.name);
+        }
+        break;
+      case "UnaryExpression":
+        if (n.operator === "delete" && n.argument.type === "MemberExpression") {
+          const r = rootOf(n.argument);
+          if (r.type === "Identifier" && isTop(scope, r.name)) info.mutated.add(r.name);
+        }
+        break;
+      case "CallExpression": {
+        const c = n.callee;
+        if (c.type === "MemberExpression" && !c.computed && c.property.type === "Identifier" && MUTATORS.has(c.property.name)) {
+          const r = rootOf(c.object);
+          if (r.type === "Identifier" && isTop(scope, r.name)) info.mutated.add(r.name);
+        }
+        break;
+      }
+      case "ForInStatement":
+      case "ForOfStatement":
+        if (n.left.type === "Identifier" && isTop(scope, n.left.name)) info.assigned.add(n.left.name);
+        break;
+    }
+    for (const k of Object.keys(n)) {
+      if (k === "type" || k === "start" || k === "end" || k === "loc" || k === "range") continue;
+      const v = n[k];
+      if (Array.isArray(v)) {
+        for (const c of v) if (c && typeof c.type === "string") visit(c, scope, inFiller);
+      } else if (v && typeof v === "object" && typeof v.type === "string") visit(v, scope, inFiller);
+    }
+  };
+  visit(program, top, false);
+}
+
+/** The offset in the source of the inspector's 0-based line and column. */
+export function offsetOf(info: ModuleInfo, line: number, column: number): number {
+  return (info.lineStarts[line] ?? 0) + column;
+}
+
+/**
+ * The node of a function or class defined in this script, found by its text (what toString gives)
+ * around the place the inspector says it starts; with its innermost enclosing scope.
+ */
+export function findDefinition(info: ModuleInfo, text: string, offset: number): { node: AnyNode; holder: AnyNode; scope: Scope } | null {
+  let best: { node: AnyNode; holder: AnyNode; scope: Scope } | null = null;
+  const visit = (n: AnyNode, scope: Scope): void => {
+    if (n.start > offset + 1 || n.end < offset) return;
+    const own = info.map.get(n);
+    const inner = own ?? scope;
+    // A method's text starts at its key: the Property or MethodDefinition holds it.
+    const isFn = n.type === "FunctionDeclaration" || n.type === "FunctionExpression" || n.type === "ArrowFunctionExpression"
+      || n.type === "ClassDeclaration" || n.type === "ClassExpression";
+    const isMethod = (n.type === "Property" || n.type === "MethodDefinition") && n.value?.type === "FunctionExpression";
+    if ((isFn || isMethod) && info.source.slice(n.start, n.end) === text) {
+      const node = isMethod ? n.value : n;
+      best = { node, holder: n, scope: own && !isMethod ? own.parent ?? own : scope };
+    }
+    for (const k of Object.keys(n)) {
+      if (k === "type" || k === "start" || k === "end" || k === "loc" || k === "range") continue;
+      const v = n[k];
+      if (Array.isArray(v)) {
+        for (const c of v) if (c && typeof c.type === "string") visit(c, inner);
+      } else if (v && typeof v === "object" && typeof v.type === "string") visit(v, inner);
+    }
+  };
+  visit(info.root, info.top);
+  return best;
+}
+
+/**
+ * The top-level statement or declarator that declares `name`, with the statement it sits in: a
+ * function, class or variable at the top level, or a `var` in a block there (a bundler's or
+ * esbuild's lowering of `using` wraps the module's body in `try { var ... }`).
+ */
+export function topDeclaration(info: ModuleInfo, name: string): { decl: AnyNode; statement: AnyNode } | null {
+  const body = info.root.type === "Program" ? info.root.body : info.root.body.body;
+  const declares = (d: AnyNode) => {
+    let found = false;
+    walk(d.id, (p, parent) => {
+      if (p.type === "Identifier" && !(parent?.type === "Property" && parent.key === p && !parent.shorthand) && p.name === name) found = true;
+    });
+    return found;
+  };
+  for (const st0 of body) {
+    const st = (st0.type === "ExportNamedDeclaration" || st0.type === "ExportDefaultDeclaration") && st0.declaration ? st0.declaration : st0;
+    if ((st.type === "FunctionDeclaration" || st.type === "ClassDeclaration") && st.id?.name === name) return { decl: st, statement: st };
+    if (st.type === "VariableDeclaration") {
+      for (const d of st.declarations) if (declares(d)) return { decl: d, statement: st };
+    }
+  }
+  let hoisted: { decl: AnyNode; statement: AnyNode } | null = null;
+  const search = (n: AnyNode): void => {
+    if (hoisted || !n || typeof n.type !== "string") return;
+    if (n.type === "FunctionDeclaration" || n.type === "FunctionExpression" || n.type === "ArrowFunctionExpression" || n.type === "ClassDeclaration" || n.type === "ClassExpression") return;
+    if (n.type === "VariableDeclaration" && n.kind === "var") {
+      for (const d of n.declarations) if (declares(d)) hoisted = { decl: d, statement: n };
+      return;
+    }
+    for (const k of Object.keys(n)) {
+      if (k === "type" || k === "start" || k === "end") continue;
+      const v = n[k];
+      if (Array.isArray(v)) v.forEach(search);
+      else if (v && typeof v === "object") search(v);
+    }
+  };
+  for (const st of body) if (st.type !== "VariableDeclaration") search(st);
+  return hoisted;
+}
+
+/** The top-level binding whose declaration `node` is, or whose declarator's value it is, if any. */
+export function bindingOf(info: ModuleInfo, node: AnyNode): string | null {
+  if ((node.type === "FunctionDeclaration" || node.type === "ClassDeclaration") && node.id) {
+    return topDeclaration(info, node.id.name)?.decl === node ? node.id.name : null;
+  }
+  let name: string | null = null;
+  const body = info.root.type === "Program" ? info.root.body : info.root.body.body;
+  const search = (n: AnyNode, top: boolean): void => {
+    if (name || !n || typeof n.type !== "string") return;
+    if (n.type === "VariableDeclaration" && (top || n.kind === "var")) {
+      // (In shipped code, skein's own __skein_value holds the code's value: not one of the module's bindings.)
+      for (const d of n.declarations) if (d.init === node && d.id.type === "Identifier" && !d.id.name.startsWith("__skein_")) name = d.id.name;
+      return;
+    }
+    if (n.type === "ExportNamedDeclaration" && n.declaration) return search(n.declaration, top);
+    if (top && (n.type === "FunctionDeclaration" || n.type === "ClassDeclaration")) return;
+    if (!top && /Function|Class/.test(n.type)) return;
+    for (const k of Object.keys(n)) {
+      if (k === "type" || k === "start" || k === "end") continue;
+      const v = n[k];
+      if (Array.isArray(v)) v.forEach((c) => search(c, false));
+      else if (v && typeof v === "object") search(v, false);
+    }
+  };
+  for (const st of body) search(st, true);
+  return name;
+}
