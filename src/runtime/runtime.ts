@@ -4,9 +4,10 @@
  * skein worker receives it in workerData and the bootstrap points `slot`/`gen` at each thread
  * it runs.
  */
-import { isMainThread as nodeIsMain, workerData, Worker, type MessagePort } from "node:worker_threads";
+import { isMainThread as nodeIsMain, workerData, type MessagePort, type Worker } from "node:worker_threads";
 import { readlinkSync } from "node:fs";
 import { Control } from "../memory/control-block.js";
+import { startWorker, workerEntry } from "./worker-entry.js";
 
 export interface WorkerBoot {
   __skein: true;
@@ -91,8 +92,8 @@ export function ensureHub(): void {
     runtime.hubPost = (m, t) => port.postMessage(m, t as any);
     return;
   }
-  hub = new Worker(new URL("./hub.js", import.meta.url), {
-    workerData: { __skein: true, control: runtime.control.sab, tsxApi: runtime.tsxApi, execArgv: workerExecArgv() },
+  hub = startWorker(workerEntry("hub"), {
+    workerData: { role: "hub", control: runtime.control.sab, tsxApi: runtime.tsxApi, execArgv: workerExecArgv(), entry: workerEntry("worker") },
     // The hub never runs user code, so it needs none of the user's flags or loaders.
     execArgv: [],
     stdout: false,

@@ -7,12 +7,12 @@
  */
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { shippedOrigins } from "./locate.js";
 import type { ImportBinding } from "./module-info.js";
 import { originals, unitKey, type ShippedCode, type Unit } from "./shipment.js";
 import { mirrorOf } from "./mirrors.js";
-import { ownNamespace, resolveRef, resolveRefSync } from "./references.js";
+import { ownNamespace, rememberedRef, rememberRef, resolveRefWith, type Ref } from "./references.js";
 import { runtime } from "../runtime/runtime.js";
 import { compilerHelpers, HELPER_NAMES } from "./compiler-helpers.js";
 
@@ -39,7 +39,7 @@ function ensureTsxSync(): void {
   if (tsxCjsReady || runtime.tsxApi === null) return;
   tsxCjsReady = true;
   const esmApi = runtime.tsxApi.startsWith("file:") ? fileURLToPath(runtime.tsxApi) : runtime.tsxApi;
-  const req = createRequire(esmApi.startsWith("/") ? esmApi : import.meta.url);
+  const req = createRequire(esmApi.startsWith("/") ? esmApi : fallbackBase());
   try {
     req(esmApi.startsWith("/") ? esmApi.replace(/esm[\\/]api[\\/]index\.mjs$/, "cjs/api/index.cjs") : "tsx/cjs/api").register();
   } catch {
@@ -91,7 +91,7 @@ export function importModule(spec: string): Promise<any> {
 function requireModule(spec: string, from: string): any {
   if (spec === "skein") return ownNamespace();
   if (needsTsx(spec)) ensureTsxSync();
-  const req = createRequire(from.startsWith("file:") ? from : import.meta.url);
+  const req = createRequire(from.startsWith("file:") ? from : fallbackBase());
   const target = spec.startsWith("file:") ? fileURLToPath(spec) : spec;
   try {
     return req(target);
@@ -118,7 +118,7 @@ function importerFor(url: string): (spec: string) => Promise<any> {
 
 /** Makes shipped code a function or class in this thread, loading what it imports. */
 export async function materialize(code: ShippedCode): Promise<any> {
-  if (code.by === "ref") return resolveRef(code.ref, importModule);
+  if (code.by === "ref") return resolveRefAsync(code.ref);
   const unit = code.unit;
   const ready = readyUnit(unit);
   if (ready !== undefined) return ready;
@@ -135,7 +135,7 @@ export async function materialize(code: ShippedCode): Promise<any> {
  * awaited (a value's class arriving with a queue item or a pool result).
  */
 export function materializeSync(code: ShippedCode): any {
-  if (code.by === "ref") return resolveRefSync(code.ref, undefined);
+  if (code.by === "ref") return resolved(code.ref) ?? remember(code.ref, resolveRefWith(code.ref, (m) => requireModule(m, m)));
   const unit = code.unit;
   const ready = readyUnit(unit);
   if (ready !== undefined) return ready;
@@ -144,6 +144,24 @@ export function materializeSync(code: ShippedCode): any {
     return imp.imported === "*" ? ns : imp.imported === "default" && ns && !("default" in ns) ? ns : ns[imp.imported];
   });
   return evaluate(unit, values, unit.base ? materializeSync(unit.base) : null);
+}
+
+/** References resolved here are remembered: the sync and async paths must meet one module instance. */
+function resolved(ref: Ref): unknown {
+  return rememberedRef(ref);
+}
+
+function remember(ref: Ref, value: unknown): unknown {
+  rememberRef(ref, value);
+  return value;
+}
+
+async function resolveRefAsync(ref: Ref): Promise<unknown> {
+  const hit = resolved(ref);
+  if (hit !== undefined) return hit;
+  if (ref.by !== "module" || ref.loader === "require") return remember(ref, resolveRefWith(ref, (m) => requireModule(m, m)));
+  const ns = await importModule(ref.module);
+  return remember(ref, resolveRefWith(ref, () => ns));
 }
 
 function readyUnit(unit: Unit): unknown {
@@ -212,15 +230,24 @@ function layout(parts: Array<{ text: string; line: number }>): string {
 /** What a CommonJS module's code finds in its wrapper, for the file it came from. */
 function wrapperValues(unit: Unit): Record<string, unknown> {
   if (unit.wrapper.length === 0) return {};
+  if (unit.wrapper.includes("require") && needsTsx(unit.url)) ensureTsxSync();
   const file = unit.url.startsWith("file:") ? fileURLToPath(unit.url) : unit.url;
   const exports = {};
+  const base = createRequire(unit.url.startsWith("file:") ? unit.url : fallbackBase());
+  // "skein" inside shipped code is this thread's own skein, as with import.
+  const require = Object.assign((id: string) => (id === "skein" ? ownNamespace() : base(id)), base);
   return {
-    require: createRequire(unit.url.startsWith("file:") ? unit.url : import.meta.url),
+    require,
     module: { exports, id: file, filename: file },
     exports,
     __filename: file,
     __dirname: file ? dirname(file) : "",
   };
+}
+
+/** A base for require() where shipped code names no file: this module's, or the working directory's. */
+function fallbackBase(): string {
+  return import.meta.url ?? pathToFileURL(`${process.cwd()}/`).href;
 }
 
 /** `import.meta` inside shipped code: the defining file's. */

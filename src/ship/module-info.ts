@@ -36,6 +36,8 @@ export interface ModuleInfo {
   assigned: Set<string>;
   /** Top-level names whose object the program changes (x.y = ..., x.push(...)). */
   mutated: Set<string>;
+  /** Top-level names set by a bundle's lazy module initializer (esbuild's __esm). */
+  lazy: Set<string>;
   /** tsc's `var E; (function (E) {...})(E || (E = {}))`: the statement that fills each such var. */
   fillers: Map<string, AnyNode[]>;
   /** Where each line starts, for turning the inspector's line and column into an offset. */
@@ -95,10 +97,11 @@ export function moduleInfo(url: string, source: string, shippedImports?: Map<str
   const topScopes = new Set<Scope>([scope]);
   let root: AnyNode = program;
   let top = scope;
-  if (shippedImports) {
-    // (function anonymous(params) { "use strict"; prelude; return expr; }): its body is the top level.
-    const factory = program.body[0]?.expression;
-    if (!factory || factory.type !== "FunctionExpression") return null;
+  const factory = shippedImports ? program.body[0]?.expression : wrapperOf(program);
+  if (shippedImports && factory?.type !== "FunctionExpression") return null;
+  if (factory) {
+    // Shipped code, (function anonymous(params) { prelude; return ...; }), or a module its loader
+    // wrapped in an arrow (tsx's CommonJS, an IIFE bundle): the function's body is the top level.
     root = factory;
     const fs = map.get(factory);
     const bs = map.get(factory.body);
@@ -109,11 +112,29 @@ export function moduleInfo(url: string, source: string, shippedImports?: Map<str
   const info: ModuleInfo = {
     url, kind, source, root, map: map as WeakMap<object, Scope>, topScopes, top,
     imports: shippedImports ?? new Map(), exportsOf: new Map(), defaultNode: null,
-    assigned: new Set(), mutated: new Set(), fillers: new Map(), lineStarts: lineStarts(source),
+    assigned: new Set(), mutated: new Set(), lazy: new Set(), fillers: new Map(), lineStarts: lineStarts(source),
   };
   if (!shippedImports) readImportsAndExports(info, program);
   readChanges(info, program, scope);
   return info;
+}
+
+/**
+ * A loader's wrapper around a module's code: tsx compiles a CommonJS module to
+ * `__filename="...";(()=>{ ... })()`, an IIFE bundle is `(() => { ... })();`.
+ */
+function wrapperOf(program: AnyNode): AnyNode | null {
+  let wrapper: AnyNode | null = null;
+  for (const st of program.body) {
+    if (st.type !== "ExpressionStatement") return null;
+    const e = st.expression;
+    if (e.type === "CallExpression" && (e.callee.type === "ArrowFunctionExpression" || e.callee.type === "FunctionExpression")
+      && e.callee.params.length === 0 && e.arguments.length === 0 && e.callee.body.type === "BlockStatement") {
+      if (wrapper) return null;
+      wrapper = e.callee;
+    } else if (e.type !== "AssignmentExpression" && e.type !== "Literal") return null;
+  }
+  return wrapper;
 }
 
 function lineStarts(source: string): number[] {
@@ -155,10 +176,17 @@ function addExport(info: ModuleInfo, local: string, exported: string): void {
   else info.exportsOf.set(local, [exported]);
 }
 
-/** tsc's enum and namespace filler: `(function (E) {...})(E || (E = {}))`, also `E || (exports.E = E = {})`. */
+/**
+ * A statement that fills a top-level variable declared without its contents: tsc's enum and
+ * namespace, `(function (E) {...})(E || (E = {}))` (also `E || (exports.E = E = {})`), and
+ * esbuild's module namespace object in a bundle, `__export(x_exports, { ... })`.
+ */
 function fillerOf(st: AnyNode): string | null {
   if (st.type !== "ExpressionStatement") return null;
   const call = st.expression;
+  if (call.type === "CallExpression" && call.callee.type === "Identifier" && /^__(export|reExport)$/.test(call.callee.name) && call.arguments[0]?.type === "Identifier") {
+    return call.arguments[0].name;
+  }
   if (call.type !== "CallExpression" || (call.callee.type !== "FunctionExpression" && call.callee.type !== "ArrowFunctionExpression")) return null;
   const arg = call.arguments[0];
   if (arg?.type !== "LogicalExpression" || arg.operator !== "||" || arg.left.type !== "Identifier") return null;
@@ -175,7 +203,8 @@ function readChanges(info: ModuleInfo, program: AnyNode, top: Scope): void {
       const list = info.fillers.get(name) ?? [];
       list.push(st);
       info.fillers.set(name, list);
-      fillerArgs.add(st.expression.arguments[0]);
+      const arg = st.expression.arguments[0];
+      if (arg.type === "LogicalExpression") fillerArgs.add(arg);
     }
   }
   const isTop = (scope: Scope, name: string) => {
@@ -186,14 +215,21 @@ function readChanges(info: ModuleInfo, program: AnyNode, top: Scope): void {
     while (n.type === "MemberExpression") n = n.object;
     return n;
   };
+  let inLazy = false;
   const visit = (n: AnyNode, scope: Scope, inFiller: boolean): void => {
     const own = info.map.get(n);
     if (own) scope = own;
     if (fillerArgs.has(n)) inFiller = true;
+    // A bundle's lazily initialized module, `var x; var init_m = __esm({ ... x = ... })`: its
+    // variables are set by its init function, once, in whichever thread calls it.
+    const lazyInit = n.type === "CallExpression" && n.callee.type === "Identifier" && (n.callee.name === "__esm" || n.callee.name === "__commonJS");
+    const outerLazy = inLazy;
+    if (lazyInit) inLazy = inFiller = true;
     switch (n.type) {
       case "AssignmentExpression": {
         const left = n.left;
         if (left.type === "Identifier") {
+          if (inLazy && isTop(scope, left.name)) info.lazy.add(left.name);
           if (!inFiller && isTop(scope, left.name)) info.assigned.add(left.name);
         } else if (left.type === "MemberExpression") {
           const r = rootOf(left);
@@ -238,6 +274,7 @@ function readChanges(info: ModuleInfo, program: AnyNode, top: Scope): void {
         for (const c of v) if (c && typeof c.type === "string") visit(c, scope, inFiller);
       } else if (v && typeof v === "object" && typeof v.type === "string") visit(v, scope, inFiller);
     }
+    inLazy = outerLazy;
   };
   visit(program, top, false);
 }

@@ -4,8 +4,7 @@
  * few constructs that must mean the same in another thread (`import()`, `import.meta`, a class's
  * `extends`).
  */
-import { parse as acornParse, type Node, type Options } from "acorn";
-import { analyze, type Scope } from "periscopic";
+import { analyze, parse as acornParse, type Node, type Options, type Scope } from "../vendor/parsing.js";
 
 export type { Scope };
 export type AnyNode = any;

@@ -150,8 +150,25 @@ export function cjsExportRef(fn: Function, url: string): Ref | null {
   return null;
 }
 
-/** Finds a reference's value in this thread (sync: modules through require, which loads ESM too). */
-export function resolveRefSync(ref: Ref, from?: string): unknown {
+/** Values of module references this thread already has, by module URL and export path. */
+const known = new Map<string, unknown>();
+
+function refKey(ref: Ref): string {
+  return ref.by === "module" ? `${ref.module.replace(/[?#].*$/, "")}#${ref.path.join(".")}` : JSON.stringify(ref);
+}
+
+/** Notes a value this thread already has for a reference, so that resolving it finds this very value. */
+export function rememberRef(ref: Ref, value: unknown): void {
+  known.set(refKey(ref), value);
+}
+
+/** The value this thread already has for a reference, if any. */
+export function rememberedRef(ref: Ref): unknown {
+  return known.get(refKey(ref));
+}
+
+/** Finds a reference's value in this thread; `load` loads a module (ship/evaluate.ts knows how). */
+export function resolveRefWith(ref: Ref, load: (module: string) => unknown): unknown {
   switch (ref.by) {
     case "skein":
       return ownValue(ref.name);
@@ -159,17 +176,9 @@ export function resolveRefSync(ref: Ref, from?: string): unknown {
       return walk(globalThis, ref.path, ref.path.join("."));
     case "builtin":
       return walk(process.getBuiltinModule(ref.module), ref.path, `${ref.module} ${ref.path.join(".")}`);
-    case "module": {
-      const req = createRequire(from ?? ref.module);
-      return walk(req(ref.module.startsWith("file:") ? fileURLToPath(ref.module) : ref.module), ref.path, `${ref.module} ${ref.path.join(".")}`);
-    }
+    case "module":
+      return walk(load(ref.module), ref.path, `${ref.module} ${ref.path.join(".")}`);
   }
-}
-
-/** Finds a reference's value in this thread, loading an ESM module with import(). */
-export async function resolveRef(ref: Ref, importModule: (spec: string) => Promise<unknown>): Promise<unknown> {
-  if (ref.by !== "module" || ref.loader === "require") return resolveRefSync(ref);
-  return walk(await importModule(ref.module), ref.path, `${ref.module} ${ref.path.join(".")}`);
 }
 
 function walk(root: unknown, path: string[], what: string): unknown {

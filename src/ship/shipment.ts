@@ -16,7 +16,7 @@ import { pathToFileURL } from "node:url";
 import { declaredNames, parseCallable, freeNames, rewrite, type AnyNode, type Scope } from "./parse.js";
 import { bindingsOf, locate, scriptSource, shippedOrigins, type Location } from "./locate.js";
 import { bindingOf, entryUrl, findDefinition, moduleInfo, offsetOf, topDeclaration, type ModuleInfo } from "./module-info.js";
-import { cjsExportRef, ownName, runtimeRef, type Ref } from "./references.js";
+import { cjsExportRef, ownName, rememberRef, runtimeRef, type Ref } from "./references.js";
 import { HELPER_NAMES } from "./compiler-helpers.js";
 import { mirrorOf, type DeclItem } from "./mirrors.js";
 
@@ -109,9 +109,29 @@ function build(fn: Function, role: Role, what: string): ShippedCode {
   if (!found) throw new TypeError(`skein could not find ${what} in ${where.url} to send it to another thread`);
   const ref = moduleRef(fn, info, found.node, found.holder);
   if (ref) return { by: "ref", ref };
-  const unit = new UnitBuilder(info, role, what).build(fn, found);
-  if (info.kind !== "shipped") mirrorReal(fn, unit);
+  const unit = new UnitBuilder(info, role, what, fn).build(fn, found);
+  if (info.kind !== "shipped") {
+    mirrorReal(fn, unit);
+    rememberImports(fn, unit);
+  }
   return { by: "source", unit };
+}
+
+/**
+ * The exports this thread imported for the code are the ones a reference to them should find
+ * here: a class coming back by reference is then the class this module imported, even where a
+ * loader would load a second copy for require() (tsx does).
+ */
+function rememberImports(fn: Function, unit: Unit): void {
+  const named = unit.imports.filter((i) => i.imported !== "*" && i.module !== "skein" && !i.module.startsWith("node:"));
+  if (named.length === 0) return;
+  const values = bindingsOf(fn, named.map((i) => i.local));
+  for (const imp of named) {
+    const v = values.get(imp.local);
+    if (typeof v !== "function") continue;
+    const url = locate(v)?.url;
+    if (url?.startsWith("file:")) rememberRef({ by: "module", module: url, path: [imp.imported], loader: "import" }, v);
+  }
 }
 
 /**
@@ -169,7 +189,19 @@ class UnitBuilder {
   readonly #done = new Set<string>();
   readonly #problems: Problem[] = [];
 
-  constructor(readonly info: ModuleInfo, readonly role: Role, readonly what: string) {}
+  /** In a bundle that has skein inside, the values of its top-level bindings (to spot skein's own). */
+  #bundled: Map<string, unknown> | null | undefined;
+
+  constructor(readonly info: ModuleInfo, readonly role: Role, readonly what: string, readonly fn: Function) {}
+
+  /** skein's own export that top-level binding `name` is, when skein is bundled into this very file. */
+  #ownExport(name: string): string | null {
+    if (this.#bundled === undefined) this.#bundled = this.info.url === selfUrl() ? new Map() : null;
+    if (!this.#bundled) return null;
+    if (!this.#bundled.has(name)) this.#bundled.set(name, bindingsOf(this.fn, [name]).get(name));
+    const own = ownName(this.#bundled.get(name));
+    return own && !own.startsWith("internal:") ? own : null;
+  }
 
   build(fn: Function, found: { node: AnyNode; holder: AnyNode; scope: Scope }): Unit {
     const { node, holder, scope } = found;
@@ -232,6 +264,14 @@ class UnitBuilder {
       this.#wrapper.add(name);
       return;
     }
+    if (owner && info.kind !== "shipped") {
+      // skein bundled into the program's file: its functions and classes still cross by name.
+      const own = this.#ownExport(name);
+      if (own) {
+        this.#imports.set(name, { local: name, module: "skein", imported: own });
+        return;
+      }
+    }
     if (owner || (info.kind === "shipped" && mirrorOf(info.url).has(name))) {
       by?.deps.push(name);
       if (this.#done.has(name)) return;
@@ -273,7 +313,7 @@ class UnitBuilder {
       const why = this.#unshippable(decl.init);
       if (why) return void this.#problems.push({ name, kind: why.kind, line, detail: why.detail });
       if (info.mutated.has(name) && isObjectValue(decl.init)) return void this.#problems.push({ name, kind: "state", line });
-    } else if (fillers.length === 0) {
+    } else if (fillers.length === 0 && !info.lazy.has(name)) {
       return void this.#problems.push({ name, kind: "computed", line, detail: "it is declared without a value and set later" });
     }
     const names = declaredNames(decl.id);
@@ -393,7 +433,8 @@ function isIife(n: AnyNode): boolean {
   return (n.callee.type === "ArrowFunctionExpression" || n.callee.type === "FunctionExpression") && n.arguments.length <= 1;
 }
 
-const PURE = new Set(["Object.freeze", "Symbol", "Symbol.for", "String", "Number", "BigInt", "Boolean", "Object.fromEntries", "Object.entries", "Object.keys", "Object.values", "Array.from", "Array.of", "JSON.parse"]);
+/** Calls that make code or plain data, not state: bundlers' lazy module wrappers among them. */
+const PURE = new Set(["__esm", "__commonJS", "Object.freeze", "Symbol", "Symbol.for", "String", "Number", "BigInt", "Boolean", "Object.fromEntries", "Object.entries", "Object.keys", "Object.values", "Array.from", "Array.of", "JSON.parse"]);
 
 function isPureCall(n: AnyNode): boolean {
   const c = n.callee;
@@ -435,6 +476,14 @@ function advice(role: Role, problems: Problem[]): string {
     case "value":
       return `Define the function or class at the top level of its module, with what it uses, or pass the values as data. ${share}`;
   }
+}
+
+let self: string | null | undefined;
+
+/** The script skein's own code is in (the program's own file when a bundler put skein in it). */
+function selfUrl(): string | null {
+  if (self === undefined) self = locate(codeFor)?.url ?? null;
+  return self;
 }
 
 /** Where an import specifier leads, from the module that wrote it. */

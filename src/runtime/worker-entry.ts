@@ -1,0 +1,55 @@
+/**
+ * Where the code of skein's workers comes from: the files runtime/hub-entry.js (the hub) and
+ * worker/entry.js (thread workers) next to this module, as installed; or, when a bundler has put skein inside the
+ * program's own file and no such file is there, the same code embedded as a string at build time
+ * (runtime/worker-source.ts), run as an eval'd worker.
+ */
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Worker, type WorkerOptions } from "node:worker_threads";
+import { RuntimeError } from "../common/errors.js";
+
+/** A worker entry: a file's URL, or the source itself. */
+export type WorkerEntry = { file: string } | { code: string };
+
+const found = new Map<string, WorkerEntry>();
+
+/** The entry for the hub or for thread workers. */
+export function workerEntry(role: "hub" | "worker"): WorkerEntry {
+  const hit = found.get(role);
+  if (hit) return hit;
+  const file = entryFile(role === "hub" ? "./hub-entry.js" : "../worker/entry.js");
+  if (file) {
+    found.set(role, { file });
+    return { file };
+  }
+  const code = embeddedSource();
+  if (!code) {
+    throw new RuntimeError(
+      "can't start new thread: skein's worker code is missing (no worker/entry.js next to skein's modules, and none embedded); " +
+        "reinstall skein, or when bundling, bundle it from its published files (node_modules/skein/dist)",
+    );
+  }
+  found.set(role, { code });
+  return { code };
+}
+
+function entryFile(path: string): string | null {
+  try {
+    const url = new URL(path, import.meta.url);
+    return existsSync(fileURLToPath(url)) ? url.href : null;
+  } catch {
+    return null; // no module URL: skein was bundled into a CommonJS file
+  }
+}
+
+function embeddedSource(): string | null {
+  // A literal require() so that bundlers take the embedded source along; unbundled, skein always
+  // finds its files and never gets here.
+  if (typeof require !== "function") return null;
+  return (require("./worker-source.js") as { WORKER_SOURCE: string | null }).WORKER_SOURCE;
+}
+
+export function startWorker(entry: WorkerEntry, options: WorkerOptions): Worker {
+  return "file" in entry ? new Worker(new URL(entry.file), options) : new Worker(entry.code, { ...options, eval: true });
+}

@@ -1,0 +1,155 @@
+// Ordinary programs, written as a Python programmer would write them (one file with its helpers,
+// library functions as targets, classes crossing threads), run every way users run code: under
+// tsx, compiled by tsc to ES modules and to CommonJS, under tsx in a CommonJS project, and bundled
+// by esbuild (ES module and CommonJS output, skein bundled in and left external). Each way must
+// print exactly what the program should print.
+import { before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { cpSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+import { runProgram } from "./helpers/child-process.js";
+
+const repo = fileURLToPath(new URL("..", import.meta.url));
+const programs = join(repo, "test/fixtures/programs");
+const out = join(repo, "test/.out/programs");
+const tsc = join(repo, "node_modules/typescript/bin/tsc");
+const tsxCli = join(repo, "node_modules/tsx/dist/cli.mjs");
+const data = join(programs, "lib/data.txt");
+
+/** What each program must print, line by line. */
+const EXPECTED: Record<string, string[]> = {
+  "same-file": [
+    "target: 10 evens below 20, 7 is odd, Green",
+    "subclass: reporter sees a Point of norm 5, primes 2,3,5",
+    "pool: 1:odd 2:even 3:odd",
+    "pool point: 10",
+  ],
+  library: [
+    "console.log as a target",
+    "Math.sqrt: 4",
+    'JSON.parse: [1,[2],{"a":3}]',
+    "readFileSync: data from a file",
+    "basename: c.txt",
+    "sleep: undefined",
+    "isPrime: true,false",
+  ],
+  classes: [
+    "thread: true ada 15 true 8 true",
+    "queue item: true 42",
+    "pool result: true grace 3",
+    "pool error: true true 7 bad value 7",
+    "excepthook: true 9",
+  ],
+  names: [
+    "imported names: true function timers/promises",
+    "main sees it set: true",
+    "refused: true local,counter,state",
+    "getter: true true",
+    "class: true true",
+  ],
+  meta: ["import.meta.url: true dynamic import: true"],
+};
+
+/** Programs that use import.meta, which CommonJS has not. */
+const ESM_ONLY = new Set(["meta"]);
+
+interface Mode {
+  name: string;
+  esm: boolean;
+  /** Makes the mode's directory; returns how to run a program in it. */
+  prepare(dir: string): (program: string) => { file: string; args: string[]; cli?: string };
+}
+
+function project(dir: string, type: "module" | "commonjs"): void {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, "node_modules"), { recursive: true });
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "app", private: true, type }));
+  symlinkSync(repo, join(dir, "node_modules/skein"), "dir");
+}
+
+function compile(dir: string, module: "nodenext" | "commonjs"): void {
+  const args = [tsc, "--outDir", dir, "--rootDir", programs, "--target", "es2022", "--module", module, "--moduleResolution", module === "commonjs" ? "bundler" : "nodenext",
+    "--ignoreConfig", "--strict", "--skipLibCheck", "--esModuleInterop", "--types", "node", "--typeRoots", join(repo, "node_modules/@types"), "--lib", "es2024,esnext.disposable",
+    ...Object.keys(EXPECTED).filter((p) => module !== "commonjs" || !ESM_ONLY.has(p)).map((p) => join(programs, `${p}.ts`))];
+  const r = runProgram(args[0]!, args.slice(1), { timeout: 120_000, cwd: repo });
+  assert.equal(r.code, 0, `tsc failed:\n${r.stdout}${r.stderr}`);
+}
+
+async function bundle(dir: string, format: "esm" | "cjs", external: boolean): Promise<void> {
+  for (const p of Object.keys(EXPECTED)) {
+    if (format === "cjs" && ESM_ONLY.has(p)) continue;
+    await build({
+      entryPoints: [join(programs, `${p}.ts`)], outfile: join(dir, `${p}.${format === "esm" ? "mjs" : "cjs"}`), bundle: true, platform: "node",
+      format, target: "node20", external: external ? ["skein"] : [], logLevel: "error", nodePaths: [join(dir, "node_modules")],
+    });
+  }
+}
+
+const modes: Mode[] = [
+  { name: "tsx, ES modules", esm: true, prepare: () => (p) => ({ file: join(programs, `${p}.ts`), args: [] }) },
+  {
+    name: "tsc, ES modules", esm: true,
+    prepare: (dir) => {
+      project(dir, "module");
+      compile(dir, "nodenext");
+      return (p) => ({ file: join(dir, `${p}.js`), args: [] });
+    },
+  },
+  {
+    name: "tsc, CommonJS", esm: false,
+    prepare: (dir) => {
+      project(dir, "commonjs");
+      compile(dir, "commonjs");
+      return (p) => ({ file: join(dir, `${p}.js`), args: [] });
+    },
+  },
+  {
+    name: "tsx, CommonJS project", esm: false,
+    prepare: (dir) => {
+      project(dir, "commonjs");
+      cpSync(programs, dir, { recursive: true });
+      return (p) => ({ file: join(dir, `${p}.ts`), args: [], cli: tsxCli });
+    },
+  },
+];
+for (const format of ["esm", "cjs"] as const) {
+  for (const external of [false, true]) {
+    modes.push({
+      name: `esbuild bundle, ${format === "esm" ? "ES module" : "CommonJS"}, skein ${external ? "external" : "bundled in"}`,
+      esm: format === "esm",
+      prepare: (dir) => {
+        project(dir, "module");
+        return (p) => ({ file: join(dir, `${p}.${format === "esm" ? "mjs" : "cjs"}`), args: [] });
+      },
+    });
+  }
+}
+
+const runners = new Map<string, (program: string) => { file: string; args: string[]; cli?: string }>();
+
+before(async () => {
+  for (const [i, mode] of modes.entries()) {
+    const dir = join(out, String(i));
+    runners.set(mode.name, mode.prepare(dir));
+    const m = /^esbuild bundle, (ES module|CommonJS), skein (external|bundled in)$/.exec(mode.name);
+    if (m) await bundle(dir, m[1] === "ES module" ? "esm" : "cjs", m[2] === "external");
+  }
+});
+
+for (const mode of modes) {
+  describe(mode.name, () => {
+    for (const [program, lines] of Object.entries(EXPECTED)) {
+      if (!mode.esm && ESM_ONLY.has(program)) continue;
+      test(program, () => {
+        const { file, args, cli } = runners.get(mode.name)!(program);
+        const r = cli
+          ? runProgram(cli, [file, data, ...args], { timeout: 60_000, cwd: out })
+          : runProgram(file, [data, ...args], { timeout: 60_000, cwd: out });
+        assert.equal(r.code, 0, `${program} exited with ${r.code}:\n${r.stderr}`);
+        assert.deepEqual(r.stdout.trimEnd().split("\n"), lines, `stderr:\n${r.stderr}`);
+      });
+    }
+  });
+}
