@@ -126,14 +126,17 @@ export class Future<R = unknown> implements PromiseLike<R> {
     }
   }
 
-  /** Blocks until the task is done; returns its value or throws its exception. */
+  /**
+   * Blocks until the task is done, for at most `timeout` ms (undefined: forever; then
+   * TimeoutError); returns its value or throws its exception (CancelledError if cancelled).
+   */
   result(timeout?: number | null): R {
     this.#await(timeout, "Future.result");
     if (!this.#ok) throw this.#value;
     return this.#value as R;
   }
 
-  /** Blocks until done; returns the task's exception, or null if it returned normally. */
+  /** Blocks until done, for at most `timeout` ms; returns the task's exception, or null if it returned normally. */
   exception(timeout?: number | null): unknown {
     this.#await(timeout, "Future.exception");
     return this.#ok ? null : this.#value;
@@ -222,7 +225,10 @@ function failed(f: Future<unknown>): boolean {
   return f.done() && !f.cancelled() && f.exception(0) !== null;
 }
 
-/** Python's concurrent.futures.wait: blocks until returnWhen holds or the timeout passes. */
+/**
+ * Python's concurrent.futures.wait: blocks until `returnWhen` holds (default ALL_COMPLETED) or
+ * `timeout` ms pass (undefined: no limit); returns the futures done and not done.
+ */
 export function wait<R>(
   futures: Iterable<Future<R>>,
   options: { timeout?: number | null; returnWhen?: ReturnWhen } = {},
@@ -247,7 +253,7 @@ export function wait<R>(
   }
 }
 
-/** Python's as_completed: yields each future as it finishes; TimeoutError if the timeout passes first. */
+/** Python's as_completed: yields each future as it finishes; TimeoutError if `timeout` ms pass first. */
 export function* asCompleted<R>(futures: Iterable<Future<R>>, timeout?: number | null): Generator<Future<R>, void, undefined> {
   const pending = new Set(checkFutures(futures, "asCompleted") as Future<R>[]);
   const total = pending.size;

@@ -221,7 +221,7 @@ export class ThreadPoolExecutor implements ResultSource, Disposable {
 
   /**
    * Python's Executor.map: submits fn over the zipped iterables at once and returns a blocking
-   * iterator of results in order. A last argument { timeout } bounds the whole iteration.
+   * iterator of results in order. A last argument { timeout } (ms) bounds the whole iteration.
    */
   map<R>(fn: (...args: any[]) => R, ...iterables: Array<Iterable<unknown> | { timeout?: number | null }>): Generator<Awaited<R>, void, undefined> {
     let timeout: number | null | undefined;

@@ -139,7 +139,7 @@ abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
     runBlocking(this.#putLoop(enc, item, ms));
   }
 
-  /** The async twin of put: resolves once the item is in, waiting for room without blocking. */
+  /** The async twin of put: resolves once the item is in, waiting up to `timeout` ms for room without blocking. */
   async putAsync(item: T, timeout?: number | null, options?: { signal?: AbortSignal }): Promise<void> {
     const ms = checkTimeout(timeout, `${this.name}.putAsync`);
     const signal = checkSignal(options, `${this.name}.putAsync`);
@@ -200,7 +200,7 @@ abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
     return runBlocking(this.#getLoop(ms));
   }
 
-  /** The async twin of get: resolves with the next item, waiting for one without blocking. */
+  /** The async twin of get: resolves with the next item, waiting up to `timeout` ms for one without blocking. */
   async getAsync(timeout?: number | null, options?: { signal?: AbortSignal }): Promise<T> {
     const ms = checkTimeout(timeout, `${this.name}.getAsync`);
     return runAsync(this.#getLoop(ms), checkSignal(options, `${this.name}.getAsync`));

@@ -60,6 +60,10 @@ export class Barrier implements Shareable {
   readonly #unit: ShippedCode | null;
   #action: (() => unknown) | null;
 
+  /**
+   * A barrier for `parties` threads; `action` runs in one of them each time all arrive;
+   * `timeout` is the default for wait() in ms (undefined: none).
+   */
   constructor(parties: number, action?: (() => unknown) | null, timeout?: number | null) {
     const shared = takeAttached<Shared>();
     if (shared) {
@@ -127,7 +131,7 @@ export class Barrier implements Shareable {
     return runBlocking(this.#waitLoop(this.#timeoutFor(timeout, "Barrier.wait")));
   }
 
-  /** The async twin of wait; aborting it breaks the barrier, as a timeout does. */
+  /** The async twin of wait (`timeout` in ms); aborting it breaks the barrier, as a timeout does. */
   async waitAsync(timeout?: number | null, options?: { signal?: AbortSignal }): Promise<number> {
     const ms = this.#timeoutFor(timeout, "Barrier.waitAsync");
     return runAsync(this.#waitLoop(ms), checkSignal(options, "Barrier.waitAsync"));

@@ -80,12 +80,12 @@ export class Condition implements Shareable {
     this.#w = w;
   }
 
-  /** Acquires the underlying lock (see Lock.acquire). */
+  /** Acquires the underlying lock, waiting at most `timeout` ms (-1: forever); see Lock.acquire. */
   acquire(blocking = true, timeout = -1): boolean {
     return this.#lock.acquire(blocking, timeout);
   }
 
-  /** Acquires the underlying lock without blocking the event loop. */
+  /** Acquires the underlying lock without blocking the event loop, waiting at most `timeout` ms. */
   acquireAsync(timeout: number | null = -1, options?: { signal?: AbortSignal }): Promise<boolean> {
     return this.#lock.acquireAsync(timeout, options);
   }
@@ -114,7 +114,7 @@ export class Condition implements Shareable {
     return runBlocking(this._waitLoop(checkTimeout(timeout, "Condition.wait")));
   }
 
-  /** The async twin of wait (the lock is re-acquired before it resolves). */
+  /** The async twin of wait (`timeout` in ms; the lock is re-acquired before it resolves). */
   async waitAsync(timeout?: number | null, options?: { signal?: AbortSignal }): Promise<boolean> {
     this.#checkOwned("wait");
     const ms = checkTimeout(timeout, "Condition.waitAsync");
@@ -130,7 +130,7 @@ export class Condition implements Shareable {
     return runBlocking(this._waitForLoop(predicate, checkTimeout(timeout, "Condition.waitFor")));
   }
 
-  /** The async twin of waitFor. */
+  /** The async twin of waitFor (`timeout` in ms). */
   async waitForAsync(predicate: () => unknown, timeout?: number | null, options?: { signal?: AbortSignal }): Promise<boolean> {
     checkPredicate(predicate, "Condition.waitForAsync");
     const ms = checkTimeout(timeout, "Condition.waitForAsync");

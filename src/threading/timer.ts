@@ -5,9 +5,12 @@ import { describe } from "../common/checks.js";
 import { primitive, registerReviver, SHARE, type ShareContext } from "../memory/handles.js";
 
 export class Timer<A extends unknown[] = unknown[]> extends Thread<A> {
+  /** How long the timer waits before calling its function, in ms. */
   interval: number;
+  /** Set once the timer has fired or was cancelled. */
   finished: Event;
 
+  /** A thread that calls fn(...args) after `interval` ms, unless cancel() is called first. */
   constructor(interval: number, fn: (...args: A) => unknown, args?: A) {
     if (typeof interval !== "number") throw new TypeError(`new Timer: interval must be a number of milliseconds, got ${describe(interval)}`);
     if (Number.isNaN(interval)) throw new RangeError("new Timer: interval is NaN; pass milliseconds");
