@@ -140,7 +140,33 @@ def memory_per_thread(n):
     return {"mb": (after - before) / 1024 / n}
 
 
+def first_start(n):
+    """A fresh interpreter's first thread: CPython has nothing to ship."""
+    def target():
+        pass
+    t0 = time.perf_counter()
+    t = threading.Thread(target=target)
+    t.start()
+    t.join()
+    return {"ms": (time.perf_counter() - t0) * 1e3}
+
+
+def pool_library(n):
+    import math
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:
+        for f in [pool.submit(math.sqrt, i) for i in range(100)]:
+            f.result()
+        t0 = time.perf_counter()
+        futures = [pool.submit(math.sqrt, i) for i in range(n)]
+        for f in futures:
+            f.result()
+        return {"tasks_per_s": n / (time.perf_counter() - t0)}
+
+
 WORKLOADS = {
+    "first_start": first_start,
+    "pool_library": pool_library,
     "start_join": start_join,
     "lock_uncontended": lock_uncontended,
     "lock_contended": lock_contended,

@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import * as S from "./skein-workloads.js";
 import * as R from "./raw-workloads.js";
 import { piscinaTasks, skeinTasks } from "./pool-workloads.js";
+import { firstStart, poolLibrary } from "./shipping-workloads.js";
 
 const quick = process.argv.includes("--quick");
 
@@ -151,6 +152,20 @@ process.stderr.write(`skein benchmarks${quick ? " (quick)" : ""}: ${cpus().lengt
   const n = 8;
   add({ id: 8, workload: `resident memory per idle thread (${n} threads)`, unit: "MB", skein: childMemory("skein", n), cpython: cpython("memory_per_thread", n)?.mb ?? null,
     workerThreads: childMemory("raw", n), piscina: null, ratioOf: "skein / CPython", target: "(reported)" }, null);
+}
+
+{
+  startRow(9);
+  add({ id: 9, workload: "first start() + join of a target from a file not shipped before", unit: "ms", skein: firstStart(size(5, 3)),
+    cpython: rep(size(5, 3), () => cpython("first_start", 1)?.ms ?? null), workerThreads: null, piscina: null, ratioOf: "skein / CPython", target: "(reported)" }, null);
+}
+{
+  startRow(10);
+  const n = size(10_000, 2_000);
+  const s = rep(REPS, () => poolLibrary(n, cpus().length));
+  const c = rep(REPS, () => cpython("pool_library", n)?.tasks_per_s ?? null);
+  add({ id: 10, workload: `${n.toLocaleString("en")} pool tasks of a library function (Math.sqrt)`, unit: "tasks/s", skein: s, cpython: c,
+    workerThreads: null, piscina: null, ratio: s !== null && c !== null ? s / c : null, ratioOf: "skein / CPython", target: "(reported)" }, null);
 }
 
 const fmt = (v: number | null, unit: string) => {

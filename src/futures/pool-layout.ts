@@ -21,11 +21,12 @@ export const IDLE = 2;
 export const POOL_WORDS = 3;
 
 /**
- * A queued task: its id, its slot in the pool's state table, its function, and its packed args,
- * or null when they hold shared memory or skein objects and were posted to the ports instead;
- * null as a whole is the stop sign.
+ * A queued task: its id, its slot in the pool's state table, its function, and its args: plain
+ * data as they are (the common case), packed when they hold class instances or functions, or null
+ * when they hold shared memory or skein objects and were posted to the ports instead; null as a
+ * whole is the stop sign.
  */
-export type TaskRecord = [id: number, slot: number, fnId: number, args: Packed | null] | null;
+export type TaskRecord = [id: number, slot: number, fnId: number, args: unknown[] | Packed | null] | null;
 
 /** Messages from the submitting thread to every pool thread's port. */
 export type ToWorker =

@@ -66,13 +66,19 @@ export async function poolWorker(
         fn = (await materialize(code)) as (...a: unknown[]) => unknown;
         fns.set(fnId, fn);
       }
-      const packed = inline ?? posted.get(id);
-      posted.delete(id);
-      if (!packed) throw new RuntimeError("the task's arguments never reached this pool thread");
-      await preload(packed, materialize);
-      const { value: args, ready } = unpack(packed);
-      if (ready) await ready;
-      let value = fn(...(args as unknown[]));
+      let args: unknown[];
+      if (Array.isArray(inline)) args = inline;
+      else {
+        const packed = inline ?? posted.get(id);
+        posted.delete(id);
+        if (!packed) throw new RuntimeError("the task's arguments never reached this pool thread");
+        const loading = preload(packed, materialize);
+        if (loading) await loading;
+        const unpacked = unpack(packed);
+        if (unpacked.ready) await unpacked.ready;
+        args = unpacked.value as unknown[];
+      }
+      let value = fn(...args);
       if (value && typeof (value as PromiseLike<unknown>).then === "function") value = await value;
       reply = { id, ok: true, value: pack(value, "the task's result") };
     } catch (e) {

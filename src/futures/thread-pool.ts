@@ -113,7 +113,8 @@ export class ThreadPoolExecutor implements ResultSource, Disposable {
       this.#broadcast({ t: "args", id, args: packed });
     }
     this.#outstanding.set(id, future as Future<unknown>);
-    this.#tasks.put([id, future._slot, fnId, packed.byRef ? null : packed]);
+    const plain = packed.handles.length === 0 && packed.code.length === 0;
+    this.#tasks.put([id, future._slot, fnId, packed.byRef ? null : plain ? (packed.data as unknown[]) : packed]);
     this.#adjustThreadCount();
     return future;
   }

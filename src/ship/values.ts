@@ -247,6 +247,10 @@ function classOf(value: object): Function | null {
   return typeof cls === "function" && cls.prototype === proto ? cls : null;
 }
 
+function isPlainPrimitive(v: unknown): boolean {
+  return v === null || (typeof v !== "object" && typeof v !== "function" && typeof v !== "symbol");
+}
+
 function describeKey(k: unknown): string {
   return typeof k === "string" ? JSON.stringify(k) : typeof k === "object" && k !== null ? "an object key" : String(k);
 }
@@ -255,6 +259,8 @@ function describeKey(k: unknown): string {
  * Packs a value for another thread; a TypeError naming `path` for what can't travel.
  */
 export function pack(value: unknown, path: string, options: PackOptions = {}): Packed {
+  // Numbers, strings and the like (most task arguments and results) need no packer at all.
+  if (isPlainPrimitive(value)) return { data: value, holes: [], handles: [], code: [], byRef: false };
   const p = new Packer(options);
   const data = p.copy(value, path);
   return { data, holes: p.holes, handles: p.handles, code: p.codes, byRef: p.byRef };
@@ -262,6 +268,7 @@ export function pack(value: unknown, path: string, options: PackOptions = {}): P
 
 /** Packs several values as one (data is the array of them), each named by its own path in errors. */
 export function packParts(values: unknown[], paths: string[], options: PackOptions = {}): Packed {
+  if (values.every(isPlainPrimitive)) return { data: values.slice(), holes: [], handles: [], code: [], byRef: false };
   const p = new Packer(options);
   const data = values.map((v, i) => p.copy(v, paths[i]!));
   return { data, holes: p.holes, handles: p.handles, code: p.codes, byRef: p.byRef };

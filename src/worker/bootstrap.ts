@@ -80,7 +80,8 @@ export function runWorker(): void {
       adoptHook(hook, job.hook);
       const base: Function = job.cls ? await materialize(job.cls) : Thread;
       const target: Function | null = job.target ? await materialize(job.target) : null;
-      await preload(job.values, materialize);
+      const loading = preload(job.values, materialize);
+      if (loading) await loading;
       const { value, ready } = unpack(job.values);
       const args = value as unknown[];
       const fields = args.pop() as object;
