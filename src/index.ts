@@ -1,4 +1,4 @@
-export { RuntimeError } from "./common/errors.js";
+export { RuntimeError, SystemExit } from "./common/errors.js";
 export { TIMEOUT_MAX } from "./common/checks.js";
 export { ThreadState } from "./threading/thread-state.js";
 export { Thread, currentThread, mainThread, enumerate, activeCount, type ThreadOptions } from "./threading/thread.js";

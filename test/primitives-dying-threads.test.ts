@@ -11,13 +11,14 @@ import { LONG } from "./helpers/bounds.js";
 import { shared, waitAtLeast } from "./helpers/cells.js";
 import { quietExcepthook } from "./helpers/excepthook.js";
 import { daemon, runJoined } from "./helpers/threads.js";
+import { crashWorker } from "./helpers/crash.js";
 import { eventually, untilBlocked } from "./helpers/wait.js";
 
 const T = OUTCOME.true;
 
 /**
  * An async target that registers as a waiter on p (kind: "Condition", "Lock", "Semaphore",
- * "Barrier", "Event"), says so in cell 0, and then dies (process.exit ends its worker) when
+ * "Barrier", "Event"), says so in cell 0, and then dies (its worker ends on the spot) when
  * `kill` is set, still registered.
  */
 async function dieWhileWaiting(kind: string, p: any, out: Int32Array, kill: Event) {
@@ -43,7 +44,7 @@ async function dieWhileWaiting(kind: string, p: any, out: Int32Array, kill: Even
   Atomics.store(out, 0, 1);
   Atomics.notify(out, 0);
   await kill.waitAsync(20_000);
-  process.exit(1);
+  crashWorker(1);
   await waiting;
 }
 

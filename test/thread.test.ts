@@ -5,6 +5,9 @@ import { currentThread, getIdent, getNativeId, Lock, sleep, Thread, ThreadState 
 import { gateOpen } from "./fixtures/gate.js";
 import { shared, waitChange } from "./helpers/cells.js";
 import { joined } from "./helpers/threads.js";
+import { runSnippet } from "./helpers/child-process.js";
+import { crashWorker } from "./helpers/crash.js";
+import { LONG } from "./helpers/bounds.js";
 import { eventually, within } from "./helpers/wait.js";
 
 test("a target runs in another OS thread with its args", () => {
@@ -245,8 +248,34 @@ test("many short threads in a row reuse idle workers and all complete", () => {
   assert.ok(workers.size <= RUNS / 10, `${RUNS} threads, one after another, ran on ${workers.size} different OS threads: idle workers were not reused`);
 });
 
-test("a thread whose worker dies (process.exit inside it) does not hang its joiners", () => {
-  const t = new Thread({ name: "Exiter", target: () => process.exit(3) });
+test("process.exit(n) in a thread ends that thread quietly (Python's SystemExit), not the program", () => {
+  const out = shared(2);
+  const t = new Thread({
+    name: "Exiter",
+    target: (o: Int32Array) => {
+      o[0] = 1;
+      process.exit(3);
+      o[1] = 1; // never reached
+    },
+    args: [out],
+  });
+  t.start();
+  assert.equal(t.join(LONG), true);
+  assert.deepEqual([...out], [1, 0]);
+  // A custom excepthook sees it (as Python's does): a SystemExit with the code.
+  const hooked = runSnippet(`
+    import { Thread, setExcepthook, SystemExit } from "skein";
+    setExcepthook((a) => console.log("hook:", a.excValue instanceof SystemExit, (a.excValue as SystemExit).code));
+    const t = new Thread({ target: () => process.exit(4) });
+    t.start(); t.join();
+    console.log("main goes on");
+  `);
+  assert.equal(hooked.stdout, "hook: true 4\nmain goes on\n", hooked.stderr);
+  assert.equal(hooked.stderr, "");
+});
+
+test("a thread whose worker dies on the spot does not hang its joiners", () => {
+  const t = new Thread({ name: "Crasher", target: () => crashWorker(3) });
   t.start();
   assert.equal(t.join(10_000), true);
   assert.equal(t.state, "terminated");

@@ -7,6 +7,8 @@ import { MessageChannel, receiveMessageOnPort, type MessagePort } from "node:wor
 import { availableParallelism } from "node:os";
 import { RuntimeError } from "../common/errors.js";
 import { Thread } from "../threading/thread.js";
+import { runtime } from "../runtime/runtime.js";
+import { onShutdown } from "../runtime/exit.js";
 import { Queue } from "../queue/queue.js";
 import { describe } from "../common/checks.js";
 import { packParts, unpack, type Packed } from "../ship/values.js";
@@ -37,11 +39,14 @@ const fnIds = new WeakMap<Function, number>();
 let nextFnId = 1;
 const live = new Set<ThreadPoolExecutor>();
 
-// Python joins every executor's threads when the interpreter exits (after the main program), so
-// work already submitted still finishes, even after shutdown(false).
-process.on("beforeExit", () => {
+// Python joins every executor's threads when the interpreter exits (after the main program and
+// its non-daemon threads), so work already submitted still finishes, even after shutdown(false).
+// A pool a thread made is joined when that thread has nothing left to run.
+const joinPools = () => {
   for (const pool of live) pool.shutdown(true);
-});
+};
+if (runtime.isMain) onShutdown(joinPools);
+else process.on("beforeExit", joinPools);
 
 export class ThreadPoolExecutor implements ResultSource, Disposable {
   readonly maxWorkers: number;

@@ -134,6 +134,13 @@ export class Control {
     Atomics.store(this.i32, b + STATE, stateWord(1, Code.Running));
   }
 
+  /** The main program has ended: the main thread counts as stopped (a thread joining it returns). */
+  stopMain(): void {
+    const idx = this.base(0) + STATE;
+    Atomics.store(this.i32, idx, stateWord(1, Code.Terminated));
+    Atomics.notify(this.i32, idx);
+  }
+
   /** Claims a free slot for a thread being started; returns null when all MAX_THREADS are alive. */
   allocate(name: string, daemon: boolean): { slot: number; gen: number; ident: number } | null {
     const hint = Atomics.load(this.i32, ALLOC_HINT);

@@ -3,6 +3,7 @@
  * travels to threads started after setExcepthook() the way a target does (as source).
  */
 import { describe } from "../common/checks.js";
+import { SystemExit } from "../common/errors.js";
 import { codeFor, type ShippedCode } from "../ship/shipment.js";
 
 export interface ExceptHookArgs {
@@ -15,6 +16,8 @@ export interface ExceptHookArgs {
 export type ExceptHook = (args: ExceptHookArgs) => void;
 
 function defaultExcepthook(args: ExceptHookArgs): void {
+  // Python's default hook says nothing of SystemExit: a thread that exits on purpose just ends.
+  if (args.excValue instanceof SystemExit) return;
   const name = (args.thread as { name?: string } | null)?.name ?? "<unknown>";
   const detail = args.excTraceback ?? String(args.excValue);
   process.stderr.write(`Exception in thread ${name}:\n${detail}\n`);

@@ -1,11 +1,14 @@
 /**
- * What every thread worker runs (worker/entry.ts starts it). Between threads a worker parks on its mailbox word
- * (Atomics.wait: a job wakes it with one futex call), reads the job from its port, runs it as a
- * thread (ack, evaluate the shipped code, run, report, terminate) and parks again, unless the
- * thread left timers or handles behind: then it lets them finish and exits instead of being
- * reused. An extra idle worker leaves after a while; one stays warm.
+ * What every thread worker runs (worker/entry.ts starts it). Between threads a worker parks on its
+ * mailbox word (Atomics.wait: a job wakes it with one futex call), reads the job from its port and
+ * runs it as a thread: evaluate the shipped code, revive the values, run. The thread lives, as a
+ * Node worker does, until its target is done and every timer or handle it opened has closed:
+ * when this worker's event loop has nothing left ('beforeExit'), the thread terminates and the
+ * worker parks for the next one. An extra idle worker leaves after a while; one stays warm.
  */
+import { writeSync } from "node:fs";
 import { receiveMessageOnPort, type MessagePort } from "node:worker_threads";
+import { SystemExit } from "../common/errors.js";
 import { installDirectOutput } from "./output.js";
 import { materialize } from "../ship/evaluate.js";
 // Every shareable class registers its reviver when loaded: a worker must be able to revive any.
@@ -21,6 +24,11 @@ import { threadId } from "node:worker_threads";
 /** Runs this worker: park, take a job, run it as a thread, park again. */
 export function runWorker(): void {
   installDirectOutput();
+  // Python's sys.exit() in a thread ends that thread (SystemExit), not the program.
+  const realExit = process.exit.bind(process);
+  process.exit = ((code?: number | string | null) => {
+    throw new SystemExit(code);
+  }) as typeof process.exit;
   const tid = osThreadId(threadId);
   const hubPort = runtime.hubPort as MessagePort;
   const mainPort = runtime.boot!.mainPort ?? null;
@@ -30,23 +38,27 @@ export function runWorker(): void {
   /** How long an idle worker beyond the warm spares waits for work before it leaves. */
   const IDLE_KEEP_MS = 3000;
   const WARM_SPARES = 1;
-  let lastThread: unknown = null;
-  /** Resources a fresh worker has (its port to the hub); more after a thread means leftovers. */
-  const baseline = countResources();
 
-  function countResources(): number {
-    return process.getActiveResourcesInfo().filter((r) => r !== "FSReqCallback").length;
-  }
+  /** The thread this worker runs now: its job, its Thread object, and whether run() has finished. */
+  let running: { job: Job; thread: Thread | null; settled: boolean } | null = null;
 
   function receiveJob(): Job | null {
     const m = (mainPort && receiveMessageOnPort(mainPort)) || receiveMessageOnPort(hubPort);
     return m ? (m.message as Job) : null;
   }
 
-  /** Blocks this worker until it is given a job; null when it should leave instead. */
-  function park(): Job | null {
+  let offered = false;
+
+  /** Offers this worker for the next thread (it may be claimed before it has parked). */
+  function offer(): void {
+    if (offered) return;
+    offered = true;
     control.addIdle(1);
     control.setWState(entry, WState.Idle);
+  }
+
+  /** Blocks this (offered) worker until it is given a job; null when it should leave instead. */
+  function park(): Job | null {
     for (;;) {
       const r = Atomics.wait(control.i32, mailbox, 0, IDLE_KEEP_MS);
       if (Atomics.exchange(control.i32, mailbox, 0) === 1) {
@@ -62,19 +74,49 @@ export function runWorker(): void {
   }
 
   function next(): void {
+    offer();
     const job = park();
-    if (job) void runJob(job);
+    offered = false;
+    // Run from an immediate, a handle of the event loop: a job started right from 'beforeExit'
+    // would otherwise leave the loop looking empty, and the worker would exit after it.
+    if (job) setImmediate(() => void runJob(job));
+    else realExit(0);
   }
 
-  // Errors that escape after run() (a stray callback) still go to the hook, and never kill the worker silently.
-  process.on("uncaughtException", (err) => reportException(err, lastThread));
-  process.on("unhandledRejection", (err) => reportException(err, lastThread));
+  /** The running thread has nothing left to run: its target is done, its timers and handles closed. */
+  function finish(): void {
+    const r = running!;
+    running = null;
+    if (!r.settled) {
+      const name = r.thread?.name ?? r.job.name;
+      writeSync(2, `skein: ${name}'s target returned a promise that never settled; nothing was left to run, so the thread ended\n`);
+    }
+    runtime.current = null;
+    clearLocals();
+    // Offered before its joiners wake, so a thread started right after can take this worker.
+    offer();
+    control.terminate(r.job.slot, r.job.gen);
+  }
+
+  // Its ports don't keep this worker alive: only the thread's own work does, so that the event
+  // loop running empty means the thread is done.
+  (hubPort as MessagePort & { unref(): void }).unref();
+  (mainPort as (MessagePort & { unref(): void }) | null)?.unref();
+  process.on("beforeExit", () => {
+    if (running) finish();
+    next();
+  });
+  // Errors from what the thread left running (a timer's callback) are that thread's.
+  const report = (err: unknown) => reportException(err, running?.thread ?? null);
+  process.on("uncaughtException", report);
+  process.on("unhandledRejection", report);
 
   async function runJob(job: Job): Promise<void> {
+    const r: { job: Job; thread: Thread | null; settled: boolean } = { job, thread: null, settled: false };
+    running = r;
     runtime.slot = job.slot;
     runtime.gen = job.gen;
     control.setNativeId(job.slot, tid);
-    let thread: Thread | null = null;
     try {
       const hook = job.hook ? await materialize(job.hook) : null;
       adoptHook(hook, job.hook);
@@ -85,29 +127,19 @@ export function runWorker(): void {
       const { value, ready } = unpack(job.values);
       const args = value as unknown[];
       const fields = args.pop() as object;
-      thread = adoptForRun(Object.create(base.prototype), job, target, args);
+      const thread = adoptForRun(Object.create(base.prototype), job, target, args);
+      r.thread = thread;
       assignOwn(thread, fields);
       if (ready) await ready;
       runtime.current = thread;
-      lastThread = thread;
       control.setCode(job.slot, job.gen, Code.Running);
       const result = thread.run();
       if (result && typeof (result as PromiseLike<unknown>).then === "function") await result;
     } catch (err) {
-      reportException(err, thread ?? handle({ ...job, nativeId: tid, started: true }));
-    } finally {
-      control.terminate(job.slot, job.gen);
-      runtime.current = null;
-      clearLocals();
+      reportException(err, r.thread ?? handle({ ...job, nativeId: tid, started: true }));
     }
-    // Let promise callbacks the thread queued settle before judging what it left behind.
-    await new Promise<void>((r) => setImmediate(r));
-    if (countResources() > baseline) {
-      // Leftover timers or handles: let them run out, then this worker exits on its own.
-      control.setWState(entry, WState.Leaving);
-      return;
-    }
-    setImmediate(next);
+    r.settled = true;
+    // The thread ends when this worker's event loop is empty (beforeExit above).
   }
 
   if (control.wState(entry) === WState.Busy) {

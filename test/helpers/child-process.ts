@@ -3,6 +3,7 @@
 // hang or exhaust memory if broken). A .ts file runs under tsx, a .py file under python3, anything
 // else under plain node. Each run is killed after its timeout, so a hung program fails the test.
 import { spawn, spawnSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 export interface Ran {
@@ -57,4 +58,22 @@ export function runFixture(file: string, args: string[] = [], timeoutMs = 20_000
 
 export function hasPython(): boolean {
   return spawnSync("python3", ["--version"]).status === 0;
+}
+
+let snippets = 0;
+
+/**
+ * Runs a program given as TypeScript source (written to test/.out/snippets/, inside the package,
+ * so that it imports "skein" as users do), under tsx; `nodeArgs` go before it (a heap limit).
+ */
+export function runSnippet(source: string, options: RunOptions & { nodeArgs?: string[]; args?: string[] } = {}): Ran {
+  const dir = fileURLToPath(new URL("../.out/snippets/", import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  const file = `${dir}snippet-${process.pid}-${++snippets}.ts`;
+  writeFileSync(file, source);
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [...(options.nodeArgs ?? []), "--import", "tsx", file, ...(options.args ?? [])], {
+    encoding: "utf8", timeout: options.timeout ?? 30_000, cwd: options.cwd ?? dir, env: options.env,
+  });
+  return { stdout: r.stdout ?? "", stderr: r.stderr ?? "", code: r.status, signal: r.signal, ms: performance.now() - t0 };
 }
