@@ -46,6 +46,10 @@ export interface ResultSource {
   watch(future: Future<unknown>): void;
   /** The future was cancelled: no outcome will come for it. */
   forget(future: Future<unknown>): void;
+  /** Fails the futures of tasks whose thread died, and replaces the thread. */
+  heal(): void;
+  /** The word a blocked wait for an outcome sleeps on (bumped by every outcome and death). */
+  readonly _events: { arr: Int32Array; index: number };
 }
 
 export const FIRST_COMPLETED = "FIRST_COMPLETED";
@@ -113,7 +117,10 @@ export class Future<R = unknown> implements PromiseLike<R> {
 
   *#awaitLoop(ms: number, what: string): WaitLoop<void> {
     const deadline = deadlineFrom(ms);
+    const { arr, index } = this.#source._events;
     for (;;) {
+      const seen = Atomics.load(arr, index);
+      if (!this.#settled) this.#source.heal();
       const s = this.#state();
       if (s === FState.Cancelled) throw new CancelledError();
       if (s === FState.Finished) {
@@ -122,7 +129,7 @@ export class Future<R = unknown> implements PromiseLike<R> {
         return;
       }
       if (remaining(deadline) <= 0) throw new TimeoutError(`${what}: the future was not done within ${ms} ms`);
-      yield { arr: this.#states, index: this.#slot, value: s, deadline };
+      yield { arr, index, value: seen, deadline };
     }
   }
 
@@ -192,6 +199,11 @@ export class Future<R = unknown> implements PromiseLike<R> {
     return this.#settled;
   }
 
+  /** @internal Lets the pool notice dead threads before this future's state is read. */
+  _heal(): void {
+    if (!this.#settled) this.#source.heal();
+  }
+
   #deliver(): void {
     if (!this.#resolve) return;
     if (this.#ok) this.#resolve(this.#value as R);
@@ -243,6 +255,7 @@ export function wait<R>(
   const control = runtime.control;
   for (;;) {
     const seq = Atomics.load(control.i32, control.completionsIndex);
+    for (const f of list) f._heal();
     const done = new Set(list.filter((f) => f.done()));
     const notDone = new Set(list.filter((f) => !done.has(f)));
     const met = notDone.size === 0
@@ -262,6 +275,7 @@ export function* asCompleted<R>(futures: Iterable<Future<R>>, timeout?: number |
   const control = runtime.control;
   while (pending.size > 0) {
     const seq = Atomics.load(control.i32, control.completionsIndex);
+    for (const f of pending) f._heal();
     for (const f of [...pending]) {
       if (f.done()) {
         pending.delete(f);

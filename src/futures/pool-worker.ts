@@ -4,21 +4,24 @@
  * Python's pool threads are), reading function sources and shared arguments from its port.
  */
 import { receiveMessageOnPort, type MessagePort } from "node:worker_threads";
-import { runtime } from "../runtime/runtime.js";
+import { registerDeathNotice, runtime } from "../runtime/runtime.js";
 import { materialize } from "../ship/evaluate.js";
 import { pack, preload, unpack, type Packed } from "../ship/values.js";
 import { reportException } from "../threading/excepthook.js";
 import { currentThread } from "../threading/thread.js";
 import { RuntimeError } from "../common/errors.js";
-import { BROKEN, IDLE, type FromWorker, type TaskRecord, type ToWorker } from "./pool-layout.js";
+import { BROKEN, EVENTS, IDLE, T_CURRENT, T_DEATH_CODE, T_DEATH_KIND, threadWord, type FromWorker, type TaskRecord, type ToWorker } from "./pool-layout.js";
 import type { ShippedCode } from "../ship/shipment.js";
 import { registerInternal } from "../ship/internals.js";
 import { BrokenThreadPoolError, FState } from "./future.js";
 import type { Queue } from "../queue/queue.js";
 
 export async function poolWorker(
-  ctl: Int32Array, tasks: Queue<TaskRecord>, states: Int32Array, port: MessagePort, init: ShippedCode | null, initargs: unknown[],
+  ctl: Int32Array, tasks: Queue<TaskRecord>, states: Int32Array, port: MessagePort, init: ShippedCode | null, initargs: unknown[], k: number,
 ): Promise<void> {
+  // If this thread's worker dies under a task, the hub says so in the pool's words: the pool
+  // fails that task's future and replaces this thread.
+  registerDeathNotice({ arr: ctl, kindIndex: threadWord(k, T_DEATH_KIND), codeIndex: threadWord(k, T_DEATH_CODE), bumpIndex: EVENTS });
   if (init) {
     try {
       const fn = await materialize(init);
@@ -56,6 +59,7 @@ export async function poolWorker(
       Atomics.add(ctl, IDLE, 1);
       continue;
     }
+    Atomics.store(ctl, threadWord(k, T_CURRENT), slot + 1);
     let reply: FromWorker;
     try {
       if (Atomics.load(ctl, BROKEN)) throw new BrokenThreadPoolError();
@@ -92,8 +96,11 @@ export async function poolWorker(
       port.postMessage({ id, ok: false, value: packError(new TypeError(`the task's result can't be sent back: ${(e as Error).message}`)) });
     }
     // The outcome is on the port before the state says finished: a blocked result() finds it.
+    Atomics.store(ctl, threadWord(k, T_CURRENT), 0);
     Atomics.store(states, slot, FState.Finished);
     Atomics.notify(states, slot);
+    Atomics.add(ctl, EVENTS, 1);
+    Atomics.notify(ctl, EVENTS);
     runtime.control.bumpCompletions();
   }
 }

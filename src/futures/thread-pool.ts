@@ -13,7 +13,12 @@ import { Queue } from "../queue/queue.js";
 import { describe } from "../common/checks.js";
 import { packParts, unpack, type Packed } from "../ship/values.js";
 import { checkCallable, codeFor, type ShippedCode } from "../ship/shipment.js";
-import { BROKEN, IDLE, POOL_WORDS, SHUTDOWN, type FromWorker, type TaskRecord, type ToWorker } from "./pool-layout.js";
+import {
+  BROKEN, EVENTS, IDLE, poolWords, SHUTDOWN, T_CURRENT, T_DEATH_CODE, T_DEATH_KIND, threadWord, type FromWorker, type TaskRecord, type ToWorker,
+} from "./pool-layout.js";
+import { deathMessage } from "../runtime/death.js";
+import { runAsync } from "../runtime/wait.js";
+import { sleepOnce } from "../memory/sleep.js";
 import { poolWorker } from "./pool-worker.js";
 import { BrokenThreadPoolError, CancelledError, FState, Future, TimeoutError, type ResultSource } from "./future.js";
 import { checkTimeout } from "../common/checks.js";
@@ -29,6 +34,8 @@ export interface ThreadPoolOptions<I extends unknown[] = any[]> {
 interface PoolThread {
   thread: Thread;
   port: MessagePort;
+  /** Its index among the pool's threads (its words in the control block); a replacement takes it over. */
+  k: number;
 }
 
 const INITIAL_SLOTS = 1024;
@@ -68,6 +75,7 @@ export class ThreadPoolExecutor implements ResultSource, Disposable {
   #retiring: number[] = [];
   #nextSlot = 0;
   #watched = 0;
+  #watching: AbortController | null = null;
   #nextId = 1;
   #shutdown = false;
 
@@ -86,7 +94,7 @@ export class ThreadPoolExecutor implements ResultSource, Disposable {
     // Python 3.13: min(32, process_cpu_count() + 4).
     this.maxWorkers = maxWorkers ?? Math.min(32, availableParallelism() + 4);
     this.#prefix = threadNamePrefix || `ThreadPoolExecutor-${poolCounter++}`;
-    this.#ctl = new Int32Array(new SharedArrayBuffer(POOL_WORDS * 4));
+    this.#ctl = new Int32Array(new SharedArrayBuffer(poolWords(this.maxWorkers) * 4));
     this.#statesSab = new (SharedArrayBuffer as any)(INITIAL_SLOTS * 4, { maxByteLength: MAX_SLOT_BYTES });
     this.#states = new Int32Array(this.#statesSab);
     checkCallable(initializer, "ThreadPoolExecutor: initializer");
@@ -102,6 +110,7 @@ export class ThreadPoolExecutor implements ResultSource, Disposable {
     if (typeof fn !== "function") throw new TypeError(`ThreadPoolExecutor.submit: fn must be a function, got ${describe(fn)}`);
     if (Atomics.load(this.#ctl, BROKEN)) throw new BrokenThreadPoolError();
     if (this.#shutdown) throw new RuntimeError("cannot schedule new futures after shutdown");
+    this.heal();
     checkCallable(fn, "ThreadPoolExecutor.submit: fn");
     const code = codeFor(fn, "task", `the task ${fn.name || "(anonymous)"}`);
     const packed = packParts(args, args.map((_, i) => `args[${i}]`));
@@ -152,11 +161,60 @@ export class ThreadPoolExecutor implements ResultSource, Disposable {
     for (let idle = Atomics.load(this.#ctl, IDLE); idle > 0; idle = Atomics.load(this.#ctl, IDLE)) {
       if (Atomics.compareExchange(this.#ctl, IDLE, idle, idle - 1) === idle) return;
     }
-    if (this.#threads.length < this.maxWorkers) this.#spawn();
+    if (this.#threads.length < this.maxWorkers) this.#spawn(this.#freeIndex());
   }
 
-  #spawn(): void {
-    const index = this.#threads.length;
+  /** The lowest thread index no live pool thread has. */
+  #freeIndex(): number {
+    const taken = new Set(this.#threads.map((t) => t.k));
+    let k = 0;
+    while (taken.has(k)) k++;
+    return k;
+  }
+
+  /**
+   * @internal A pool thread whose worker died under it (out of memory, a crash): the task it ran
+   * fails with BrokenThreadPoolError saying why, and, while tasks wait, a new thread takes its place.
+   * Called before every wait on this pool's futures ends and at every submit().
+   */
+  heal(): void {
+    let lost = false;
+    for (const t of [...this.#threads]) {
+      if (t.thread.isAlive()) continue;
+      const kind = Atomics.exchange(this.#ctl, threadWord(t.k, T_DEATH_KIND), 0);
+      const slot = Atomics.exchange(this.#ctl, threadWord(t.k, T_CURRENT), 0) - 1;
+      if (kind === 0 && !this.#shutdown) {
+        if (slot >= 0) Atomics.store(this.#ctl, threadWord(t.k, T_CURRENT), slot + 1);
+        continue; // not dead yet as far as the pool can tell
+      }
+      // The outcomes it sent before it ended are still to be read.
+      this.#drainPort(t.port);
+      this.#threads.splice(this.#threads.indexOf(t), 1);
+      t.port.close();
+      lost = true;
+      if (kind === 0) continue; // it left after shutdown, as it should
+      const code = Atomics.load(this.#ctl, threadWord(t.k, T_DEATH_CODE));
+      const why = deathMessage(kind, code);
+      if (slot >= 0 && Atomics.compareExchange(this.#states, slot, FState.Running, FState.Finished) === FState.Running) {
+        const f = [...this.#outstanding.values()].find((x) => x._slot === slot);
+        Atomics.notify(this.#states, slot);
+        if (f) {
+          this.#outstanding.delete(f._id);
+          this.#pendingArgs.delete(f._id);
+          this.#retiring.push(f._slot);
+          f._settle(false, new BrokenThreadPoolError(`the pool thread running this task died: ${why}; the pool replaced it`));
+        }
+      }
+    }
+    // Tasks still waiting get threads: the dead ones are replaced (also during shutdown, which
+    // finishes the work already submitted).
+    if (lost) {
+      const waiting = [...this.#outstanding.values()].filter((f) => !f.done()).length;
+      while (waiting > 0 && this.#threads.length < Math.min(this.maxWorkers, waiting)) this.#spawn(this.#freeIndex());
+    }
+  }
+
+  #spawn(index: number): void {
     const { port1, port2 } = new MessageChannel();
     // What earlier tasks need travels in the port ahead of the thread.
     for (const [fnId, code] of this.#codes) port1.postMessage({ t: "fn", fnId, code } satisfies ToWorker);
@@ -167,14 +225,19 @@ export class ThreadPoolExecutor implements ResultSource, Disposable {
     const thread = new Thread({
       name: `${this.#prefix}_${index}`,
       target: poolWorker,
-      args: [this.#ctl, this.#tasks, this.#states, port2, this.#init, this.#initargs],
+      args: [this.#ctl, this.#tasks, this.#states, port2, this.#init, this.#initargs, index],
       // Idle pool threads must not keep the process alive; exit joins them properly (beforeExit).
       daemon: true,
     });
     thread.start();
     port1.on("message", (m: FromWorker) => this.#onMessage(m));
     if (this.#watched === 0) port1.unref();
-    this.#threads.push({ thread, port: port1 });
+    this.#threads.push({ thread, port: port1, k: index });
+  }
+
+  /** @internal The word a blocked result() sleeps on: bumped by every finished task and every death. */
+  get _events(): { arr: Int32Array; index: number } {
+    return { arr: this.#ctl, index: EVENTS };
   }
 
   #onMessage(m: FromWorker): void {
@@ -202,9 +265,11 @@ export class ThreadPoolExecutor implements ResultSource, Disposable {
 
   /** @internal Reads results without the event loop (a blocked result() needs them). */
   drain(): void {
-    for (const t of this.#threads) {
-      for (let m = receiveMessageOnPort(t.port); m; m = receiveMessageOnPort(t.port)) this.#onMessage(m.message as FromWorker);
-    }
+    for (const t of this.#threads) this.#drainPort(t.port);
+  }
+
+  #drainPort(port: MessagePort): void {
+    for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) this.#onMessage(m.message as FromWorker);
   }
 
   /** @internal A cancelled future will get no message. */
@@ -217,12 +282,29 @@ export class ThreadPoolExecutor implements ResultSource, Disposable {
 
   /** @internal Someone awaits a future: keep the event loop alive until results are in. */
   watch(): void {
-    if (this.#watched++ === 0) for (const t of this.#threads) t.port.ref();
+    if (this.#watched++ > 0) return;
+    for (const t of this.#threads) t.port.ref();
+    void this.#watchDeaths((this.#watching = new AbortController()).signal);
   }
 
   #unwatch(): void {
     this.#watched = 0;
     for (const t of this.#threads) t.port.unref();
+    this.#watching?.abort();
+    this.#watching = null;
+  }
+
+  /** While someone awaits a future: a task whose thread dies gets its outcome from heal(). */
+  async #watchDeaths(signal: AbortSignal): Promise<void> {
+    try {
+      while (!signal.aborted) {
+        const seen = Atomics.load(this.#ctl, EVENTS);
+        this.heal();
+        await runAsync(sleepOnce(this.#ctl, EVENTS, seen, Infinity), signal);
+      }
+    } catch {
+      // unwatched: nobody waits any more
+    }
   }
 
   /**
@@ -266,8 +348,16 @@ export class ThreadPoolExecutor implements ResultSource, Disposable {
       this.#tasks.put(null); // each thread passes the stop sign on before it leaves
     }
     if (wait) {
-      for (const t of this.#threads) t.thread.join();
-      this.drain();
+      // Threads that die meanwhile are replaced until the work submitted is done.
+      for (let joined = new Set<Thread>(); ; ) {
+        for (const t of this.#threads) {
+          t.thread.join();
+          joined.add(t.thread);
+        }
+        this.drain();
+        this.heal();
+        if (this.#threads.every((t) => joined.has(t.thread))) break;
+      }
       live.delete(this);
     }
   }

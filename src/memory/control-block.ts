@@ -18,7 +18,7 @@
  *                  word; gen tells a reused slot from the thread a handle knew.
  *   +1  IDENT      the thread's ident (unique for the life of the process)
  *   +2  NATIVE_ID  OS thread id; 0 until the worker has picked the thread up (start() waits on it)
- *   +3  FLAGS      DAEMON (bit 0)
+ *   +3  FLAGS      DAEMON (bit 0), HOOKED (bit 1: a custom excepthook)
  *   +4  NAME_SEQ   seqlock for the name: odd while a writer is inside
  *   +5  NAME_LEN   name length in UTF-8 bytes
  *   +6..+69        name bytes (up to NAME_MAX_BYTES)
@@ -64,8 +64,9 @@ const FLAGS = 3;
 const NAME_SEQ = 4;
 const NAME_LEN = 5;
 const NAME_BYTES = 6 * 4;
-/** FLAGS bit: the thread is a daemon. */
+/** FLAGS bits: the thread is a daemon; it has a custom excepthook (the main thread runs it if its worker dies). */
 const DAEMON = 1;
+const HOOKED = 2;
 
 export const Code = { Unused: 0, Runnable: 1, Running: 2, Blocked: 3, Terminated: 4 } as const;
 export type Code = (typeof Code)[keyof typeof Code];
@@ -142,7 +143,7 @@ export class Control {
   }
 
   /** Claims a free slot for a thread being started; returns null when all MAX_THREADS are alive. */
-  allocate(name: string, daemon: boolean): { slot: number; gen: number; ident: number } | null {
+  allocate(name: string, daemon: boolean, hooked = false): { slot: number; gen: number; ident: number } | null {
     const hint = Atomics.load(this.i32, ALLOC_HINT);
     for (let n = 0; n < MAX_THREADS - 1; n++) {
       const slot = 1 + ((hint - 1 + n) % (MAX_THREADS - 1));
@@ -158,7 +159,7 @@ export class Control {
       const ident = Atomics.add(this.i32, NEXT_IDENT, 1);
       Atomics.store(this.i32, b + IDENT, ident);
       Atomics.store(this.i32, b + NATIVE_ID, 0);
-      Atomics.store(this.i32, b + FLAGS, daemon ? DAEMON : 0);
+      Atomics.store(this.i32, b + FLAGS, (daemon ? DAEMON : 0) | (hooked ? HOOKED : 0));
       this.writeName(slot, name);
       if (!daemon) Atomics.add(this.i32, NON_DAEMON_ALIVE, 1);
       Atomics.store(this.i32, idx, stateWord(gen, Code.Runnable));
@@ -230,6 +231,11 @@ export class Control {
 
   daemon(slot: number): boolean {
     return (Atomics.load(this.i32, this.base(slot) + FLAGS) & DAEMON) === DAEMON;
+  }
+
+  /** The thread in `slot` was started with a custom excepthook. */
+  hooked(slot: number): boolean {
+    return (Atomics.load(this.i32, this.base(slot) + FLAGS) & HOOKED) === HOOKED;
   }
 
   nonDaemonAlive(): number {

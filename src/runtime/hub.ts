@@ -9,6 +9,7 @@ import { parentPort, workerData, Worker, MessageChannel, type MessagePort } from
 import { writeSync } from "node:fs";
 import { Control, MAIN_WORKERS, MAX_WORKERS, WState } from "../memory/control-block.js";
 import { startWorker, type WorkerEntry } from "./worker-entry.js";
+import { deathError, DeathKind, type Death, type DeathNotice } from "./death.js";
 
 interface Job {
   slot: number;
@@ -18,7 +19,7 @@ interface Job {
 
 /** Runs the hub in this worker (the worker entry calls it when workerData says so). */
 export function runHub(): void {
-  const data = workerData as { control: SharedArrayBuffer; tsxApi: string | null; execArgv: string[]; entry: WorkerEntry };
+  const data = workerData as { control: SharedArrayBuffer; tsxApi: string | null; execArgv: string[]; entry: WorkerEntry; deaths: MessagePort };
   const control = new Control(data.control);
   /** The hub's line to every worker, by worker-table entry. */
   const ports = new Map<number, MessagePort>();
@@ -50,13 +51,10 @@ export function runHub(): void {
       throw e;
     }
     ports.set(entry, port1);
-    port1.on("message", (m: any) => {
-      if (m?.type === "start") dispatch(m.job);
-    });
+    port1.on("message", fromWorker);
+    let fatal: unknown = null;
     worker.on("error", (err) => {
-      const { slot } = control.workerJob(entry);
-      const stack = err instanceof Error ? err.stack ?? String(err) : String(err);
-      writeSync(2, `Exception in thread ${control.readName(slot)}:\n${stack}\n`);
+      fatal = err;
     });
     worker.on("exit", (code) => {
       port1.close();
@@ -65,9 +63,10 @@ export function runHub(): void {
       if (state === WState.Idle) control.addIdle(-1);
       if (state === WState.Busy) {
         const { slot, gen } = control.workerJob(entry);
-        if (control.terminate(slot, gen) && code !== 0 && code !== 1) {
-          writeSync(2, `skein: the worker running thread ${control.readName(slot)} exited with code ${code}\n`);
-        }
+        const oom = (fatal as NodeJS.ErrnoException | null)?.code === "ERR_WORKER_OUT_OF_MEMORY";
+        const kind = oom ? DeathKind.OutOfMemory : fatal ? DeathKind.Error : DeathKind.Exit;
+        const message = fatal instanceof Error ? fatal.message : fatal ? String(fatal) : "";
+        died(slot, gen, kind, code, message);
       }
       control.setWState(entry, WState.Free);
     });
@@ -106,6 +105,36 @@ export function runHub(): void {
     }
   }
 
+  /** Notices threads registered, by slot: what to store and bump in shared memory if they die. */
+  const notices = new Map<number, { gen: number; list: DeathNotice[] }>();
+
+  /** A thread's worker died under it: end the thread, carry out its notices, tell the main thread. */
+  function died(slot: number, gen: number, kind: DeathKind, code: number, message: string): void {
+    const ident = control.ident(slot);
+    const name = control.readName(slot);
+    const daemon = control.daemon(slot);
+    if (control.ended(slot, gen)) return;
+    // Reported before its joiners wake, as the thread itself would: with the default excepthook
+    // written here; a custom one runs in the main thread, which gets the death first.
+    const death: Death = { slot, gen, ident, name, daemon, kind, code, message };
+    if (control.hooked(slot)) data.deaths.postMessage(death);
+    else writeSync(2, `Exception in thread ${name}:\n${deathError(death)}\n`);
+    const mine = notices.get(slot);
+    notices.delete(slot);
+    const notified = mine?.gen === gen ? mine.list : [];
+    for (const n of notified) {
+      Atomics.store(n.arr, n.kindIndex, kind);
+      Atomics.store(n.arr, n.codeIndex, code);
+    }
+    if (!control.terminate(slot, gen)) return;
+    // Bumped once the thread is seen ended, so whoever wakes finds it dead and why.
+    for (const n of notified) {
+      Atomics.add(n.arr, n.bumpIndex, 1);
+      Atomics.notify(n.arr, n.bumpIndex);
+    }
+    control.bumpCompletions();
+  }
+
   parentPort!.on("message", (m: any) => {
     if (m?.type === "spawn") {
       try {
@@ -117,4 +146,14 @@ export function runHub(): void {
       dispatch(m.job);
     }
   });
+
+  /** A worker's own messages: a job for another thread, or a notice for the thread it runs. */
+  function fromWorker(m: any): void {
+    if (m?.type === "start") dispatch(m.job);
+    else if (m?.type === "notice") {
+      const mine = notices.get(m.slot);
+      if (mine && mine.gen === m.gen) mine.list.push(m.notice);
+      else notices.set(m.slot, { gen: m.gen, list: [m.notice] });
+    }
+  }
 }

@@ -4,10 +4,11 @@
  * skein worker receives it in workerData and the bootstrap points `slot`/`gen` at each thread
  * it runs.
  */
-import { isMainThread as nodeIsMain, workerData, type MessagePort, type Worker } from "node:worker_threads";
+import { isMainThread as nodeIsMain, MessageChannel, receiveMessageOnPort, workerData, type MessagePort, type Worker } from "node:worker_threads";
 import { readlinkSync } from "node:fs";
 import { Control } from "../memory/control-block.js";
 import { startWorker, workerEntry } from "./worker-entry.js";
+import type { Death, DeathNotice } from "./death.js";
 
 export interface WorkerBoot {
   __skein: true;
@@ -20,6 +21,8 @@ export interface WorkerBoot {
 }
 
 const boot: WorkerBoot | null = !nodeIsMain && workerData && (workerData as WorkerBoot).__skein ? (workerData as WorkerBoot) : null;
+/** The hub (when skein is bundled, it runs all of skein's code): not a thread, not the main thread. */
+const hubData = !nodeIsMain && (workerData as { role?: string } | null)?.role === "hub" ? (workerData as { control: SharedArrayBuffer }) : null;
 
 /** The OS thread id (Linux tid), so nativeId means what Python's means; threadId elsewhere. */
 export function osThreadId(fallback: number): number {
@@ -33,9 +36,9 @@ export function osThreadId(fallback: number): number {
 }
 
 export const runtime = {
-  control: boot ? new Control(boot.control) : Control.create(),
+  control: boot ? new Control(boot.control) : hubData ? new Control(hubData.control) : Control.create(),
   /** True in the process's main thread (and in workers skein didn't start, which act alone). */
-  isMain: !boot,
+  isMain: !boot && !hubData,
   /** true inside the hub worker, which never runs user code. */
   isHub: false,
   slot: 0,
@@ -49,7 +52,7 @@ export const runtime = {
   current: null as unknown,
 };
 
-if (!boot) runtime.control.initMain("MainThread", osThreadId(process.pid));
+if (runtime.isMain) runtime.control.initMain("MainThread", osThreadId(process.pid));
 
 /** Under tsx, workers must register tsx themselves: find its API next to the loader in use. */
 function findTsxApi(): string | null {
@@ -92,8 +95,14 @@ export function ensureHub(): void {
     runtime.hubPost = (m, t) => port.postMessage(m, t as any);
     return;
   }
+  // Deaths of threads with a custom excepthook come here first, before their joiners wake.
+  const { port1, port2 } = new MessageChannel();
+  deaths = port1;
+  port1.on("message", (d: Death) => deathHandler?.(d));
+  port1.unref();
   hub = startWorker(workerEntry("hub"), {
-    workerData: { role: "hub", control: runtime.control.sab, tsxApi: runtime.tsxApi, execArgv: workerExecArgv(), entry: workerEntry("worker") },
+    workerData: { role: "hub", control: runtime.control.sab, tsxApi: runtime.tsxApi, execArgv: workerExecArgv(), entry: workerEntry("worker"), deaths: port2 },
+    transferList: [port2],
     // The hub never runs user code, so it needs none of the user's flags or loaders.
     execArgv: [],
     stdout: false,
@@ -107,4 +116,24 @@ export function ensureHub(): void {
 /** The ident of the thread running now: what owns an RLock. */
 export function currentIdent(): number {
   return runtime.control.ident(runtime.slot);
+}
+
+/** Registers, for the thread running here, what the hub does if this thread's worker dies. */
+export function registerDeathNotice(notice: DeathNotice): void {
+  ensureHub();
+  runtime.hubPost!({ type: "notice", slot: runtime.slot, gen: runtime.gen, notice });
+}
+
+let deathHandler: ((d: Death) => void) | null = null;
+let deaths: MessagePort | null = null;
+
+/** Reports, now, the deaths the hub has sent (a join that just returned for a thread that died). */
+export function drainDeaths(): void {
+  if (!deaths) return;
+  for (let m = receiveMessageOnPort(deaths); m; m = receiveMessageOnPort(deaths)) deathHandler?.(m.message as Death);
+}
+
+/** In the main thread: who reports a thread whose worker died (threading/excepthook.ts). */
+export function onDeath(fn: (d: Death) => void): void {
+  deathHandler = fn;
 }

@@ -11,12 +11,13 @@ import { deadlineFrom, remaining } from "../memory/deadline.js";
 import type { WaitLoop } from "../memory/sleep.js";
 import { runAsync, runBlocking } from "../runtime/wait.js";
 import { ThreadState } from "./thread-state.js";
-import { runtime } from "../runtime/runtime.js";
+import { drainDeaths, onDeath, runtime } from "../runtime/runtime.js";
+import { deathError } from "../runtime/death.js";
 import { dispatch } from "../runtime/dispatch.js";
 import { badHandle, integer, primitive, registerReviver, SHARE, type Handle, type Shareable, type ShareContext } from "../memory/handles.js";
 import { checkCallable, codeFor, type ShippedCode } from "../ship/shipment.js";
 import { assignOwn, packParts, type Packed } from "../ship/values.js";
-import { currentHookCode } from "./excepthook.js";
+import { currentHookCode, reportException } from "./excepthook.js";
 import "../runtime/exit.js";
 
 export interface ThreadOptions<A extends unknown[] = unknown[]> {
@@ -115,7 +116,7 @@ export class Thread<A extends unknown[] = unknown[]> implements Shareable {
     const values = packArgsAndFields(t.args, this, transfer);
     const hook = currentHookCode();
     const control = runtime.control;
-    const claim = control.allocate(t.name, t.daemon);
+    const claim = control.allocate(t.name, t.daemon, hook !== null);
     if (!claim) throw new RuntimeError("can't start new thread: too many threads alive at once");
     const job: Job = { ...claim, name: t.name, daemon: t.daemon, cls, target, values, hook, transfer };
     try {
@@ -156,7 +157,10 @@ export class Thread<A extends unknown[] = unknown[]> implements Shareable {
    */
   join(timeout?: number | null): boolean {
     const t = checkJoin(this[INNER], "join");
-    return runBlocking(joinLoop(t, checkTimeout(timeout, "Thread.join")));
+    const ended = runBlocking(joinLoop(t, checkTimeout(timeout, "Thread.join")));
+    // A custom excepthook reports a thread whose worker died, in this thread, before join returns.
+    if (ended && runtime.isMain) drainDeaths();
+    return ended;
   }
 
   /** The async twin of join: resolves true once the thread has terminated, false after `timeout` ms. */
@@ -364,3 +368,13 @@ registerReviver("Thread", (h) => {
   if (k && k[INNER].gen === d.gen) return k;
   return handle(d);
 });
+
+// A thread whose worker died under it (out of memory, a crash) can't report itself: the main
+// thread's excepthook does, with an error that says what happened.
+if (runtime.isMain) {
+  onDeath((d) => {
+    const err = new RuntimeError(deathError(d).slice("RuntimeError: ".length));
+    err.stack = deathError(d);
+    reportException(err, handle({ slot: d.slot, gen: d.gen, ident: d.ident, nativeId: null, name: d.name, daemon: d.daemon, started: true }));
+  });
+}
