@@ -16,6 +16,8 @@ import {
 import {
   ARRIVED, bigString, dyingConsumer, errorCode, firstNotOnce, Outcome, stressConsumer, stressProducer, toPythonJson,
 } from "./helpers/queue-workers.js";
+import fc from "fast-check";
+import { pythonCompare } from "../dist/queue/python-order.js";
 import { HEAVY } from "./helpers/bounds.js";
 import { open, shared, waitAtLeast } from "./helpers/cells.js";
 import { quietExcepthook } from "./helpers/excepthook.js";
@@ -574,6 +576,30 @@ test("PriorityQueue orders numbers, strings and arrays exactly as Python orders 
     while (!q.empty()) got.push(q.get(false));
     // Strict deepEqual tells true from 1, so ties (true, 1, 1) must come out in insertion order.
     assert.deepEqual(got, expected[name]!.map((i) => items[i]), `group ${name}`);
+  }
+});
+
+test("property: a PriorityQueue gives any items of one kind back in Python's order (a stable sort by pythonCompare)", () => {
+  // Items are compared as order keys in shared memory (python-order.ts): this checks the keys
+  // against the comparison on values, over numbers (-0, NaN-free extremes), strings (NUL, astral)
+  // and nested arrays of them.
+  const str = fc.string({ unit: fc.constantFrom("a", "b", "\u0000", "\uFFFF", "\u{10000}", "é"), maxLength: 4 });
+  const num = fc.oneof(fc.double({ noNaN: true }), fc.integer({ min: -3, max: 3 }), fc.constantFrom(-0, 0, 2 ** 53, -Infinity));
+  // Tuples whose every position holds one kind, so that any two are comparable.
+  const tuple = fc.array(num, { maxLength: 3 });
+  const nested = fc.array(fc.array(str, { maxLength: 2 }), { maxLength: 3 });
+  for (const items of [fc.array(num, { maxLength: 40 }), fc.array(str, { maxLength: 40 }), fc.array(tuple, { maxLength: 30 }), fc.array(nested, { maxLength: 30 })]) {
+    fc.assert(
+      fc.property(items, (xs: unknown[]) => {
+        const q = new PriorityQueue<unknown>();
+        for (const x of xs) q.put(x);
+        const got: unknown[] = [];
+        while (!q.empty()) got.push(q.get(false));
+        const want = xs.map((x, i) => [x, i] as const).sort((a, b) => pythonCompare(a[0], b[0]) || a[1] - b[1]).map(([x]) => x);
+        assert.deepEqual(got, want);
+      }),
+      { numRuns: 300 },
+    );
   }
 });
 

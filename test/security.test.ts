@@ -290,7 +290,7 @@ describe("handles are validated when revived", () => {
   bad("a SharedDict whose table doesn't match its buffers", (() => {
     const d = new SharedDict();
     const h = (d as unknown as Record<symbol, () => Record<string, unknown>>)[SHARE]!.call(d);
-    (h.meta as Int32Array)[3] = 6; // a mask that is not 2^k - 1
+    (h.meta as Int32Array)[4] = 6; // MASK: a mask that is not 2^k - 1
     return [h];
   })(), /table/);
 

@@ -220,6 +220,21 @@ export class Control {
     return Atomics.load(this.i32, this.base(slot) + IDENT);
   }
 
+  /**
+   * True while the thread with this ident lives: the main thread always (the process is its),
+   * another while its slot still holds it un-terminated. Scans the slots: only for the rare
+   * check of a mutex holder that has kept a waiter waiting.
+   */
+  identAlive(ident: number): boolean {
+    if (ident === this.ident(0)) return true;
+    for (let slot = 1; slot < MAX_THREADS; slot++) {
+      if (Atomics.load(this.i32, this.base(slot) + IDENT) !== ident) continue;
+      const code = stateCode(Atomics.load(this.i32, this.base(slot) + STATE));
+      return code !== Code.Terminated && code !== Code.Unused;
+    }
+    return false;
+  }
+
   nativeId(slot: number): number {
     return Atomics.load(this.i32, this.base(slot) + NATIVE_ID);
   }

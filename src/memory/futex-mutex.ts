@@ -1,6 +1,5 @@
 /**
- * The futex mutex behind Lock, RLock and the internal mutexes of queues and shared containers
- * (after Drepper, "Futexes Are Tricky"): one Int32 word, 0 unlocked, 1 locked, 2 locked and
+ * The futex mutex behind Lock and RLock (after Drepper, "Futexes Are Tricky"): one Int32 word, 0 unlocked, 1 locked, 2 locked and
  * someone may be waiting. Callers that also wait asynchronously give a second word counting
  * async waiters (see Sleep.asyncWaiters), passed to both lockLoop and unlock. Callers own the
  * words' placement.

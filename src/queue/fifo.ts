@@ -18,6 +18,10 @@ export class Fifo implements Order {
 
   added(): void {}
 
+  nextPosition(): number {
+    return this.s.ctl[HEAD]!;
+  }
+
   removeNext(): number {
     const ctl = this.s.ctl;
     const head = ctl[HEAD]!;

@@ -1,9 +1,10 @@
 /**
- * Lowest first (PriorityQueue): a binary heap over the index, in Python's order (python-order.ts),
- * equal items in insertion order.
+ * Lowest first (PriorityQueue): a binary heap over the index, in Python's order, equal items in
+ * insertion order. Items are compared by their order keys (python-order.ts) where they lie in
+ * the arena: nothing is decoded or allocated under the queue's mutex.
  */
 import type { Order, QueueStorage } from "./storage.js";
-import { pythonCompare } from "./python-order.js";
+import { compareOrderKeys } from "./python-order.js";
 
 export class Heap implements Order {
   constructor(private readonly s: QueueStorage) {}
@@ -12,9 +13,17 @@ export class Heap implements Order {
     return k;
   }
 
-  /** Makes every comparison the sift-up will make, so an unorderable item changes nothing. */
-  check(item: unknown, count: number): void {
-    for (let pos = count; pos > 0; pos = (pos - 1) >> 1) pythonCompare(item, this.s.value((pos - 1) >> 1));
+  /**
+   * Makes the comparisons the sift-up will make (Python's heappush: up while the new item is
+   * lower than its parent), so an item Python can't order is refused before anything changes.
+   */
+  check(record: Uint8Array, count: number): void {
+    const u8 = this.s.arena.u8;
+    for (let pos = count; pos > 0; ) {
+      const parent = (pos - 1) >> 1;
+      if (compareOrderKeys(record, 0, u8, this.s.keyAt(parent)) >= 0) return;
+      pos = parent;
+    }
   }
 
   placeNew(count: number): number {
@@ -30,6 +39,10 @@ export class Heap implements Order {
     }
   }
 
+  nextPosition(): number {
+    return 0;
+  }
+
   /** Moves the root out to the position past the end, then restores the heap over the rest. */
   removeNext(count: number): number {
     this.s.swap(0, count - 1);
@@ -42,8 +55,9 @@ export class Heap implements Order {
   cleared(): void {}
 
   #less(a: number, b: number): boolean {
-    const c = pythonCompare(this.s.value(a), this.s.value(b));
-    return c < 0 || (c === 0 && this.s.seq(a) < this.s.seq(b));
+    const u8 = this.s.arena.u8;
+    const c = compareOrderKeys(u8, this.s.keyAt(a), u8, this.s.keyAt(b));
+    return c < 0 || (c === 0 && this.s.seq(a) - this.s.seq(b) < 0);
   }
 
   #siftDown(pos: number, n: number): void {

@@ -3,7 +3,8 @@
  * and write the words by these names.
  *
  * Control words (Int32, `ctl`, CTL_WORDS):
- *   0  MUTEX          futex mutex guarding everything below (but the waiter counts) and the index
+ *   0  MUTEX          robust mutex (memory/robust-mutex.ts) guarding everything below (but the
+ *                    waiter counts), the index and the arena
  *   1  COUNT          items in the queue
  *   2  PUT_SEQ        bumped by every put (and shutdown); getters sleep on it while the queue is empty
  *   3  GET_SEQ        bumped by every get (and shutdown); putters sleep on it while the queue is full
@@ -17,17 +18,21 @@
  *   11 SEQ            insertion counter (ties in a PriorityQueue keep insertion order)
  *   12 GET_SLEEPERS   getters asleep on PUT_SEQ (a put notifies only when someone sleeps)
  *   13 PUT_SLEEPERS   putters asleep on GET_SEQ
- *   14 reserved
+ *   14 OP             IDLE, MUTATING while a holder changes the index (a holder that dies then
+ *                    leaves the queue BROKEN: see runtime/critical.ts)
  *   15 ASYNC_GETTERS  async waiters on PUT_SEQ, and
  *   16 ASYNC_PUTTERS  on GET_SEQ (see Sleep.asyncWaiters): while any are queued, wake-ups go to everyone
  *
  * Index (a growable SharedArrayBuffer of CAPACITY entries, ENTRY_WORDS Int32 words each):
  *   +0 E_TAG   the value-codec Tag
  *   +1 E_SEQ   the item's insertion number
- *   +2 E_OFF   arena offset of the value's bytes (Tag.String, Tag.V8, Tag.Packed), or, with +3, the Float64
- *              number itself (Tag.Number, at Float64 index E_NUM_F64 of the entry)
- *   +3 E_LEN   the bytes' length
- * Value bytes live in a SharedArena (memory/arena.ts).
+ *   +2,+3      the number itself for Tag.Number (Float64 index E_NUM_F64 of the entry)
+ *   +4 E_KEY   length of the order key at the start of the record (PriorityQueue, every item)
+ *   +5 E_OFF   arena offset of the item's record: its order key, then its value's bytes
+ *              (Tag.String, Tag.V8, Tag.Packed)
+ *   +6 E_LEN   the record's length (0: no record)
+ *   +7 reserved
+ * Records live in a SharedArena (memory/arena.ts).
  */
 export const MUTEX = 0;
 export const COUNT = 1;
@@ -43,6 +48,7 @@ export const CAPACITY = 10;
 export const SEQ = 11;
 export const GET_SLEEPERS = 12;
 export const PUT_SLEEPERS = 13;
+export const OP = 14;
 export const ASYNC_GETTERS = 15;
 export const ASYNC_PUTTERS = 16;
 export const CTL_WORDS = 17;
@@ -54,13 +60,14 @@ export const SHUT_NOW = 2;
 export const Kind = { FIFO: 0, LIFO: 1, PRIORITY: 2, SIMPLE: 3 } as const;
 export type Kind = (typeof Kind)[keyof typeof Kind];
 
-export const ENTRY_WORDS = 4;
+export const ENTRY_WORDS = 8;
 export const ENTRY_BYTES = ENTRY_WORDS * 4;
 export const E_TAG = 0;
 export const E_SEQ = 1;
-export const E_OFF = 2;
-export const E_LEN = 3;
-/** The Float64 index, within an entry, of a Tag.Number's value (it overlays E_OFF and E_LEN). */
+export const E_KEY = 4;
+export const E_OFF = 5;
+export const E_LEN = 6;
+/** The Float64 index, within an entry, of a Tag.Number's value (words +2 and +3). */
 export const E_NUM_F64 = 1;
 
 export const INITIAL_CAPACITY = 64;

@@ -14,6 +14,10 @@ export class Lifo implements Order {
 
   added(): void {}
 
+  nextPosition(count: number): number {
+    return count - 1;
+  }
+
   removeNext(count: number): number {
     return count - 1;
   }

@@ -2,23 +2,24 @@
  * Queue, LifoQueue, PriorityQueue and SimpleQueue: Python's `queue` module in shared memory, the
  * protocol every kind shares (put, get, task tracking, shutdown and their waits). Items are copied
  * in (numbers inline, other values as bytes), so a queue passed to threads connects them. Every
- * operation runs under the queue's futex mutex, held for a few instructions and never across a
+ * operation runs under the queue's robust mutex, held for a few instructions and never across a
  * wait, so even async callers take it synchronously. Layout: queue/layout.ts; where items are
  * kept: queue/storage.ts, in the order of queue/fifo.ts, lifo.ts or heap.ts.
  */
 import { RuntimeError } from "../common/errors.js";
 import { checkSignal, checkTimeout, describe } from "../common/checks.js";
 import { deadlineFrom, remaining } from "../memory/deadline.js";
-import { unlock } from "../memory/futex-mutex.js";
 import type { WaitLoop } from "../memory/sleep.js";
-import { decodeValue, encodeValue, type Encoded } from "../ship/value-codec.js";
-import { checkArena, SharedArena, type ArenaShare } from "../memory/arena.js";
-import { lockMutex, runAsync, runBlocking } from "../runtime/wait.js";
+import { decodeValue, encodeValue, hasBytes, type Encoded } from "../ship/value-codec.js";
+import { checkArena, ensureScratch, SharedArena, type ArenaShare } from "../memory/arena.js";
+import { runAsync, runBlocking } from "../runtime/wait.js";
+import { enter, IDLE, leave, MUTATING } from "../runtime/critical.js";
 import { attach, badHandle, growableBufferOf, registerReviver, SHARE, sharedView, takeAttached, type Shareable } from "../memory/handles.js";
 import {
   ASYNC_GETTERS, ASYNC_PUTTERS, CAPACITY, COUNT, CTL_WORDS, DONE_SEQ, ENTRY_BYTES, GET_SEQ, GET_SLEEPERS, INITIAL_CAPACITY, KIND,
-  Kind, MAX_INDEX_BYTES, MAXSIZE, MUTEX, OPEN, PUT_SEQ, PUT_SLEEPERS, SHUT, SHUT_NOW, SHUTDOWN, UNFINISHED,
+  Kind, MAX_INDEX_BYTES, MAXSIZE, MUTEX, OP, OPEN, PUT_SEQ, PUT_SLEEPERS, SHUT, SHUT_NOW, SHUTDOWN, UNFINISHED,
 } from "./layout.js";
+import { encodeOrderKey } from "./python-order.js";
 import { QueueStorage, type Order } from "./storage.js";
 import { Fifo } from "./fifo.js";
 import { Lifo } from "./lifo.js";
@@ -73,10 +74,33 @@ const ORDERS: Record<Kind, (s: QueueStorage) => Order> = {
   [Kind.SIMPLE]: (s) => new Fifo(s),
 };
 
+/** What a put carries into the critical section: the item's encoding and its arena record. */
+interface Prepared {
+  enc: Encoded;
+  /** The order key (PriorityQueue), then the value's bytes. */
+  record: Uint8Array;
+  keyLength: number;
+}
+
+const EMPTY = new Uint8Array(0);
+/** #tryGet's answers besides an item. */
+const NOTHING = Symbol("nothing");
+const NEED_ROOM = Symbol("need room");
+
 /** The protocol every queue kind shares; the public classes pick what they expose. */
 abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
   protected readonly ctl: Int32Array;
   readonly #store: QueueStorage;
+  /**
+   * This thread's buffers for the critical section, grown outside it (the section allocates
+   * nothing): the bytes of the item a get takes out, and record numbers for arena compaction.
+   */
+  #out: Uint8Array = new Uint8Array(256);
+  #scratch: Int32Array = new Int32Array(16);
+  /** How many bytes #out lacked, when #tryGet answered NEED_ROOM. */
+  #need = 0;
+  /** The class name, for messages (read once: the hot paths pass it along). */
+  readonly #name: string = this.constructor.name;
 
   protected constructor(kind: Kind, maxsize: number) {
     const shared = takeAttached<QueueShare>();
@@ -99,8 +123,23 @@ abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
   }
 
   protected get name(): string {
-    return this.constructor.name;
+    return this.#name;
   }
+
+  /** Takes the queue's mutex (robust: see runtime/critical.ts) and catches up with its buffers. */
+  #lock(): void {
+    enter(this.ctl, MUTEX, OP, this.#name, this.#wakeEveryone);
+    this.#store.renew();
+  }
+
+  /** The queue has just been found broken: every sleeper wakes to hear it. */
+  readonly #wakeEveryone = (): void => {
+    const ctl = this.ctl;
+    for (const seq of [PUT_SEQ, GET_SEQ, DONE_SEQ]) {
+      Atomics.add(ctl, seq, 1);
+      Atomics.notify(ctl, seq);
+    }
+  };
 
   // ---- sizes ----
 
@@ -135,8 +174,7 @@ abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
   put(item: T, block = true, timeout?: number | null): void {
     checkBlock(block, `${this.name}.put`);
     const ms = block ? checkTimeout(timeout, `${this.name}.put`) : 0;
-    const enc = encodeValue(item, `${this.name}.put`);
-    runBlocking(this.#putLoop(enc, item, ms));
+    runBlocking(this.#putLoop(this.#prepare(item, `${this.name}.put`), ms));
   }
 
   /** The async twin of put: resolves once the item is in, waiting up to `timeout` ms for room without blocking. */
@@ -144,8 +182,7 @@ abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
     const ms = checkTimeout(timeout, `${this.name}.putAsync`);
     const signal = checkSignal(options, `${this.name}.putAsync`);
     signal?.throwIfAborted();
-    const enc = encodeValue(item, `${this.name}.putAsync`);
-    return runAsync(this.#putLoop(enc, item, ms), signal);
+    return runAsync(this.#putLoop(this.#prepare(item, `${this.name}.putAsync`), ms), signal);
   }
 
   /** put(item, false): FullError at once if a bounded queue is full. */
@@ -153,34 +190,63 @@ abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
     this.put(item, false);
   }
 
-  *#putLoop(enc: Encoded, item: T, ms: number): WaitLoop<void> {
+  /** Everything a put needs, made before the mutex: encoding, order key, the record. */
+  #prepare(item: T, what: string): Prepared {
+    const enc = encodeValue(item, what);
+    const bytes = hasBytes(enc.tag) ? enc.bytes! : EMPTY;
+    if (this.ctl[KIND] !== Kind.PRIORITY) return { enc, record: bytes, keyLength: 0 };
+    const key = encodeOrderKey(item);
+    if (bytes.length === 0) return { enc, record: key, keyLength: key.length };
+    const record = new Uint8Array(key.length + bytes.length);
+    record.set(key, 0);
+    record.set(bytes, key.length);
+    return { enc, record, keyLength: key.length };
+  }
+
+  *#putLoop(p: Prepared, ms: number): WaitLoop<void> {
     const ctl = this.ctl;
     const deadline = deadlineFrom(ms);
     for (;;) {
-      lockMutex(ctl, MUTEX);
-      if (this.#tryPut(enc, item)) return;
+      // Room for every record number, should storing compact the arena.
+      this.#scratch = ensureScratch(this.#scratch, Atomics.load(ctl, COUNT) + 1);
+      this.#lock();
+      const done = this.#tryPut(p);
+      if (done === true) return;
+      if (done === NEED_ROOM) continue;
       const seq = Atomics.load(ctl, GET_SEQ);
-      unlock(ctl, MUTEX);
+      leave(ctl, MUTEX);
       if (remaining(deadline) <= 0) throw new FullError();
       yield { arr: ctl, index: GET_SEQ, value: seq, deadline, spins: SPIN, sleepers: PUT_SLEEPERS, asyncWaiters: ASYNC_PUTTERS };
     }
   }
 
-  /** With the mutex held: inserts and unlocks (true), or leaves it locked when full (false). */
-  #tryPut(enc: Encoded, item: T): boolean {
+  /**
+   * With the mutex held: inserts and unlocks (true), or leaves it locked when full (false), or
+   * unlocks when the scratch is too small for the records now stored (NEED_ROOM).
+   */
+  #tryPut(p: Prepared): boolean | typeof NEED_ROOM {
     const ctl = this.ctl;
+    const store = this.#store;
     try {
       if (ctl[SHUTDOWN] !== OPEN) throw new ShutDownError();
       const max = ctl[MAXSIZE]!;
       if (max > 0 && ctl[COUNT]! >= max) return false;
-      this.#store.insert(enc, item);
+      if (this.#scratch.length <= ctl[COUNT]!) {
+        leave(ctl, MUTEX);
+        return NEED_ROOM;
+      }
+      store.prepare(p.record);
+      ctl[OP] = MUTATING;
+      store.insert(p.enc, p.record, p.keyLength, this.#scratch);
     } catch (e) {
-      unlock(ctl, MUTEX);
+      ctl[OP] = IDLE;
+      leave(ctl, MUTEX);
       throw e;
     }
     if (ctl[KIND] !== Kind.SIMPLE) ctl[UNFINISHED] = ctl[UNFINISHED]! + 1;
+    ctl[OP] = IDLE;
     Atomics.add(ctl, PUT_SEQ, 1);
-    unlock(ctl, MUTEX);
+    leave(ctl, MUTEX);
     // A getter counts itself before it sleeps and the sleep checks PUT_SEQ, so none is missed.
     if (Atomics.load(ctl, ASYNC_GETTERS) > 0) Atomics.notify(ctl, PUT_SEQ);
     else if (Atomics.load(ctl, GET_SLEEPERS) > 0) Atomics.notify(ctl, PUT_SEQ, 1);
@@ -215,39 +281,55 @@ abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
     const ctl = this.ctl;
     const deadline = deadlineFrom(ms);
     for (;;) {
-      lockMutex(ctl, MUTEX);
+      this.#lock();
       const r = this.#tryGet();
+      if (r === NEED_ROOM) {
+        this.#out = new Uint8Array(Math.max(this.#need, this.#out.length * 2));
+        continue;
+      }
       if (r !== NOTHING) return r as T;
       const seq = Atomics.load(ctl, PUT_SEQ);
-      unlock(ctl, MUTEX);
+      leave(ctl, MUTEX);
       if (remaining(deadline) <= 0) throw new EmptyError();
       yield { arr: ctl, index: PUT_SEQ, value: seq, deadline, spins: SPIN, sleepers: GET_SLEEPERS, asyncWaiters: ASYNC_GETTERS };
     }
   }
 
-  /** With the mutex held: removes and returns the next item (unlocking), or NOTHING (still locked). */
+  /**
+   * With the mutex held: removes and returns the next item (unlocking), or NOTHING (still
+   * locked), or NEED_ROOM (unlocked) when #out can't hold the item's bytes.
+   */
   #tryGet(): unknown {
     const ctl = this.ctl;
     const shut = ctl[SHUTDOWN]!;
     if (shut === SHUT_NOW || (shut === SHUT && ctl[COUNT] === 0)) {
-      unlock(ctl, MUTEX);
+      leave(ctl, MUTEX);
       throw new ShutDownError();
     }
     if (ctl[COUNT] === 0) return NOTHING;
-    let taken;
+    const length = this.#store.nextLength();
+    if (length > this.#out.length) {
+      this.#need = length;
+      leave(ctl, MUTEX);
+      return NEED_ROOM;
+    }
+    const { tag, num, length: got } = this.#store.copyNext(this.#out);
+    ctl[OP] = MUTATING;
     try {
-      taken = this.#store.take();
+      this.#store.removeNext();
     } catch (err) {
       // Two queued items Python can't order: the error is Python's, but every item stays queued
       // (the heap only swapped) and the queue stays usable.
-      unlock(ctl, MUTEX);
+      ctl[OP] = IDLE;
+      leave(ctl, MUTEX);
       throw err;
     }
+    ctl[OP] = IDLE;
     Atomics.add(ctl, GET_SEQ, 1);
-    unlock(ctl, MUTEX);
+    leave(ctl, MUTEX);
     if (Atomics.load(ctl, ASYNC_PUTTERS) > 0) Atomics.notify(ctl, GET_SEQ);
     else if (Atomics.load(ctl, PUT_SLEEPERS) > 0) Atomics.notify(ctl, GET_SEQ, 1);
-    return decodeValue(taken.tag, taken.num, taken.bytes);
+    return decodeValue(tag, num, hasBytes(tag) ? this.#out.subarray(0, got) : null);
   }
 
   // ---- tasks ----
@@ -255,15 +337,15 @@ abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
   /** Marks one item taken by get() as processed (Python's task_done). */
   taskDone(): void {
     const ctl = this.ctl;
-    lockMutex(ctl, MUTEX);
+    this.#lock();
     const left = ctl[UNFINISHED]! - 1;
     if (left < 0) {
-      unlock(ctl, MUTEX);
+      leave(ctl, MUTEX);
       throw new RangeError("taskDone() called too many times: more than items put");
     }
     ctl[UNFINISHED] = left;
     if (left === 0) Atomics.add(ctl, DONE_SEQ, 1);
-    unlock(ctl, MUTEX);
+    leave(ctl, MUTEX);
     if (left === 0) Atomics.notify(ctl, DONE_SEQ);
   }
 
@@ -280,10 +362,10 @@ abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
   *#joinLoop(): WaitLoop<void> {
     const ctl = this.ctl;
     for (;;) {
-      lockMutex(ctl, MUTEX);
+      this.#lock();
       const unfinished = ctl[UNFINISHED]!;
       const seq = Atomics.load(ctl, DONE_SEQ);
-      unlock(ctl, MUTEX);
+      leave(ctl, MUTEX);
       if (unfinished === 0) return;
       yield { arr: ctl, index: DONE_SEQ, value: seq, deadline: Infinity };
     }
@@ -297,17 +379,19 @@ abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
   shutdown(immediate = false): void {
     if (typeof immediate !== "boolean") throw new TypeError(`${this.name}.shutdown: immediate must be a boolean, got ${describe(immediate)}`);
     const ctl = this.ctl;
-    lockMutex(ctl, MUTEX);
+    this.#lock();
     ctl[SHUTDOWN] = immediate ? SHUT_NOW : Math.max(SHUT, ctl[SHUTDOWN]!);
     if (immediate) {
       const dropped = ctl[COUNT]!;
+      ctl[OP] = MUTATING;
       this.#store.clear();
+      ctl[OP] = IDLE;
       ctl[UNFINISHED] = Math.max(0, ctl[UNFINISHED]! - dropped);
       if (ctl[UNFINISHED] === 0) Atomics.add(ctl, DONE_SEQ, 1);
     }
     Atomics.add(ctl, PUT_SEQ, 1);
     Atomics.add(ctl, GET_SEQ, 1);
-    unlock(ctl, MUTEX);
+    leave(ctl, MUTEX);
     Atomics.notify(ctl, PUT_SEQ);
     Atomics.notify(ctl, GET_SEQ);
     Atomics.notify(ctl, DONE_SEQ);
@@ -334,8 +418,6 @@ abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
     return { kind: KIND_NAMES[this.ctl[KIND] as Kind], ctl: this.ctl, index: s.indexSab, ...s.arena.share() };
   }
 }
-
-const NOTHING = Symbol("nothing");
 
 /** FIFO queue, optionally bounded: Python's queue.Queue. */
 export class Queue<T = unknown> extends BaseQueue<T> {

@@ -8,7 +8,6 @@ import { runtime } from "./runtime.js";
 import { Code } from "../memory/control-block.js";
 import { remaining } from "../memory/deadline.js";
 import { READY, WOKE, type Resumed, type Sleep, type WaitLoop } from "../memory/sleep.js";
-import { lockLoop, spinLock, tryLock } from "../memory/futex-mutex.js";
 
 /** Drives a wait loop on this thread, blocking it while the loop sleeps. */
 export function runBlocking<R>(loop: WaitLoop<R>): R {
@@ -58,13 +57,6 @@ export async function runAsync<R>(loop: WaitLoop<R>, signal?: AbortSignal): Prom
     r = loop.next(WOKE);
   }
   return r.value;
-}
-
-/** Takes an internal futex mutex (held only for a few instructions, so even async callers block). */
-export function lockMutex(w: Int32Array, i: number): void {
-  // Held for a few instructions: the brief spin usually gets it without making a wait loop.
-  if (tryLock(w, i) || spinLock(w, i)) return;
-  runBlocking(lockLoop(w, i, Infinity));
 }
 
 /** Atomics.wait that shows the caller as blocked meanwhile. Returns Atomics.wait's result. */

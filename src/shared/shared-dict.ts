@@ -1,6 +1,6 @@
 /**
  * SharedDict: a Python dict with string keys in shared memory. Each operation takes the dict's
- * futex mutex, so every single call is atomic, as a dict operation is under CPython's GIL.
+ * robust mutex, so every single call is atomic, as a dict operation is under CPython's GIL.
  * Values are copied in and out (value-codec.ts).
  *
  * The table is CPython's compact dict: entries are appended in insertion order (so iteration
@@ -9,11 +9,13 @@
  * are swept when the entries run out and the table is rebuilt.
  *
  * `meta` (Int32, its own SharedArrayBuffer):
- *   0  MUTEX      futex mutex guarding everything below, the slots, the entries and the arena
- *   1  SIZE       live keys
- *   2  USED       entries appended since the last rebuild, holes included (the next entry)
- *   3  MASK       slots - 1 (slots is a power of two)
- *   4  CAPACITY   entries allowed before a rebuild: 2/3 of the slots, so probes always end
+ *   0  MUTEX      robust mutex guarding everything below, the slots, the entries and the arena
+ *                 (runtime/critical.ts)
+ *   1  OP         IDLE, MUTATING while a holder changes the dict, BROKEN if one died doing so
+ *   2  SIZE       live keys
+ *   3  USED       entries appended since the last rebuild, holes included (the next entry)
+ *   4  MASK       slots - 1 (slots is a power of two)
+ *   5  CAPACITY   entries allowed before a rebuild: 2/3 of the slots, so probes always end
  *
  * Slots (growable SharedArrayBuffer, Int32 each, the first MASK + 1 in use): EMPTY, DUMMY (a
  * deleted key was here: probing goes on past it) or the number of an entry.
@@ -29,19 +31,23 @@
  *
  * Keys are kept as UTF-16 code units, not UTF-8, so that two keys differing only in a lone
  * surrogate (which UTF-8 can't represent) stay two keys, as in a Map.
+ *
+ * Critical sections allocate nothing: keys are hashed and records built before, values decoded
+ * after, copied out into the instance's OutBuffers (container.ts).
  */
 import { describe } from "../common/checks.js";
-import { checkArena, SharedArena, type ArenaShare, type LiveRecord } from "../memory/arena.js";
-import { Tag, type Encoded } from "../ship/value-codec.js";
+import { checkArena, SharedArena, type ArenaRecords, type ArenaShare } from "../memory/arena.js";
+import { hasBytes, Tag, type Encoded } from "../ship/value-codec.js";
 import { attach, badHandle, growableBufferOf, registerReviver, SHARE, sharedView, takeAttached, type Shareable } from "../memory/handles.js";
-import { copyIn, copyOut, ensureBytes, growableBuffer, MAX_INDEX_BYTES, withMutex, type CopiedOut } from "./container.js";
+import { GrowableViews } from "../memory/views.js";
+import { changing, copyIn, ensureBytes, growableBuffer, MAX_INDEX_BYTES, NO_ROOM, OutBuffers, withMutex, withRoom } from "./container.js";
 
-const MUTEX = 0;
-const SIZE = 1;
-const USED = 2;
-const MASK = 3;
-const CAPACITY = 4;
-const META_WORDS = 5;
+const SIZE = 2;
+const USED = 3;
+const MASK = 4;
+const CAPACITY = 5;
+const META_WORDS = 6;
+const NAME = "SharedDict";
 
 const EMPTY = -1;
 const DUMMY = -2;
@@ -78,6 +84,25 @@ interface Key {
   bytes: Uint8Array;
 }
 
+/** A value ready for the table: encoded, and its record (key bytes, then value bytes) built. */
+interface Entry {
+  key: Key;
+  enc: Encoded;
+  record: Uint8Array;
+  valLen: number;
+}
+
+function entryOf(key: Key, enc: Encoded): Entry {
+  const vbytes = hasBytes(enc.tag) ? enc.bytes! : EMPTY_BYTES;
+  let record = key.bytes;
+  if (vbytes.length > 0) {
+    record = new Uint8Array(key.bytes.length + vbytes.length);
+    record.set(key.bytes, 0);
+    record.set(vbytes, key.bytes.length);
+  }
+  return { key, enc, record, valLen: vbytes.length };
+}
+
 /** FNV-1a over UTF-16 code units; probing also mixes in the high bits, as CPython does. */
 function hashString(s: string): number {
   let h = 0x811c9dc5;
@@ -106,12 +131,31 @@ export class SharedDict<V = unknown> implements Shareable, Iterable<[string, V]>
   readonly #meta: Int32Array;
   readonly #slotsSab: SharedArrayBuffer;
   readonly #entriesSab: SharedArrayBuffer;
-  /** Length-tracking views: they follow the buffers as any thread grows them. */
-  readonly #slots: Int32Array;
-  readonly #i32: Int32Array;
-  readonly #f64: Float64Array;
-  readonly #u8: Uint8Array;
+  /** Views of the slots and the entries, renewed when any thread has grown them (memory/views.ts). */
+  readonly #sv: GrowableViews;
+  readonly #ev: GrowableViews;
+  /** What each critical section renews first: the views of the slots, the entries and the arena. */
+  readonly #views = {
+    renew: (): void => {
+      this.#sv.renewTo((this.#meta[MASK]! + 1) * 4);
+      this.#ev.renewTo(this.#meta[CAPACITY]! * ENTRY_BYTES);
+      this.#arena.renew();
+    },
+  };
   readonly #arena: SharedArena;
+  readonly #out = new OutBuffers();
+  /** The slot #find found the key in (or would put it in): a field, so finding allocates nothing. */
+  #slot = 0;
+  /** The entries' arena records, for compaction (methods, so compacting allocates nothing). */
+  readonly #records: ArenaRecords = {
+    recordCount: () => this.#meta[USED]!,
+    recordOffset: (e) => this.#i32[e * ENTRY_WORDS + OFF]!,
+    recordLength: (e) => {
+      const keyLen = this.#i32[e * ENTRY_WORDS + KEY_LEN]!;
+      return keyLen === HOLE ? 0 : keyLen + this.#i32[e * ENTRY_WORDS + VAL_LEN]!;
+    },
+    moveRecord: (e, offset) => void (this.#i32[e * ENTRY_WORDS + OFF] = offset),
+  };
 
   /** A new empty dict, or one holding copies of `initial`'s entries. */
   constructor(initial?: DictSource<V> | null) {
@@ -130,10 +174,8 @@ export class SharedDict<V = unknown> implements Shareable, Iterable<[string, V]>
       this.#meta[CAPACITY] = usable(MIN_SLOTS);
       new Int32Array(this.#slotsSab).fill(EMPTY);
     }
-    this.#slots = new Int32Array(this.#slotsSab);
-    this.#i32 = new Int32Array(this.#entriesSab);
-    this.#f64 = new Float64Array(this.#entriesSab);
-    this.#u8 = new Uint8Array(this.#entriesSab);
+    this.#sv = new GrowableViews(this.#slotsSab);
+    this.#ev = new GrowableViews(this.#entriesSab);
     if (!shared && initial !== undefined && initial !== null) {
       this.#apply(pairsOf(initial, "new SharedDict(initial)"));
     }
@@ -147,33 +189,38 @@ export class SharedDict<V = unknown> implements Shareable, Iterable<[string, V]>
   /** A copy of the value for key, or undefined if the key is missing. */
   get(key: string): V | undefined {
     const k = toKey(key, "SharedDict.get(key)");
-    const out = withMutex(this.#meta, MUTEX, () => {
-      const e = this.#find(k).entry;
-      return e < 0 ? null : this.#readValue(e);
-    });
-    return out === null ? undefined : (copyOut(out) as V);
+    const out = this.#out;
+    const found = withRoom(out, () =>
+      this.#locked(() => {
+        const e = this.#find(k);
+        if (e < 0) return false;
+        if (!out.fits(1, this.#i32[e * ENTRY_WORDS + VAL_LEN]!)) return NO_ROOM;
+        this.#copyAt(e, 0, 0, false);
+        return true;
+      }),
+    );
+    return found ? (out.value(0, 0) as V) : undefined;
   }
 
   /** Stores a copy of value under key; a new key goes last in iteration order, an existing one keeps its place. */
   set(key: string, value: V): void {
     const what = "SharedDict.set(key, value)";
-    const k = toKey(key, what);
-    const enc = copyIn(value, what);
-    withMutex(this.#meta, MUTEX, () => this.#set(k, enc));
+    this.#apply([entryOf(toKey(key, what), copyIn(value, what))]);
   }
 
   has(key: string): boolean {
     const k = toKey(key, "SharedDict.has(key)");
-    return withMutex(this.#meta, MUTEX, () => this.#find(k).entry >= 0);
+    return this.#locked(() => this.#find(k) >= 0);
   }
 
   /** Removes key; true if it was there. */
   delete(key: string): boolean {
     const k = toKey(key, "SharedDict.delete(key)");
-    return withMutex(this.#meta, MUTEX, () => {
-      const { slot, entry } = this.#find(k);
+    return this.#locked(() => {
+      const entry = this.#find(k);
       if (entry < 0) return false;
-      this.#slots[slot] = DUMMY;
+      changing(this.#meta);
+      this.#slots[this.#slot] = DUMMY;
       const b = entry * ENTRY_WORDS;
       const length = this.#i32[b + KEY_LEN]! + this.#i32[b + VAL_LEN]!;
       if (length > 0) this.#arena.free(this.#i32[b + OFF]!, length);
@@ -188,13 +235,13 @@ export class SharedDict<V = unknown> implements Shareable, Iterable<[string, V]>
    * SharedDict or any iterable of [key, value]) in, as one atomic operation.
    */
   update(source: DictSource<V>): void {
-    const pairs = pairsOf(source, "SharedDict.update(source)");
-    this.#apply(pairs);
+    this.#apply(pairsOf(source, "SharedDict.update(source)"));
   }
 
   /** Removes every key. */
   clear(): void {
-    withMutex(this.#meta, MUTEX, () => {
+    this.#locked(() => {
+      changing(this.#meta);
       // Back to the smallest table: the buffers can't shrink, but only their start is used.
       this.#slots.fill(EMPTY, 0, MIN_SLOTS);
       this.#meta[MASK] = MIN_SLOTS - 1;
@@ -207,31 +254,53 @@ export class SharedDict<V = unknown> implements Shareable, Iterable<[string, V]>
 
   /** The keys, in insertion order, from one atomic snapshot. */
   keys(): string[] {
-    return withMutex(this.#meta, MUTEX, () => {
-      const out: string[] = [];
-      this.#each((e) => out.push(keyString(this.#keyBytes(e))));
-      return out;
-    });
+    return this.#snapshot(true, false, (key) => key);
   }
 
   /** Copies of the values, in insertion order, from one atomic snapshot. */
   values(): V[] {
-    const copied = withMutex(this.#meta, MUTEX, () => {
-      const out: CopiedOut[] = [];
-      this.#each((e) => out.push(this.#readValue(e)));
-      return out;
-    });
-    return copied.map(copyOut) as V[];
+    return this.#snapshot(false, true, (_, value) => value);
   }
 
   /** [key, value] pairs (values copied), in insertion order, from one atomic snapshot. */
   entries(): [string, V][] {
-    const copied = withMutex(this.#meta, MUTEX, () => {
-      const out: [string, CopiedOut][] = [];
-      this.#each((e) => out.push([keyString(this.#keyBytes(e)), this.#readValue(e)]));
-      return out;
-    });
-    return copied.map(([k, c]) => [k, copyOut(c) as V]);
+    return this.#snapshot(true, true, (key, value) => [key, value]);
+  }
+
+  /**
+   * Copies the live entries out under the mutex (keys and/or values), then decodes them with
+   * the mutex released.
+   */
+  #snapshot<R>(keys: boolean, values: boolean, make: (key: string, value: V) => R): R[] {
+    const out = this.#out;
+    const n = withRoom(out, () =>
+      this.#locked(() => {
+        const used = this.#meta[USED]!;
+        let bytes = 0;
+        for (let e = 0; e < used; e++) {
+          const b = e * ENTRY_WORDS;
+          const keyLen = this.#i32[b + KEY_LEN]!;
+          if (keyLen !== HOLE) bytes += (keys ? keyLen : 0) + (values ? this.#i32[b + VAL_LEN]! : 0);
+        }
+        const n = this.#meta[SIZE]!;
+        if (!out.fits(n, bytes)) return NO_ROOM;
+        for (let e = 0, k = 0, at = 0; e < used; e++) {
+          if (this.#i32[e * ENTRY_WORDS + KEY_LEN] === HOLE) continue;
+          at += this.#copyAt(e, k++, at, keys, values);
+        }
+        return n;
+      }),
+    );
+    const result = new Array<R>(n);
+    for (let k = 0, at = 0; k < n; k++) {
+      const keyLen = keys ? out.keyLens[k]! : 0;
+      const key = keys ? keyString(out.bytes.subarray(at, at + keyLen)) : "";
+      at += keyLen;
+      const value = values ? (out.value(k, at) as V) : (undefined as V);
+      if (values) at += out.lens[k]!;
+      result[k] = make(key, value);
+    }
+    return result;
   }
 
   /** Iterates entries() like a Map (a snapshot: changes made meanwhile are not seen). */
@@ -253,15 +322,63 @@ export class SharedDict<V = unknown> implements Shareable, Iterable<[string, V]>
 
   // ---- with the mutex held ----
 
-  #apply(pairs: [Key, Encoded][]): void {
-    if (pairs.length === 0) return;
-    withMutex(this.#meta, MUTEX, () => {
-      for (const [k, enc] of pairs) this.#set(k, enc);
-    });
+  #locked<R>(fn: () => R): R {
+    return withMutex(this.#meta, NAME, this.#views, fn);
   }
 
-  /** The key's entry (or -1) and the slot that holds it, or else the slot a new key would take. */
-  #find(k: Key): { slot: number; entry: number } {
+  /** Stores every prepared entry, as one atomic change. */
+  #apply(entries: Entry[]): void {
+    if (entries.length === 0) return;
+    let bytes = 0;
+    for (const p of entries) bytes += p.record.length;
+    withRoom(this.#out, () =>
+      this.#locked(() => {
+        const meta = this.#meta;
+        // Compaction sorts up to USED + entries record numbers (a rebuild only lowers USED).
+        if (!this.#out.fitsScratch(meta[USED]! + entries.length)) return NO_ROOM;
+        this.#prepareTable(entries.length);
+        this.#arena.prepare(bytes);
+        changing(meta);
+        for (let j = 0; j < entries.length; j++) this.#set(entries[j]!);
+      }),
+    );
+  }
+
+  /**
+   * Before adding up to `adding` keys: grows the buffers to what the rebuilds this may cause can
+   * use (see #rebuild), so that changing the table allocates nothing.
+   */
+  #prepareTable(adding: number): void {
+    const meta = this.#meta;
+    if (meta[USED]! + adding <= meta[CAPACITY]!) return;
+    const keys = meta[SIZE]! + adding;
+    let slots = slotsFor(keys * 2);
+    if (usable(slots) * ENTRY_BYTES > MAX_INDEX_BYTES) slots = slotsFor(keys);
+    ensureBytes(this.#ev, usable(slots) * ENTRY_BYTES, "SharedDict.set");
+    ensureBytes(this.#sv, slots * 4, "SharedDict.set");
+  }
+
+  get #slots(): Int32Array {
+    return this.#sv.i32;
+  }
+
+  get #i32(): Int32Array {
+    return this.#ev.i32;
+  }
+
+  get #f64(): Float64Array {
+    return this.#ev.f64;
+  }
+
+  get #u8(): Uint8Array {
+    return this.#ev.u8;
+  }
+
+  /**
+   * The key's entry, or -1; sets #slot to the slot that holds it, or else the slot a new key
+   * would take.
+   */
+  #find(k: Key): number {
     const mask = this.#meta[MASK]!;
     const slots = this.#slots;
     let perturb = k.hash >>> 0;
@@ -269,11 +386,15 @@ export class SharedDict<V = unknown> implements Shareable, Iterable<[string, V]>
     let free = -1;
     for (;;) {
       const s = slots[i]!;
-      if (s === EMPTY) return { slot: free >= 0 ? free : i, entry: -1 };
+      if (s === EMPTY) {
+        this.#slot = free >= 0 ? free : i;
+        return -1;
+      }
       if (s === DUMMY) {
         if (free < 0) free = i;
       } else if (this.#i32[s * ENTRY_WORDS + HASH] === k.hash && this.#keyEquals(s, k.bytes)) {
-        return { slot: i, entry: s };
+        this.#slot = i;
+        return s;
       }
       perturb >>>= 5;
       i = (i * 5 + 1 + perturb) & mask;
@@ -291,70 +412,50 @@ export class SharedDict<V = unknown> implements Shareable, Iterable<[string, V]>
     return true;
   }
 
-  #set(k: Key, enc: Encoded): void {
-    const vbytes = enc.bytes ?? EMPTY_BYTES;
-    let { slot, entry } = this.#find(k);
+  #set(p: Entry): void {
+    const entry = this.#find(p.key);
     if (entry >= 0) {
       const b = entry * ENTRY_WORDS;
-      if (vbytes.length === 0 && this.#i32[b + VAL_LEN] === 0) {
+      if (p.valLen === 0 && this.#i32[b + VAL_LEN] === 0) {
         // An inline value replacing an inline value (a counter going up): the record stays.
-        this.#writeValue(entry, enc.tag, enc.num, 0);
+        this.#writeValue(entry, p.enc, 0);
         return;
       }
       // The new record is placed before the old one is freed, so a failure (memory full)
       // leaves the old value; placing it may move the old one, so its offset is read after.
-      const off = this.#storeRecord(k.bytes, vbytes);
+      const off = this.#storeRecord(p.record);
       const oldLen = this.#i32[b + KEY_LEN]! + this.#i32[b + VAL_LEN]!;
       if (oldLen > 0) this.#arena.free(this.#i32[b + OFF]!, oldLen);
       this.#i32[b + OFF] = off;
-      this.#writeValue(entry, enc.tag, enc.num, vbytes.length);
+      this.#writeValue(entry, p.enc, p.valLen);
       return;
     }
     if (this.#meta[USED]! >= this.#meta[CAPACITY]!) {
       this.#rebuild(this.#meta[SIZE]! + 1);
-      slot = this.#find(k).slot;
+      this.#find(p.key);
     }
-    const off = this.#storeRecord(k.bytes, vbytes);
+    const slot = this.#slot;
+    const off = this.#storeRecord(p.record);
     const e = this.#meta[USED]!;
     const b = e * ENTRY_WORDS;
-    this.#i32[b + HASH] = k.hash;
-    this.#i32[b + KEY_LEN] = k.bytes.length;
+    this.#i32[b + HASH] = p.key.hash;
+    this.#i32[b + KEY_LEN] = p.key.bytes.length;
     this.#i32[b + OFF] = off;
-    this.#writeValue(e, enc.tag, enc.num, vbytes.length);
+    this.#writeValue(e, p.enc, p.valLen);
     this.#slots[slot] = e;
     this.#meta[USED] = e + 1;
     this.#meta[SIZE] = this.#meta[SIZE]! + 1;
   }
 
-  #writeValue(e: number, tag: Tag, num: number, valLen: number): void {
+  #writeValue(e: number, enc: Encoded, valLen: number): void {
     const b = e * ENTRY_WORDS;
-    this.#i32[b + TAG] = tag;
+    this.#i32[b + TAG] = enc.tag;
     this.#i32[b + VAL_LEN] = valLen;
-    this.#f64[e * (ENTRY_BYTES / 8) + NUM_F64] = tag === Tag.Number ? num : 0;
+    this.#f64[e * (ENTRY_BYTES / 8) + NUM_F64] = enc.tag === Tag.Number ? enc.num : 0;
   }
 
-  #storeRecord(key: Uint8Array, value: Uint8Array): number {
-    const length = key.length + value.length;
-    if (length === 0) return 0;
-    let record = key;
-    if (value.length > 0) {
-      record = new Uint8Array(length);
-      record.set(key, 0);
-      record.set(value, key.length);
-    }
-    return this.#arena.store(record, () => this.#live());
-  }
-
-  *#live(): Iterable<LiveRecord> {
-    const w = this.#i32;
-    const used = this.#meta[USED]!;
-    for (let e = 0; e < used; e++) {
-      const b = e * ENTRY_WORDS;
-      const keyLen = w[b + KEY_LEN]!;
-      if (keyLen === HOLE) continue;
-      const length = keyLen + w[b + VAL_LEN]!;
-      if (length > 0) yield { offset: w[b + OFF]!, length, moveTo: (o: number) => void (w[b + OFF] = o) };
-    }
+  #storeRecord(record: Uint8Array): number {
+    return record.length === 0 ? 0 : this.#arena.store(record, this.#records, this.#out.scratch);
   }
 
   /**
@@ -368,9 +469,9 @@ export class SharedDict<V = unknown> implements Shareable, Iterable<[string, V]>
     let slots = slotsFor(Math.max(need, size * 2));
     // Near the size limit, room for just `need` keys beats refusing them.
     if (usable(slots) * ENTRY_BYTES > MAX_INDEX_BYTES) slots = slotsFor(need);
-    // Grown before anything moves, so running out of memory leaves the table as it was.
-    ensureBytes(this.#entriesSab, usable(slots) * ENTRY_BYTES, "SharedDict.set");
-    ensureBytes(this.#slotsSab, slots * 4, "SharedDict.set");
+    // #prepareTable grew them already (short of the limit): these only check.
+    ensureBytes(this.#ev, usable(slots) * ENTRY_BYTES, "SharedDict.set");
+    ensureBytes(this.#sv, slots * 4, "SharedDict.set");
     let to = 0;
     for (let e = 0; e < used; e++) {
       if (this.#i32[e * ENTRY_WORDS + KEY_LEN] === HOLE) continue;
@@ -394,49 +495,51 @@ export class SharedDict<V = unknown> implements Shareable, Iterable<[string, V]>
     this.#meta[CAPACITY] = usable(slots);
   }
 
-  #each(fn: (e: number) => void): void {
-    const used = this.#meta[USED]!;
-    for (let e = 0; e < used; e++) if (this.#i32[e * ENTRY_WORDS + KEY_LEN] !== HOLE) fn(e);
-  }
-
-  #keyBytes(e: number): Uint8Array {
+  /** Copies entry e out as item k, its key and/or value bytes from `at`; returns their length. */
+  #copyAt(e: number, k: number, at: number, key: boolean, value = true): number {
+    const out = this.#out;
     const b = e * ENTRY_WORDS;
-    const n = this.#i32[b + KEY_LEN]!;
-    return n === 0 ? EMPTY_BYTES : this.#arena.read(this.#i32[b + OFF]!, n).slice();
-  }
-
-  #readValue(e: number): CopiedOut {
-    const b = e * ENTRY_WORDS;
-    const tag = this.#i32[b + TAG]! as Tag;
+    const off = this.#i32[b + OFF]!;
+    const keyLen = this.#i32[b + KEY_LEN]!;
     const valLen = this.#i32[b + VAL_LEN]!;
-    if (valLen > 0) {
-      const off = this.#i32[b + OFF]! + this.#i32[b + KEY_LEN]!;
-      return { tag, num: 0, bytes: this.#arena.read(off, valLen).slice() };
+    const tag = this.#i32[b + TAG]! as Tag;
+    let n = 0;
+    if (key) {
+      out.keyLens[k] = keyLen;
+      this.#arena.copyOut(off, keyLen, out.bytes, at);
+      n += keyLen;
     }
-    return { tag, num: tag === Tag.Number ? this.#f64[e * (ENTRY_BYTES / 8) + NUM_F64]! : 0, bytes: null };
+    if (value) {
+      out.tags[k] = tag;
+      out.lens[k] = valLen;
+      out.nums[k] = tag === Tag.Number ? this.#f64[e * (ENTRY_BYTES / 8) + NUM_F64]! : 0;
+      this.#arena.copyOut(off + keyLen, valLen, out.bytes, at + n);
+      n += valLen;
+    }
+    return n;
   }
 }
 
 const EMPTY_BYTES = new Uint8Array(0);
 
 /** Validates and encodes `source`'s pairs outside the mutex, so a bad one changes nothing. */
-function pairsOf(source: unknown, what: string): [Key, Encoded][] {
+function pairsOf(source: unknown, what: string): Entry[] {
   if (source === null || typeof source !== "object") {
     throw new TypeError(`${what}: expected a plain object, a Map or an iterable of [key, value] pairs, got ${describe(source)}`);
   }
-  const out: [Key, Encoded][] = [];
+  const out: Entry[] = [];
   if (typeof (source as any)[Symbol.iterator] === "function") {
     let n = 0;
     for (const pair of source as Iterable<unknown>) {
       if (!Array.isArray(pair) || pair.length !== 2) {
         throw new TypeError(`${what}: item #${n} is not a [key, value] pair, got ${describe(pair)}`);
       }
-      out.push([toKey(pair[0], `${what} item #${n}`), copyIn(pair[1], `${what} value for ${describe(pair[0])}`)]);
+      out.push(entryOf(toKey(pair[0], `${what} item #${n}`), copyIn(pair[1], `${what} value for ${describe(pair[0])}`)));
       n++;
     }
     return out;
   }
-  for (const key of Object.keys(source)) out.push([toKey(key, what), copyIn((source as any)[key], `${what} value for ${describe(key)}`)]);
+  for (const key of Object.keys(source)) out.push(entryOf(toKey(key, what), copyIn((source as any)[key], `${what} value for ${describe(key)}`)));
   return out;
 }
 

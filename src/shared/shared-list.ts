@@ -1,11 +1,12 @@
 /**
- * SharedList: a Python list in shared memory. Each operation takes the list's futex mutex, so
+ * SharedList: a Python list in shared memory. Each operation takes the list's robust mutex, so
  * every single call is atomic, as a list operation is under CPython's GIL. Values are copied in
  * and out (value-codec.ts): numbers live in the index, other values as bytes in a SharedArena.
  *
  * `meta` (Int32, its own SharedArrayBuffer):
- *   0  MUTEX    futex mutex guarding everything below, the index and the arena
- *   1  LENGTH   number of elements
+ *   0  MUTEX    robust mutex guarding everything below, the index and the arena (runtime/critical.ts)
+ *   1  OP       IDLE, MUTATING while a holder changes the list, BROKEN if one died doing so
+ *   2  LENGTH   number of elements
  *
  * Index (growable SharedArrayBuffer, ENTRY_BYTES per element, in list order; its capacity is its
  * byteLength, so another thread's growth is seen without a word of its own):
@@ -14,16 +15,21 @@
  *                        booleans, null, undefined, "")
  *   Int32 +2       OFF   the record's arena offset, when LEN > 0
  *   Float64 @ +8   NUM   the number, for Tag.Number (shares bytes with OFF: a number has no record)
+ *
+ * Critical sections allocate nothing: values are encoded before and decoded after, copied out
+ * into the instance's OutBuffers (container.ts).
  */
 import { describe } from "../common/checks.js";
-import { checkArena, SharedArena, type ArenaShare, type LiveRecord } from "../memory/arena.js";
-import { Tag } from "../ship/value-codec.js";
+import { checkArena, SharedArena, type ArenaRecords, type ArenaShare } from "../memory/arena.js";
+import { hasBytes, Tag, type Encoded } from "../ship/value-codec.js";
 import { attach, badHandle, growableBufferOf, registerReviver, SHARE, sharedView, takeAttached, type Shareable } from "../memory/handles.js";
-import { checkInteger, copyIn, copyOut, ensureBytes, growableBuffer, resolveIndex, withMutex, type CopiedOut } from "./container.js";
+import { GrowableViews } from "../memory/views.js";
+import {
+  changing, checkInteger, copyIn, ensureBytes, growableBuffer, NO_ROOM, OutBuffers, resolveIndex, withMutex, withRoom,
+} from "./container.js";
 
-const MUTEX = 0;
-const LENGTH = 1;
-const META_WORDS = 2;
+const LENGTH = 2;
+const META_WORDS = 3;
 
 const ENTRY_BYTES = 16;
 const ENTRY_WORDS = ENTRY_BYTES / 4;
@@ -31,6 +37,7 @@ const TAG = 0;
 const LEN = 1;
 const OFF = 2;
 const INITIAL_ENTRIES = 16;
+const NAME = "SharedList";
 
 interface ListShare extends ArenaShare {
   meta: Int32Array;
@@ -40,11 +47,18 @@ interface ListShare extends ArenaShare {
 export class SharedList<T = unknown> implements Shareable, Iterable<T> {
   readonly #meta: Int32Array;
   readonly #index: SharedArrayBuffer;
-  /** Length-tracking views: they follow the index as any thread grows it. */
-  readonly #i32: Int32Array;
-  readonly #f64: Float64Array;
-  readonly #u8: Uint8Array;
+  readonly #ix: GrowableViews;
   readonly #arena: SharedArena;
+  /** What each critical section renews first: the index's views and the arena's. */
+  readonly #views = { renew: (): void => (this.#ix.renewTo(this.#meta[LENGTH]! * ENTRY_BYTES), this.#arena.renew()) };
+  readonly #out = new OutBuffers();
+  /** The elements' arena records, for compaction (methods, so compacting allocates nothing). */
+  readonly #records: ArenaRecords = {
+    recordCount: () => this.#meta[LENGTH]!,
+    recordOffset: (e) => this.#ix.i32[e * ENTRY_WORDS + OFF]!,
+    recordLength: (e) => this.#ix.i32[e * ENTRY_WORDS + LEN]!,
+    moveRecord: (e, offset) => void (this.#ix.i32[e * ENTRY_WORDS + OFF] = offset),
+  };
 
   /** A new empty list, or one holding copies of `initial`'s items. */
   constructor(initial?: Iterable<T> | null) {
@@ -58,9 +72,7 @@ export class SharedList<T = unknown> implements Shareable, Iterable<T> {
       this.#index = growableBuffer(INITIAL_ENTRIES * ENTRY_BYTES);
       this.#arena = new SharedArena(1024);
     }
-    this.#i32 = new Int32Array(this.#index);
-    this.#f64 = new Float64Array(this.#index);
-    this.#u8 = new Uint8Array(this.#index);
+    this.#ix = new GrowableViews(this.#index);
     if (shared || initial === undefined || initial === null) return;
     if (typeof (initial as any)[Symbol.iterator] !== "function" || typeof initial === "string") {
       throw new TypeError(`new SharedList(initial): initial must be an iterable of items (an array, a Set, ...), got ${describe(initial)}`);
@@ -77,7 +89,9 @@ export class SharedList<T = unknown> implements Shareable, Iterable<T> {
   get(i: number): T {
     const what = "SharedList.get(i)";
     checkInteger(i, what);
-    return copyOut(withMutex(this.#meta, MUTEX, () => this.#read(resolveIndex(i, this.#meta[LENGTH]!, what)))) as T;
+    const out = this.#out;
+    withRoom(out, () => this.#locked(() => this.#copy(resolveIndex(i, this.#meta[LENGTH]!, what))));
+    return out.value(0, 0) as T;
   }
 
   /** Replaces the element at i with a copy of value. */
@@ -85,25 +99,23 @@ export class SharedList<T = unknown> implements Shareable, Iterable<T> {
     const what = "SharedList.set(i, value)";
     checkInteger(i, what);
     const enc = copyIn(value, what);
-    withMutex(this.#meta, MUTEX, () => {
-      const e = resolveIndex(i, this.#meta[LENGTH]!, what);
-      // Stored before the old record is freed, so a failure (memory full) leaves the old value.
-      const off = this.#store(enc.bytes);
-      this.#free(e);
-      this.#write(e, enc.tag, enc.num, enc.bytes, off);
-    });
+    withRoom(this.#out, () =>
+      this.#locked(() => {
+        const e = resolveIndex(i, this.#meta[LENGTH]!, what);
+        if (!this.#out.fitsScratch(this.#meta[LENGTH]!)) return NO_ROOM;
+        this.#arena.prepare(byteLength(enc));
+        changing(this.#meta);
+        // Stored before the old record is freed: storing may compact, which must see the old one.
+        const off = this.#store(enc);
+        this.#free(e);
+        this.#write(e, enc, off);
+      }),
+    );
   }
 
   /** Adds a copy of value at the end. */
   append(value: T): void {
-    const enc = copyIn(value, "SharedList.append(value)");
-    withMutex(this.#meta, MUTEX, () => {
-      const n = this.#meta[LENGTH]!;
-      ensureBytes(this.#index, (n + 1) * ENTRY_BYTES, "SharedList.append");
-      const off = this.#store(enc.bytes);
-      this.#write(n, enc.tag, enc.num, enc.bytes, off);
-      this.#meta[LENGTH] = n + 1;
-    });
+    this.#appendAll([copyIn(value, "SharedList.append(value)")], "SharedList.append");
   }
 
   /** Appends copies of every item, as one atomic operation (no other thread's items in between). */
@@ -114,36 +126,50 @@ export class SharedList<T = unknown> implements Shareable, Iterable<T> {
     }
     // A snapshot first: extending a list with itself must not run forever, and encoding
     // happens outside the mutex.
-    const encs = Array.from(items, (v, k) => copyIn(v, `${what} item #${k}`));
-    withMutex(this.#meta, MUTEX, () => {
-      const n = this.#meta[LENGTH]!;
-      ensureBytes(this.#index, (n + encs.length) * ENTRY_BYTES, "SharedList.extend");
-      for (let k = 0; k < encs.length; k++) {
-        const enc = encs[k]!;
-        const off = this.#store(enc.bytes);
-        this.#write(n + k, enc.tag, enc.num, enc.bytes, off);
-        // Counted at once: the next store may compact the arena and must see this record.
-        this.#meta[LENGTH] = n + k + 1;
-      }
-    });
+    this.#appendAll(Array.from(items, (v, k) => copyIn(v, `${what} item #${k}`)), "SharedList.extend");
+  }
+
+  #appendAll(encs: Encoded[], what: string): void {
+    if (encs.length === 0) return;
+    let bytes = 0;
+    for (const enc of encs) bytes += byteLength(enc);
+    withRoom(this.#out, () =>
+      this.#locked(() => {
+        const n = this.#meta[LENGTH]!;
+        if (!this.#out.fitsScratch(n + encs.length)) return NO_ROOM;
+        ensureBytes(this.#ix, (n + encs.length) * ENTRY_BYTES, what);
+        this.#arena.prepare(bytes);
+        changing(this.#meta);
+        for (let k = 0; k < encs.length; k++) {
+          const enc = encs[k]!;
+          const off = this.#store(enc);
+          this.#write(n + k, enc, off);
+          // Counted at once: the next store may compact the arena and must see this record.
+          this.#meta[LENGTH] = n + k + 1;
+        }
+      }),
+    );
   }
 
   /** Removes and returns the element at i (default: the last one). */
   pop(i?: number): T {
     const what = i === undefined ? "SharedList.pop()" : "SharedList.pop(i)";
     if (i !== undefined) checkInteger(i, what);
-    const out = withMutex(this.#meta, MUTEX, () => {
-      const n = this.#meta[LENGTH]!;
-      if (n === 0) throw new RangeError(`${what}: pop from empty list; append first, or catch this RangeError when draining the list`);
-      const e = i === undefined ? n - 1 : resolveIndex(i, n, what, "pop index out of range");
-      const got = this.#read(e);
-      this.#free(e);
-      this.#u8.copyWithin(e * ENTRY_BYTES, (e + 1) * ENTRY_BYTES, n * ENTRY_BYTES);
-      this.#meta[LENGTH] = n - 1;
-      if (n === 1) this.#arena.clear();
-      return got;
-    });
-    return copyOut(out) as T;
+    const out = this.#out;
+    withRoom(out, () =>
+      this.#locked(() => {
+        const n = this.#meta[LENGTH]!;
+        if (n === 0) throw new RangeError(`${what}: pop from empty list; append first, or catch this RangeError when draining the list`);
+        const e = i === undefined ? n - 1 : resolveIndex(i, n, what, "pop index out of range");
+        if (this.#copy(e) === NO_ROOM) return NO_ROOM;
+        changing(this.#meta);
+        this.#free(e);
+        this.#ix.u8.copyWithin(e * ENTRY_BYTES, (e + 1) * ENTRY_BYTES, n * ENTRY_BYTES);
+        this.#meta[LENGTH] = n - 1;
+        if (n === 1) this.#arena.clear();
+      }),
+    );
+    return out.value(0, 0) as T;
   }
 
   /** Inserts a copy of value before index i; like Python, i beyond either end means that end. */
@@ -151,21 +177,27 @@ export class SharedList<T = unknown> implements Shareable, Iterable<T> {
     const what = "SharedList.insert(i, value)";
     checkInteger(i, what);
     const enc = copyIn(value, what);
-    withMutex(this.#meta, MUTEX, () => {
-      const n = this.#meta[LENGTH]!;
-      const e = i < 0 ? Math.max(0, i + n) : Math.min(i, n);
-      ensureBytes(this.#index, (n + 1) * ENTRY_BYTES, "SharedList.insert");
-      // Placed while the index is still consistent: storing may compact and move records.
-      const off = this.#store(enc.bytes);
-      this.#u8.copyWithin((e + 1) * ENTRY_BYTES, e * ENTRY_BYTES, n * ENTRY_BYTES);
-      this.#write(e, enc.tag, enc.num, enc.bytes, off);
-      this.#meta[LENGTH] = n + 1;
-    });
+    withRoom(this.#out, () =>
+      this.#locked(() => {
+        const n = this.#meta[LENGTH]!;
+        if (!this.#out.fitsScratch(n)) return NO_ROOM;
+        const e = i < 0 ? Math.max(0, i + n) : Math.min(i, n);
+        ensureBytes(this.#ix, (n + 1) * ENTRY_BYTES, "SharedList.insert");
+        this.#arena.prepare(byteLength(enc));
+        changing(this.#meta);
+        // Placed while the index is still consistent: storing may compact and move records.
+        const off = this.#store(enc);
+        this.#ix.u8.copyWithin((e + 1) * ENTRY_BYTES, e * ENTRY_BYTES, n * ENTRY_BYTES);
+        this.#write(e, enc, off);
+        this.#meta[LENGTH] = n + 1;
+      }),
+    );
   }
 
   /** Removes every element. */
   clear(): void {
-    withMutex(this.#meta, MUTEX, () => {
+    this.#locked(() => {
+      changing(this.#meta);
       this.#meta[LENGTH] = 0;
       this.#arena.clear();
     });
@@ -173,13 +205,24 @@ export class SharedList<T = unknown> implements Shareable, Iterable<T> {
 
   /** Copies of all elements, taken in one atomic snapshot. */
   toArray(): T[] {
-    const copied = withMutex(this.#meta, MUTEX, () => {
-      const n = this.#meta[LENGTH]!;
-      const out: CopiedOut[] = new Array(n);
-      for (let e = 0; e < n; e++) out[e] = this.#read(e);
-      return out;
-    });
-    return copied.map(copyOut) as T[];
+    const out = this.#out;
+    const n = withRoom(out, () =>
+      this.#locked(() => {
+        const n = this.#meta[LENGTH]!;
+        const i32 = this.#ix.i32;
+        let bytes = 0;
+        for (let e = 0; e < n; e++) bytes += i32[e * ENTRY_WORDS + LEN]!;
+        if (!out.fits(n, bytes)) return NO_ROOM;
+        for (let e = 0, at = 0; e < n; e++) at += this.#copyAt(e, e, at);
+        return n;
+      }),
+    );
+    const items = new Array<T>(n);
+    for (let k = 0, at = 0; k < n; k++) {
+      items[k] = out.value(k, at) as T;
+      at += out.lens[k]!;
+    }
+    return items;
   }
 
   /** Iterates a snapshot (toArray()): changes made meanwhile by any thread are not seen. */
@@ -201,44 +244,58 @@ export class SharedList<T = unknown> implements Shareable, Iterable<T> {
 
   // ---- with the mutex held ----
 
-  #store(bytes: Uint8Array | null): number {
-    if (bytes === null || bytes.length === 0) return 0;
-    return this.#arena.store(bytes, () => this.#live());
+  #locked<R>(fn: () => R): R {
+    return withMutex(this.#meta, NAME, this.#views, fn);
   }
 
-  *#live(): Iterable<LiveRecord> {
-    const w = this.#i32;
-    const n = this.#meta[LENGTH]!;
-    for (let e = 0; e < n; e++) {
-      const b = e * ENTRY_WORDS;
-      const length = w[b + LEN]!;
-      if (length > 0) yield { offset: w[b + OFF]!, length, moveTo: (o: number) => void (w[b + OFF] = o) };
-    }
+  #store(enc: Encoded): number {
+    if (byteLength(enc) === 0) return 0;
+    return this.#arena.store(enc.bytes!, this.#records, this.#out.scratch);
   }
 
-  #write(e: number, tag: Tag, num: number, bytes: Uint8Array | null, off: number): void {
+  #write(e: number, enc: Encoded, off: number): void {
+    const { i32, f64 } = this.#ix;
     const b = e * ENTRY_WORDS;
-    this.#i32[b + TAG] = tag;
-    const length = bytes?.length ?? 0;
-    this.#i32[b + LEN] = length;
-    if (length > 0) this.#i32[b + OFF] = off;
-    else this.#f64[e * 2 + 1] = tag === Tag.Number ? num : 0;
+    i32[b + TAG] = enc.tag;
+    const length = byteLength(enc);
+    i32[b + LEN] = length;
+    if (length > 0) i32[b + OFF] = off;
+    else f64[e * 2 + 1] = enc.tag === Tag.Number ? enc.num : 0;
   }
 
-  #read(e: number): CopiedOut {
+  /** Copies element e out as item 0 of the OutBuffers, or answers NO_ROOM. */
+  #copy(e: number): undefined | typeof NO_ROOM {
+    if (!this.#out.fits(1, this.#ix.i32[e * ENTRY_WORDS + LEN]!)) return NO_ROOM;
+    this.#copyAt(e, 0, 0);
+    return undefined;
+  }
+
+  /** Copies element e out as item k, its bytes at `at`; returns their length. */
+  #copyAt(e: number, k: number, at: number): number {
+    const out = this.#out;
+    const { i32, f64 } = this.#ix;
     const b = e * ENTRY_WORDS;
-    const tag = this.#i32[b + TAG]! as Tag;
-    const length = this.#i32[b + LEN]!;
-    if (length > 0) return { tag, num: 0, bytes: this.#arena.read(this.#i32[b + OFF]!, length).slice() };
-    return { tag, num: tag === Tag.Number ? this.#f64[e * 2 + 1]! : 0, bytes: null };
+    const tag = i32[b + TAG]! as Tag;
+    const length = i32[b + LEN]!;
+    out.tags[k] = tag;
+    out.lens[k] = length;
+    out.nums[k] = tag === Tag.Number ? f64[e * 2 + 1]! : 0;
+    if (length > 0) this.#arena.copyOut(i32[b + OFF]!, length, out.bytes, at);
+    return length;
   }
 
   #free(e: number): void {
+    const i32 = this.#ix.i32;
     const b = e * ENTRY_WORDS;
-    const length = this.#i32[b + LEN]!;
-    if (length > 0) this.#arena.free(this.#i32[b + OFF]!, length);
-    this.#i32[b + LEN] = 0;
+    const length = i32[b + LEN]!;
+    if (length > 0) this.#arena.free(i32[b + OFF]!, length);
+    i32[b + LEN] = 0;
   }
+}
+
+/** The bytes a value keeps in the arena. */
+function byteLength(enc: Encoded): number {
+  return hasBytes(enc.tag) ? enc.bytes!.length : 0;
 }
 
 registerReviver("SharedList", (h) => {

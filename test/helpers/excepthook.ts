@@ -14,3 +14,11 @@ export function quietExcepthook(): Disposable {
   setExcepthook(quiet);
   return { [Symbol.dispose]: () => setExcepthook(__excepthook__) };
 }
+
+function silent(): void {}
+
+/** Silences every thread exception (for tests whose threads' workers die on purpose) until disposed. */
+export function silentExcepthook(): Disposable {
+  setExcepthook(silent);
+  return { [Symbol.dispose]: () => setExcepthook(__excepthook__) };
+}
