@@ -6,7 +6,7 @@
 // the out-of-memory runs that used to wedge these objects run in child processes with a small heap.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { currentThread, Event, PriorityQueue, Queue, RuntimeError, SharedDict, SharedList } from "skein";
+import { Barrier, BrokenBarrierError, currentThread, Event, PriorityQueue, Queue, RuntimeError, SharedDict, SharedList } from "skein";
 import { SHARE } from "../dist/memory/handles.js";
 import { LONG } from "./helpers/bounds.js";
 import { crashWorker } from "./helpers/crash.js";
@@ -145,6 +145,33 @@ describe("a holder that dies in the middle of a change leaves the object broken,
       assert.throws(() => fill(kind, obj), RuntimeError);
     });
   }
+});
+
+/** A Barrier party: cell 0 says 1 if it passed, 2 if it was told the barrier is broken. */
+function party(b: Barrier, out: Int32Array) {
+  try {
+    b.wait(20_000);
+    out[0] = 1;
+  } catch (e) {
+    out[0] = e instanceof BrokenBarrierError ? 2 : 3;
+  }
+}
+
+function dieInAction() {
+  crashWorker(1);
+}
+
+test("Barrier: an action whose worker dies breaks the barrier for the other parties, none hangs", async () => {
+  using _quiet = silentExcepthook();
+  const b = new Barrier(3, dieInAction);
+  const outs = [shared(1), shared(1), shared(1)];
+  const parties = outs.map((o, i) => daemon(party, [b, o], `party ${i}`));
+  for (const t of parties) assert.equal(await t.joinAsync(LONG), true, `${t.name} came back`);
+  // The last to arrive died in the action (its cell stays 0); the other two heard of it.
+  assert.deepEqual(outs.map((o) => o[0]).sort(), [0, 2, 2]);
+  assert.equal(b.broken, true);
+  b.reset();
+  assert.equal(b.broken, false);
 });
 
 describe("threads that run out of memory inside queue and container calls wedge nothing", () => {

@@ -1,13 +1,16 @@
 /**
  * Barrier: Python's threading.Barrier, CPython's algorithm on shared memory, built on a
  * Condition (over a Lock) that guards its words. The optional action travels to threads like a
- * target and runs in the last thread to arrive, once per round.
+ * target and runs in the last thread to arrive, once per round. Unlike CPython, the action runs
+ * with the lock released (the barrier TRIPPING meanwhile: nobody enters or leaves, as if the lock
+ * were held), so that a thread whose worker dies in the action can't hold the lock forever: the
+ * others re-check every RUNNER_CHECK_MS that the action's thread lives, and break the barrier if not.
  *
  * Shared words (one SharedArrayBuffer of bytesFor(parties) bytes):
- *   Int32 0    STATE    FILLING 0, DRAINING 1, RESETTING -1, BROKEN -2
+ *   Int32 0    STATE    FILLING 0, DRAINING 1, TRIPPING 2, RESETTING -1, BROKEN -2
  *   Int32 1    COUNT    threads inside wait()
  *   Int32 2    PARTIES
- *   Int32 3    reserved
+ *   Int32 3    RUNNER   while TRIPPING: the entry of the thread running the action
  *   Float64 @ byte 16  TIMEOUT_BYTE: the default timeout in ms (NaN: none)
  *   from Int32 word ENTRIES, one entry of ENTRY_WORDS per party: E_SLOT (the control-block slot + 1
  *   of a thread inside wait(), 0: free) and E_GEN (its generation), so that a thread that died
@@ -35,6 +38,7 @@ export class BrokenBarrierError extends RuntimeError {
 const STATE = 0;
 const COUNT = 1;
 const PARTIES = 2;
+const RUNNER = 3;
 const TIMEOUT_BYTE = 16;
 const ENTRIES = 6;
 const ENTRY_WORDS = 2;
@@ -43,7 +47,10 @@ const E_GEN = 1;
 const bytesFor = (parties: number) => (ENTRIES + parties * ENTRY_WORDS) * 4;
 const FILLING = 0;
 const DRAINING = 1;
+const TRIPPING = 2;
 const RESETTING = -1;
+/** While the action runs, how often the others check that its thread lives, in ms. */
+const RUNNER_CHECK_MS = 100;
 const BROKEN = -2;
 
 interface Shared {
@@ -98,7 +105,8 @@ export class Barrier implements Shareable {
 
   /** Threads currently waiting for the barrier to fill. */
   get nWaiting(): number {
-    return Atomics.load(this.#w, STATE) === FILLING ? Atomics.load(this.#w, COUNT) : 0;
+    const state = Atomics.load(this.#w, STATE);
+    return state === FILLING || state === TRIPPING ? Atomics.load(this.#w, COUNT) : 0;
   }
 
   get broken(): boolean {
@@ -143,14 +151,24 @@ export class Barrier implements Shareable {
     const cond = this.#cond;
     yield* cond._acquireLoop();
     try {
-      while (this.#mustWaitToEnter()) yield* cond._waitLoop(Infinity);
+      for (;;) {
+        yield* this.#whileTripping();
+        if (!this.#mustWaitToEnter()) break;
+        yield* cond._waitLoop(Infinity);
+      }
       const { index, entry } = this.#arrive();
       try {
-        if (index + 1 === w[PARTIES]) this.#trip();
+        if (index + 1 === w[PARTIES]) yield* this.#trip(entry);
         else {
           let inTime: boolean;
           try {
             inTime = yield* cond._waitForLoop(() => w[STATE] !== FILLING, ms);
+            // Released into the action's run: its end (or its thread's death) decides, as when
+            // CPython's waiters wait for the lock the action runs under.
+            if (w[STATE] === TRIPPING) {
+              yield* this.#whileTripping();
+              inTime = true;
+            }
           } catch (e) {
             this.#break(); // an aborted waiter leaves the barrier as a timed-out one does
             throw e;
@@ -183,15 +201,52 @@ export class Barrier implements Shareable {
     return { index, entry: this.#register() };
   }
 
-  /** _release: the last to arrive runs the action and lets everyone go. */
-  #trip(): void {
+  /**
+   * _release: the last to arrive runs the action and lets everyone go. The action (user code)
+   * runs with the lock released and the barrier TRIPPING.
+   */
+  *#trip(entry: number): WaitLoop<void> {
+    const w = this.#w;
+    if (!this.#unit) {
+      Atomics.store(w, STATE, DRAINING);
+      this.#cond.notifyAll();
+      return;
+    }
+    Atomics.store(w, STATE, TRIPPING);
+    w[RUNNER] = entry;
+    this.#cond.notifyAll(); // the waiters start watching the action's thread
+    this.#cond.release();
+    let failure: unknown = null;
     try {
       this.#runAction();
-      Atomics.store(this.#w, STATE, DRAINING);
-      this.#cond.notifyAll();
     } catch (e) {
+      failure = e;
+    }
+    yield* this.#cond._acquireLoop();
+    if (failure !== null) {
       this.#break();
-      throw e;
+      throw failure;
+    }
+    if (w[STATE] !== TRIPPING) throw new BrokenBarrierError(); // the action aborted it
+    Atomics.store(w, STATE, DRAINING);
+    this.#cond.notifyAll();
+  }
+
+  /**
+   * With the lock held: waits while another thread runs the action, checking that its thread
+   * lives; a dead one breaks the barrier, as an action that throws does.
+   */
+  *#whileTripping(): WaitLoop<void> {
+    const w = this.#w;
+    while (w[STATE] === TRIPPING) {
+      const e = w[RUNNER]!;
+      const slot = w[e + E_SLOT]! - 1;
+      if (slot === runtime.slot && w[e + E_GEN] === runtime.gen) return; // the action itself calls in
+      if (slot < 0 || runtime.control.ended(slot, w[e + E_GEN]!)) {
+        this.#break();
+        return;
+      }
+      yield* this.#cond._waitLoop(RUNNER_CHECK_MS);
     }
   }
 
@@ -260,6 +315,7 @@ export class Barrier implements Shareable {
   /** Back to the empty state; threads waiting now get BrokenBarrierError. */
   reset(): void {
     using _ = this.#cond.hold();
+    runBlocking(this.#whileTripping());
     this.#purge();
     const w = this.#w;
     if (w[COUNT]! > 0) {
@@ -273,6 +329,7 @@ export class Barrier implements Shareable {
   /** Breaks the barrier: current and future waits throw BrokenBarrierError until reset(). */
   abort(): void {
     using _ = this.#cond.hold();
+    runBlocking(this.#whileTripping());
     this.#break();
   }
 
