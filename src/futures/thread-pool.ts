@@ -6,7 +6,8 @@
 import { MessageChannel, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import { availableParallelism } from "node:os";
 import { RuntimeError } from "../common/errors.js";
-import { Thread } from "../threading/thread.js";
+import { checkThreadName, Thread } from "../threading/thread.js";
+import { MAX_THREADS } from "../memory/control-block.js";
 import { runtime } from "../runtime/runtime.js";
 import { onShutdown } from "../runtime/exit.js";
 import { Queue } from "../queue/queue.js";
@@ -85,12 +86,19 @@ export class ThreadPoolExecutor implements ResultSource, Disposable {
     if (maxWorkers !== undefined && maxWorkers !== null) {
       if (typeof maxWorkers !== "number") throw new TypeError(`ThreadPoolExecutor: maxWorkers must be a number, got ${describe(maxWorkers)}`);
       if (!Number.isInteger(maxWorkers) || maxWorkers <= 0) throw new RangeError(`ThreadPoolExecutor: maxWorkers must be an integer greater than 0, got ${maxWorkers}`);
+      if (maxWorkers > MAX_THREADS - 1) {
+        throw new RangeError(`ThreadPoolExecutor: maxWorkers can be at most ${MAX_THREADS - 1} (the most threads skein runs at once besides the main thread), got ${maxWorkers}`);
+      }
     }
-    if (threadNamePrefix !== undefined && typeof threadNamePrefix !== "string") throw new TypeError(`ThreadPoolExecutor: threadNamePrefix must be a string`);
+    if (threadNamePrefix !== undefined && typeof threadNamePrefix !== "string") {
+      throw new TypeError(`ThreadPoolExecutor: threadNamePrefix must be a string, got ${describe(threadNamePrefix)}`);
+    }
+    // Checked with the longest suffix a pool thread's name gets ("_" and its index).
+    if (threadNamePrefix) checkThreadName(`${threadNamePrefix}_${MAX_THREADS}`, `ThreadPoolExecutor: threadNamePrefix plus "_${MAX_THREADS}"`);
     if (initializer !== undefined && initializer !== null && typeof initializer !== "function") {
       throw new TypeError(`ThreadPoolExecutor: initializer must be a function, got ${describe(initializer)}`);
     }
-    if (initargs !== undefined && !Array.isArray(initargs)) throw new TypeError(`ThreadPoolExecutor: initargs must be an array`);
+    if (initargs !== undefined && !Array.isArray(initargs)) throw new TypeError(`ThreadPoolExecutor: initargs must be an array, got ${describe(initargs)}`);
     // Python 3.13: min(32, process_cpu_count() + 4).
     this.maxWorkers = maxWorkers ?? Math.min(32, availableParallelism() + 4);
     this.#prefix = threadNamePrefix || `ThreadPoolExecutor-${poolCounter++}`;

@@ -29,6 +29,11 @@
  *   +1  W_MAILBOX  set to 1 and notified by whoever claimed the worker and posted it a job
  *   +2  W_JOB_SLOT the thread slot it runs (for the hub to clean up if the worker dies)
  *   +3  W_JOB_GEN  that slot's generation
+ *
+ * Start error (from word START_ERR_BASE; written by the hub only): why the last thread that no
+ * worker could be made for didn't start, for its start() to say.
+ *   +0  slot + 1 of that thread (0: none), +1 its generation, +2 the text's length in UTF-8 bytes,
+ *   +3.. the text (up to START_ERR_MAX_BYTES)
  */
 
 export const HEADER_WORDS = 16;
@@ -36,14 +41,21 @@ export const SLOT_WORDS = 72;
 export const MAX_THREADS = 1024;
 export const NAME_MAX_BYTES = 256;
 
-export const MAX_WORKERS = 512;
-export const MAIN_WORKERS = 256;
+/**
+ * Worker-table entries: the main thread's range and the hub's each hold a worker for every thread
+ * that can be alive (and a spare), so that whoever starts them, threads run out before workers do.
+ */
+export const MAIN_WORKERS = MAX_THREADS;
+export const MAX_WORKERS = 2 * MAX_THREADS;
 const WORKER_WORDS = 4;
 const WORKER_BASE = HEADER_WORDS + SLOT_WORDS * MAX_THREADS;
 const W_STATE = 0;
 const W_MAILBOX = 1;
 const W_JOB_SLOT = 2;
 const W_JOB_GEN = 3;
+const START_ERR_BASE = WORKER_BASE + WORKER_WORDS * MAX_WORKERS;
+const START_ERR_MAX_BYTES = 256;
+const START_ERR_WORDS = 3 + START_ERR_MAX_BYTES / 4;
 /** Index of word `field` of worker-table entry `entry`. */
 const worker = (entry: number, field: number) => WORKER_BASE + entry * WORKER_WORDS + field;
 
@@ -99,7 +111,7 @@ export class Control {
   }
 
   static create(): Control {
-    const c = new Control(new SharedArrayBuffer((WORKER_BASE + WORKER_WORDS * MAX_WORKERS) * 4));
+    const c = new Control(new SharedArrayBuffer((START_ERR_BASE + START_ERR_WORDS) * 4));
     Atomics.store(c.i32, NEXT_IDENT, 2);
     Atomics.store(c.i32, ALLOC_HINT, 1);
     return c;
@@ -284,6 +296,25 @@ export class Control {
       const copy = this.u8.slice(off, off + Math.min(len, NAME_MAX_BYTES));
       if (Atomics.load(this.i32, seqIdx) === s1) return decoder.decode(copy);
     }
+  }
+
+  /** The hub couldn't make a worker for thread (slot, gen): why, for its start() (before terminate). */
+  setStartError(slot: number, gen: number, text: string): void {
+    const bytes = encoder.encode(text).subarray(0, START_ERR_MAX_BYTES);
+    Atomics.store(this.i32, START_ERR_BASE, 0);
+    this.u8.set(bytes, (START_ERR_BASE + 3) * 4);
+    Atomics.store(this.i32, START_ERR_BASE + 1, gen);
+    Atomics.store(this.i32, START_ERR_BASE + 2, bytes.length);
+    Atomics.store(this.i32, START_ERR_BASE, slot + 1);
+  }
+
+  /** Why thread (slot, gen) couldn't start, if the hub said so and no later failure overwrote it. */
+  startError(slot: number, gen: number): string | null {
+    const key = () => Atomics.load(this.i32, START_ERR_BASE) === slot + 1 && Atomics.load(this.i32, START_ERR_BASE + 1) === gen;
+    if (!key()) return null;
+    const len = Math.min(Atomics.load(this.i32, START_ERR_BASE + 2), START_ERR_MAX_BYTES);
+    const text = decoder.decode(this.u8.slice((START_ERR_BASE + 3) * 4, (START_ERR_BASE + 3) * 4 + len));
+    return key() ? text : null;
   }
 
   // ---- worker table ----

@@ -77,7 +77,7 @@ export function runHub(): void {
   function failEntry(entry: number, e: unknown): void {
     if (control.wState(entry) === WState.Busy) {
       const { slot, gen } = control.workerJob(entry);
-      writeSync(2, `skein: can't start thread ${control.readName(slot)}: ${e instanceof Error ? e.message : String(e)}\n`);
+      control.setStartError(slot, gen, `Node couldn't create a worker for it: ${e instanceof Error ? e.message : String(e)}`);
       control.terminate(slot, gen);
     }
     control.setWState(entry, WState.Free);
@@ -93,7 +93,8 @@ export function runHub(): void {
     }
     const fresh = control.allocWorker(MAIN_WORKERS, MAX_WORKERS, WState.Busy);
     if (fresh === null) {
-      writeSync(2, `skein: can't start thread ${control.readName(job.slot)}: all ${MAX_WORKERS} workers are busy\n`);
+      // Can't happen while the table has a worker per possible thread (control-block.ts).
+      control.setStartError(job.slot, job.gen, `all ${MAX_WORKERS - MAIN_WORKERS} workers the hub may run are busy`);
       control.terminate(job.slot, job.gen);
       return;
     }

@@ -49,6 +49,8 @@ const FILLING = 0;
 const DRAINING = 1;
 const TRIPPING = 2;
 const RESETTING = -1;
+/** The most parties a Barrier takes (each has an entry in its shared memory). */
+const MAX_PARTIES = 65_536;
 /** While the action runs, how often the others check that its thread lives, in ms. */
 const RUNNER_CHECK_MS = 100;
 const BROKEN = -2;
@@ -82,7 +84,9 @@ export class Barrier implements Shareable {
       return;
     }
     if (typeof parties !== "number") throw new TypeError(`new Barrier: parties must be a number, got ${describe(parties)}`);
-    if (!Number.isInteger(parties) || parties < 1) throw new RangeError(`new Barrier: parties must be an integer >= 1, got ${parties}`);
+    if (!Number.isInteger(parties) || parties < 1 || parties > MAX_PARTIES) {
+      throw new RangeError(`new Barrier: parties must be an integer from 1 to ${MAX_PARTIES} (each party has a place in shared memory), got ${parties}`);
+    }
     if (action !== undefined && action !== null && typeof action !== "function") {
       throw new TypeError(`new Barrier: action must be a function, got ${describe(action)}`);
     }

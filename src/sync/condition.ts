@@ -191,7 +191,8 @@ export class Condition implements Shareable {
 
   /** Wakes up to n of the threads that have waited longest. The lock must be held. */
   notify(n = 1): void {
-    if (typeof n !== "number" || Number.isNaN(n)) throw new TypeError(`Condition.notify: n must be a number, got ${describe(n)}`);
+    if (typeof n !== "number") throw new TypeError(`Condition.notify: n must be a number, got ${describe(n)}`);
+    if (Number.isNaN(n)) throw new RangeError("Condition.notify: n must be a number of waiters to wake, got NaN");
     this.#checkOwned("notify");
     const w = this.#w;
     const control = runtime.control;

@@ -2,8 +2,10 @@
  * threading.excepthook: what happens to an exception that escapes a thread's run(). A custom hook
  * travels to threads started after setExcepthook() the way a target does (as source).
  */
+import { inspect } from "node:util";
 import { describe } from "../common/checks.js";
 import { SystemExit } from "../common/errors.js";
+import { currentIdent } from "../runtime/runtime.js";
 import { codeFor, type ShippedCode } from "../ship/shipment.js";
 
 export interface ExceptHookArgs {
@@ -17,10 +19,35 @@ export type ExceptHook = (args: ExceptHookArgs) => void;
 
 function defaultExcepthook(args: ExceptHookArgs): void {
   // Python's default hook says nothing of SystemExit: a thread that exits on purpose just ends.
-  if (args.excValue instanceof SystemExit) return;
-  const name = (args.thread as { name?: string } | null)?.name ?? "<unknown>";
-  const detail = args.excTraceback ?? String(args.excValue);
+  if (isSystemExit(args.excValue)) return;
+  // As in Python: without a thread, the current thread's ident names it.
+  const name = args.thread === null || args.thread === undefined ? String(currentIdent()) : safely(() => String((args.thread as { name?: unknown }).name), "<unknown>");
+  const detail = typeof args.excTraceback === "string" ? args.excTraceback : showThrown(args.excValue);
   process.stderr.write(`Exception in thread ${name}:\n${detail}\n`);
+}
+
+/** fn(), or `fallback` if it throws: thrown values may be hostile (a Proxy, a throwing getter). */
+function safely<T>(fn: () => T, fallback: T): T {
+  try {
+    return fn();
+  } catch {
+    return fallback;
+  }
+}
+
+function isSystemExit(v: unknown): boolean {
+  return safely(() => v instanceof SystemExit, false);
+}
+
+/**
+ * A thrown value as text, whatever it is: an Error's stack (or name and message), a primitive as
+ * itself, anything else as util.inspect shows it (which doesn't run a Proxy's traps); never throws.
+ */
+export function showThrown(v: unknown): string {
+  if (v === null || (typeof v !== "object" && typeof v !== "function")) return safely(() => String(v), typeof v);
+  const stack = safely(() => (v instanceof Error ? (v as Error).stack : undefined), undefined);
+  if (typeof stack === "string" && stack.length > 0) return stack;
+  return safely(() => inspect(v, { depth: 2, customInspect: false }), "<a thrown value that can't be shown>");
 }
 
 /** The hook in force in this thread (a live binding: reassigned by setExcepthook). */
@@ -48,16 +75,19 @@ export function adoptHook(hook: ExceptHook | null, code: ShippedCode | null): vo
 
 /** Hands an escaped exception to the hook; a failing hook is reported, never rethrown. */
 export function reportException(err: unknown, thread: unknown): void {
+  const isError = safely(() => err instanceof Error, false);
+  const ctor = isError ? safely(() => (err as Error).constructor, null) : null;
+  const stack = isError ? safely(() => (err as Error).stack, undefined) : undefined;
   const args: ExceptHookArgs = {
-    excType: err instanceof Error ? (err.constructor as Function) : null,
+    excType: typeof ctor === "function" ? ctor : null,
     excValue: err,
-    excTraceback: err instanceof Error ? err.stack ?? null : null,
+    excTraceback: typeof stack === "string" ? stack : null,
     thread,
   };
   try {
     excepthook(args);
   } catch (hookErr) {
-    process.stderr.write(`Exception in threading.excepthook:\n${hookErr instanceof Error ? hookErr.stack : String(hookErr)}\n`);
-    defaultExcepthook(args);
+    // As Python's invoke_excepthook: the hook's own error is reported (once), the original not again.
+    process.stderr.write(`Exception in threading.excepthook:\n${showThrown(hookErr)}\n`);
   }
 }

@@ -6,7 +6,7 @@
 import type { MessagePort } from "node:worker_threads";
 import { RuntimeError } from "../common/errors.js";
 import { checkSignal, checkTimeout, describe } from "../common/checks.js";
-import { Code, MAX_THREADS, stateAlive, stateEnded, stateGen } from "../memory/control-block.js";
+import { Code, MAX_THREADS, NAME_MAX_BYTES, stateAlive, stateEnded, stateGen } from "../memory/control-block.js";
 import { deadlineFrom, remaining } from "../memory/deadline.js";
 import type { WaitLoop } from "../memory/sleep.js";
 import { runAsync, runBlocking } from "../runtime/wait.js";
@@ -21,9 +21,13 @@ import { currentHookCode, reportException } from "./excepthook.js";
 import "../runtime/exit.js";
 
 export interface ThreadOptions<A extends unknown[] = unknown[]> {
+  /** What the thread runs (the default run() calls it with `args`); it travels as code. */
   target?: (...args: A) => unknown;
+  /** The target's arguments, copied (skein objects are shared). */
   args?: A;
-  name?: string;
+  /** The thread's name (up to 256 bytes of UTF-8); none or "" means a default "Thread-N (target)". */
+  name?: string | null;
+  /** A daemon thread is stopped when the program ends; default: the creating thread's. */
   daemon?: boolean;
 }
 
@@ -57,6 +61,16 @@ interface Inner {
 }
 
 const INNER = Symbol("skein.thread");
+const utf8 = new TextEncoder();
+
+/** A thread name that fits the control block (NAME_MAX_BYTES of UTF-8), else a RangeError naming `what`. */
+export function checkThreadName(name: string, what: string): void {
+  const bytes = utf8.encode(name).length;
+  if (bytes > NAME_MAX_BYTES) {
+    throw new RangeError(`${what} is ${bytes} bytes in UTF-8; thread names are limited to ${NAME_MAX_BYTES} bytes (they live in shared memory), so shorten it`);
+  }
+}
+
 /** How long start() waits for a worker to pick the thread up before giving up. */
 const START_TIMEOUT_MS = 60_000;
 const STATE_NAMES = [ThreadState.TERMINATED, ThreadState.RUNNABLE, ThreadState.RUNNING, ThreadState.BLOCKED, ThreadState.TERMINATED] as const;
@@ -79,12 +93,14 @@ export class Thread<A extends unknown[] = unknown[]> implements Shareable {
     if (args !== undefined && !Array.isArray(args)) {
       throw new TypeError(`new Thread: args must be an array of arguments for the target, got ${describe(args)}`);
     }
-    if (name !== undefined && typeof name !== "string") throw new TypeError(`new Thread: name must be a string, got ${describe(name)}`);
+    if (name !== undefined && name !== null && typeof name !== "string") throw new TypeError(`new Thread: name must be a string, got ${describe(name)}`);
+    if (name) checkThreadName(name, "new Thread: name");
     if (daemon !== undefined && daemon !== null && typeof daemon !== "boolean") {
       throw new TypeError(`new Thread: daemon must be a boolean, got ${describe(daemon)}`);
     }
     let n = name;
-    if (n === undefined) {
+    // As in Python, an empty name (or none) means a default one.
+    if (!n) {
       const num = runtime.control.nextNameNumber();
       n = target?.name ? `Thread-${num} (${target.name})` : `Thread-${num}`;
     }
@@ -117,7 +133,12 @@ export class Thread<A extends unknown[] = unknown[]> implements Shareable {
     const hook = currentHookCode();
     const control = runtime.control;
     const claim = control.allocate(t.name, t.daemon, hook !== null);
-    if (!claim) throw new RuntimeError("can't start new thread: too many threads alive at once");
+    if (!claim) {
+      throw new RuntimeError(
+        `can't start new thread: ${MAX_THREADS - 1} threads are alive besides the main thread, the most skein runs at once; ` +
+          `join some first, or use a ThreadPoolExecutor for many small tasks`,
+      );
+    }
     const job: Job = { ...claim, name: t.name, daemon: t.daemon, cls, target, values, hook, transfer };
     try {
       dispatch(job);
@@ -138,7 +159,10 @@ export class Thread<A extends unknown[] = unknown[]> implements Shareable {
       Atomics.wait(control.i32, idx, 0, Math.min(remaining(deadline), 1000));
     }
     t.nativeId = control.nativeId(claim.slot) || null;
-    if (t.nativeId === null) throw new RuntimeError(`can't start new thread: no worker could run ${t.name} (the reason is on stderr)`);
+    if (t.nativeId === null) {
+      const why = control.startError(claim.slot, claim.gen) ?? "it ended before a worker picked it up";
+      throw new RuntimeError(`can't start new thread ${t.name}: ${why}`);
+    }
   }
 
   /** The thread's activity; the default calls target(...args). Override it in a subclass. */
@@ -190,6 +214,7 @@ export class Thread<A extends unknown[] = unknown[]> implements Shareable {
 
   set name(value: string) {
     if (typeof value !== "string") throw new TypeError(`Thread.name must be a string, got ${describe(value)}`);
+    checkThreadName(value, "Thread.name");
     const t = this[INNER];
     if (t.started && runtime.control.code(t.slot, t.gen) !== Code.Terminated) runtime.control.writeName(t.slot, value);
     t.name = value;

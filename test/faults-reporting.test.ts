@@ -1,0 +1,119 @@
+// How faults are reported and bad values refused, as CPython's test_threading expects and
+// issue 11 lists: default thread names, the excepthook with thread None, a hook that fails
+// itself, exotic thrown values, the thread limit and the limits of names, parties and pools.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { __excepthook__, Barrier, Condition, currentThread, Thread, ThreadPoolExecutor } from "skein";
+import { runSnippet } from "./helpers/child-process.js";
+import { captureStderr } from "./helpers/stderr.js";
+
+function named() {}
+
+describe("thread names", () => {
+  test("an empty name (or null) gets the default one, as in Python", () => {
+    assert.match(new Thread({ name: "" }).name, /^Thread-\d+$/);
+    assert.match(new Thread({ name: null }).name, /^Thread-\d+$/);
+    assert.match(new Thread({ name: "", target: named }).name, /^Thread-\d+ \(named\)$/);
+  });
+
+  test("a name over 256 bytes of UTF-8 is a RangeError at once: in the constructor and in `name =`", () => {
+    const long = "é".repeat(129); // 258 bytes
+    assert.throws(() => new Thread({ name: long }), (e: unknown) => e instanceof RangeError && /new Thread: name is 258 bytes in UTF-8; thread names are limited to 256/.test((e as Error).message));
+    const t = new Thread({ name: "ok" });
+    assert.throws(() => (t.name = long), (e: unknown) => e instanceof RangeError && /Thread.name is 258 bytes/.test((e as Error).message));
+    assert.equal(t.name, "ok");
+    t.name = "é".repeat(128); // exactly 256 bytes
+    assert.equal(t.name.length, 128);
+  });
+});
+
+describe("bad values are refused at the call", () => {
+  test("new Barrier(2**31 - 1) is a RangeError naming the limit", () => {
+    assert.throws(() => new Barrier(2 ** 31 - 1), (e: unknown) => e instanceof RangeError && /from 1 to 65536/.test((e as Error).message));
+    assert.equal(new Barrier(65_536).parties, 65_536);
+  });
+
+  test("Condition.notify(NaN) is a RangeError; a non-number a TypeError", () => {
+    const c = new Condition();
+    using _ = c.hold();
+    assert.throws(() => c.notify(NaN), RangeError);
+    assert.throws(() => c.notify("1" as never), TypeError);
+  });
+
+  test("ThreadPoolExecutor: a threadNamePrefix too long for its threads' names, maxWorkers over the thread limit", () => {
+    assert.throws(() => new ThreadPoolExecutor({ threadNamePrefix: "p".repeat(252) }), (e: unknown) => e instanceof RangeError && /threadNamePrefix plus "_1024" is 257 bytes/.test((e as Error).message));
+    new ThreadPoolExecutor({ threadNamePrefix: "p".repeat(251) }).shutdown();
+    assert.throws(() => new ThreadPoolExecutor({ maxWorkers: 5000 }), (e: unknown) => e instanceof RangeError && /at most 1023/.test((e as Error).message));
+  });
+});
+
+describe("the excepthook", () => {
+  test("called with thread null, the default hook names the current thread's ident (Python's get_ident())", () => {
+    const { text } = captureStderr(() => __excepthook__({ excType: Error, excValue: new Error("boom"), excTraceback: null, thread: null }));
+    assert.match(text, new RegExp(`^Exception in thread ${currentThread().ident}:\\nError: boom`));
+  });
+
+  test("a custom hook that throws is reported once, and the original exception not again", () => {
+    const r = runSnippet(`
+      import { Thread, setExcepthook } from "skein";
+      setExcepthook(() => { throw new Error("the hook broke"); });
+      function fails() { throw new Error("the original"); }
+      const t = new Thread({ target: fails });
+      t.start();
+      t.join();
+    `);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr.match(/Exception in threading\.excepthook:/g)?.length, 1, r.stderr);
+    assert.equal(r.stderr.match(/the hook broke/g)?.length, 1, r.stderr);
+    assert.doesNotMatch(r.stderr, /the original/);
+  });
+
+  test("exotic thrown values are reported readably, never as the hook's own error", () => {
+    const r = runSnippet(`
+      import { Thread } from "skein";
+      function nullProto() { throw Object.assign(Object.create(null), { why: "no prototype" }); }
+      function badStack() {
+        const e = new Error("stack getter throws");
+        Object.defineProperty(e, "stack", { get() { throw new Error("gotcha"); } });
+        throw e;
+      }
+      function hostile() {
+        const trap = () => { throw new Error("trap!"); };
+        throw new Proxy({}, { get: trap, has: trap, ownKeys: trap, getPrototypeOf: trap, getOwnPropertyDescriptor: trap });
+      }
+      for (const target of [nullProto, badStack, hostile]) {
+        const t = new Thread({ target, name: target.name });
+        t.start();
+        t.join();
+      }
+    `);
+    assert.equal(r.code, 0, r.stderr);
+    for (const name of ["nullProto", "badStack", "hostile"]) assert.match(r.stderr, new RegExp(`Exception in thread ${name}:\\n\\S`), r.stderr);
+    assert.match(r.stderr, /no prototype/);
+    assert.doesNotMatch(r.stderr, /Exception in threading\.excepthook|Cannot convert object to primitive value/, r.stderr);
+  });
+});
+
+test("1023 threads besides the main thread can be alive; the next start() says why it can't (SKEIN_SOAK=1: a minute, 12 GB)", { skip: process.env.SKEIN_SOAK ? false : "set SKEIN_SOAK=1 to run" }, () => {
+  const r = runSnippet(`
+    import { Event, Thread, activeCount } from "skein";
+    const go = new Event();
+    function wait(e: Event) { e.wait(120_000); }
+    const threads: Thread[] = [];
+    for (let i = 0; i < 1023; i++) {
+      const t = new Thread({ target: wait, args: [go], daemon: true });
+      t.start();
+      threads.push(t);
+    }
+    console.log(activeCount());
+    try {
+      new Thread({ target: wait, args: [go], daemon: true }).start();
+    } catch (e) {
+      console.log((e as Error).message);
+    }
+    go.set();
+    for (const t of threads) t.join(120_000);
+    console.log(activeCount());
+  `, { timeout: 300_000 });
+  assert.match(r.stdout, /^1024\ncan't start new thread: 1023 threads are alive besides the main thread[^\n]*\n1\n$/, r.stderr);
+});
