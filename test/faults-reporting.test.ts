@@ -4,6 +4,9 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { __excepthook__, Barrier, Condition, currentThread, Thread, ThreadPoolExecutor } from "skein";
+import { spawn } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { runSnippet } from "./helpers/child-process.js";
 import { captureStderr } from "./helpers/stderr.js";
 
@@ -116,4 +119,52 @@ test("1023 threads besides the main thread can be alive; the next start() says w
     console.log(activeCount());
   `, { timeout: 300_000 });
   assert.match(r.stdout, /^1024\ncan't start new thread: 1023 threads are alive besides the main thread[^\n]*\n1\n$/, r.stderr);
+});
+
+/**
+ * Runs a program that prints "waiting" once main is about to wait for its thread, sends it
+ * SIGINT then, and returns what it printed and how it ended (bounded: killed after 20 s).
+ */
+function interrupted(source: string): Promise<{ stdout: string; code: number | null; signal: string | null }> {
+  const dir = fileURLToPath(new URL("./.out/snippets/", import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  const file = `${dir}signal-${process.pid}-${Math.random().toString(36).slice(2)}.ts`;
+  writeFileSync(file, source);
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--import", "tsx", file], { cwd: dir, timeout: 20_000, stdio: ["ignore", "pipe", "inherit"] });
+    let stdout = "";
+    child.stdout.on("data", (d) => {
+      stdout += d;
+      if (stdout.includes("waiting\n") && !child.killed) setTimeout(() => child.kill("SIGINT"), 200);
+    });
+    child.on("close", (code, signal) => resolve({ stdout, code, signal }));
+  });
+}
+
+const SIGNAL_PROGRAM = (wait: string, handler: boolean) => `
+  import { Event, Thread } from "skein";
+  const stop = new Event();
+  function work(stop: Event) { stop.wait(4000); console.log("thread done"); }
+  const t = new Thread({ target: work, args: [stop] });
+  t.start();
+  ${handler ? `process.on("SIGINT", () => { console.log("handler ran"); stop.set(); });` : ""}
+  console.log("waiting");
+  ${wait}
+  console.log("joined");
+`;
+
+describe("signals while main waits (documented next to join())", () => {
+  test("without a handler, Ctrl-C ends the process at once, also in join()", async () => {
+    const r = await interrupted(SIGNAL_PROGRAM("t.join();", false));
+    assert.equal(r.stdout, "waiting\n");
+    assert.ok(r.code === 130 || r.signal === "SIGINT", `ended by ${r.code ?? r.signal}`);
+  });
+
+  test("with a handler, join() delays it until it returns; joinAsync() lets it run at once", async () => {
+    const blocked = await interrupted(SIGNAL_PROGRAM("t.join();", true));
+    // The thread ran its full wait: the handler couldn't set the event (and the program's end came first).
+    assert.equal(blocked.stdout, "waiting\nthread done\njoined\n");
+    const responsive = await interrupted(SIGNAL_PROGRAM("await t.joinAsync();", true));
+    assert.equal(responsive.stdout, "waiting\nhandler ran\nthread done\njoined\n");
+  });
 });

@@ -176,8 +176,10 @@ export class Thread<A extends unknown[] = unknown[]> implements Shareable {
    * Waits until the thread ends or `timeout` ms pass (undefined: forever); true when it has
    * terminated. Joining a thread that wasn't started, or the current thread, is a RuntimeError.
    *
-   * A main thread blocked here can't run JavaScript, so a `process.on("SIGINT")` handler runs
-   * only once join() returns; use joinAsync() to stay responsive to signals.
+   * Signals: without a handler, Ctrl-C ends the process at once, threads included (Node's
+   * default). A main thread blocked here can't run JavaScript, so a `process.on("SIGINT")`
+   * handler runs only once join() returns (not at all if the program ends right after); use
+   * joinAsync() to stay responsive to signals.
    */
   join(timeout?: number | null): boolean {
     const t = checkJoin(this[INNER], "join");
