@@ -20,16 +20,18 @@ export interface RunOptions {
   timeout?: number;
   cwd?: string;
   env?: NodeJS.ProcessEnv;
+  /** Node's own options, before the program (a heap limit). */
+  nodeArgs?: string[];
 }
 
-function command(file: string, args: string[]): [string, string[]] {
+function command(file: string, args: string[], nodeArgs: string[] = []): [string, string[]] {
   if (file.endsWith(".py")) return ["python3", [file, ...args]];
-  return [process.execPath, [...(file.endsWith(".ts") ? ["--import", "tsx"] : []), file, ...args]];
+  return [process.execPath, [...nodeArgs, ...(file.endsWith(".ts") ? ["--import", "tsx"] : []), file, ...args]];
 }
 
 /** Runs `file` to its end (or its timeout), blocking this thread. */
 export function runProgram(file: string, args: string[] = [], options: RunOptions = {}): Ran {
-  const [cmd, argv] = command(file, args);
+  const [cmd, argv] = command(file, args, options.nodeArgs);
   const t0 = performance.now();
   const r = spawnSync(cmd, argv, { encoding: "utf8", timeout: options.timeout ?? 20_000, cwd: options.cwd, env: options.env });
   return { stdout: r.stdout ?? "", stderr: r.stderr ?? "", code: r.status, signal: r.signal, ms: performance.now() - t0 };
@@ -37,7 +39,7 @@ export function runProgram(file: string, args: string[] = [], options: RunOption
 
 /** The same without blocking: several programs can run while other tests do. */
 export function runProgramAsync(file: string, args: string[] = [], options: RunOptions = {}): Promise<Ran> {
-  const [cmd, argv] = command(file, args);
+  const [cmd, argv] = command(file, args, options.nodeArgs);
   const t0 = performance.now();
   return new Promise((resolve) => {
     const child = spawn(cmd, argv, { timeout: options.timeout ?? 20_000, cwd: options.cwd, env: options.env, stdio: ["ignore", "pipe", "pipe"] });
@@ -66,7 +68,7 @@ let snippets = 0;
  * Runs a program given as TypeScript source (written to test/.out/snippets/, inside the package,
  * so that it imports "skein" as users do), under tsx; `nodeArgs` go before it (a heap limit).
  */
-export function runSnippet(source: string, options: RunOptions & { nodeArgs?: string[]; args?: string[] } = {}): Ran {
+export function runSnippet(source: string, options: RunOptions & { args?: string[] } = {}): Ran {
   const dir = fileURLToPath(new URL("../.out/snippets/", import.meta.url));
   mkdirSync(dir, { recursive: true });
   const file = `${dir}snippet-${process.pid}-${++snippets}.ts`;
