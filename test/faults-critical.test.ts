@@ -7,7 +7,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Barrier, BrokenBarrierError, currentThread, Event, PriorityQueue, Queue, RuntimeError, SharedDict, SharedList } from "skein";
-import { SHARE } from "../dist/memory/handles.js";
+import { SHARE } from "../dist/internal.js";
 import { LONG } from "./helpers/bounds.js";
 import { crashWorker } from "./helpers/crash.js";
 import { shared, waitAtLeast } from "./helpers/cells.js";

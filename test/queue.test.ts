@@ -17,7 +17,7 @@ import {
   ARRIVED, bigString, dyingConsumer, errorCode, firstNotOnce, Outcome, stressConsumer, stressProducer, toPythonJson,
 } from "./helpers/queue-workers.js";
 import fc from "fast-check";
-import { pythonCompare } from "../dist/queue/python-order.js";
+import { pythonCompare } from "../dist/internal.js";
 import { HEAVY } from "./helpers/bounds.js";
 import { open, shared, waitAtLeast } from "./helpers/cells.js";
 import { quietExcepthook } from "./helpers/excepthook.js";

@@ -11,8 +11,8 @@ import fc from "fast-check";
 import {
   Barrier, Condition, Event, Lock, LifoQueue, PriorityQueue, Queue, SharedDict, SharedList, SimpleQueue, Thread, ThreadPoolExecutor,
 } from "skein";
-import { SHARE } from "../dist/memory/handles.js";
-import { unpack, type Packed } from "../dist/ship/values.js";
+import { SHARE } from "../dist/internal.js";
+import { unpack, type Packed } from "../dist/internal.js";
 import { shape, shapeJson } from "./helpers/data-shape.js";
 import { LONG } from "./helpers/bounds.js";
 import { runFixture } from "./helpers/child-process.js";

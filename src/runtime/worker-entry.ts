@@ -1,8 +1,9 @@
 /**
- * Where the code of skein's workers comes from: the files runtime/hub-entry.js (the hub) and
- * worker/entry.js (thread workers) next to this module, as installed; or, when a bundler has put skein inside the
- * program's own file and no such file is there, the same code embedded as a string at build time
- * (runtime/worker-source.ts), run as an eval'd worker.
+ * Where the code of skein's workers comes from: the files hub.js (the hub) and worker.js (thread
+ * workers) of skein's dist/, next to the chunk this module is built into (scripts/build.mjs), as
+ * installed; or, when a bundler has put skein inside the program's own file and no such file is
+ * there, the same code embedded as a string at build time (runtime/worker-source.ts), run as an
+ * eval'd worker.
  */
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -18,7 +19,7 @@ const found = new Map<string, WorkerEntry>();
 export function workerEntry(role: "hub" | "worker"): WorkerEntry {
   const hit = found.get(role);
   if (hit) return hit;
-  const file = entryFile(role === "hub" ? "./hub-entry.js" : "../worker/entry.js");
+  const file = entryFile(role === "hub" ? "../hub.js" : "../worker.js");
   if (file) {
     found.set(role, { file });
     return { file };
@@ -26,7 +27,7 @@ export function workerEntry(role: "hub" | "worker"): WorkerEntry {
   const code = embeddedSource();
   if (!code) {
     throw new RuntimeError(
-      "can't start new thread: skein's worker code is missing (no worker/entry.js next to skein's modules, and none embedded); " +
+      "can't start new thread: skein's worker code is missing (no worker.js in skein's dist/, and none embedded); " +
         "reinstall skein, or when bundling, bundle it from its published files (node_modules/skein/dist)",
     );
   }

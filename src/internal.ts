@@ -1,0 +1,8 @@
+/**
+ * skein's internals that its own tests reach for (the handles' private symbol, the packer, the
+ * Python order), from the same bundle as the public API: not part of the API, not documented for
+ * users, and free to change.
+ */
+export { SHARE } from "./memory/handles.js";
+export { unpack, type Packed } from "./ship/values.js";
+export { pythonCompare } from "./queue/python-order.js";
