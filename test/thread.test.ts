@@ -285,3 +285,33 @@ test("a thread whose worker dies on the spot does not hang its joiners", () => {
   joined(next);
   assert.equal(after[0], 1, "threads still start after a worker died");
 });
+
+test("start() returns at once: the thread is runnable, has its ident, and gets its nativeId when it runs", () => {
+  // No warm workers: the first thread's worker is still booting when start() returns.
+  const r = runSnippet(`
+    import { Thread, getNativeId } from "skein";
+    const ids = new Int32Array(new SharedArrayBuffer(4));
+    function record(o: Int32Array) { o[0] = getNativeId(); }
+    const t = new Thread({ target: record, args: [ids] });
+    t.start();
+    console.log(t.state, typeof t.ident, t.nativeId);
+    t.join();
+    console.log(t.state, t.nativeId === ids[0]);
+  `, { env: { ...process.env, SKEIN_WARM_WORKERS: "0" } });
+  assert.equal(r.stdout, "runnable number null\nterminated true\n", r.stderr);
+});
+
+test("threads that block hold no one up: 24 threads waiting at one Barrier all get workers, with one warm worker", () => {
+  // One warm worker at first: the others must be spawned for threads queued behind blocked ones.
+  const r = runSnippet(`
+    import { Barrier, Thread } from "skein";
+    const b = new Barrier(25);
+    function meet(b: Barrier) { b.wait(30_000); }
+    const threads = Array.from({ length: 24 }, () => new Thread({ target: meet, args: [b] }));
+    for (const t of threads) t.start();
+    b.wait(30_000);
+    for (const t of threads) t.join();
+    console.log("all met");
+  `, { env: { ...process.env, SKEIN_WARM_WORKERS: "1" }, timeout: 60_000 });
+  assert.equal(r.stdout, "all met\n", r.stderr);
+});

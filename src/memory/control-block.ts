@@ -10,7 +10,9 @@
  *   3  ALLOC_HINT        where the next slot search starts
  *   4  IDLE_WORKERS      workers parked and waiting for a thread to run
  *   5  COMPLETIONS       bumped whenever a pool task finishes; futures.wait() sleeps on it
- *   6..15 reserved
+ *   6  PENDING_JOBS      started threads queued at the hub for a worker (a worker going idle
+ *                        tells the hub while any are)
+ *   7..15 reserved
  *
  * Slots (SLOT_WORDS words each, from word HEADER_WORDS; slot 0 is the main thread):
  *   +0  STATE      gen << CODE_BITS | code (read with stateGen, stateCode). code: Code.Unused,
@@ -64,6 +66,7 @@ export type WState = (typeof WState)[keyof typeof WState];
 
 const IDLE_WORKERS = 4;
 const COMPLETIONS = 5;
+const PENDING_JOBS = 6;
 const NEXT_IDENT = 0;
 const NAME_COUNTER = 1;
 const NON_DAEMON_ALIVE = 2;
@@ -357,6 +360,16 @@ export class Control {
     const m = this.mailboxIndex(entry);
     Atomics.store(this.i32, m, 1);
     Atomics.notify(this.i32, m);
+  }
+
+  /** Threads queued at the hub for a worker. */
+  pendingJobs(): number {
+    return Atomics.load(this.i32, PENDING_JOBS);
+  }
+
+  /** The hub's count of queued threads (only the hub changes it). */
+  setPendingJobs(n: number): void {
+    Atomics.store(this.i32, PENDING_JOBS, n);
   }
 
   idleWorkers(): number {

@@ -1,9 +1,11 @@
 /**
  * Getting a started thread to a worker. The main thread hands jobs straight to a parked worker
  * (post on its own port, then ring the worker's mailbox word: one futex wake, no event loop in
- * between), spawning through the hub only when no worker is parked, and keeping one warm spare.
- * Other threads send their jobs to the hub, which does the same with any worker.
+ * between); when none is parked, the job queues at the hub, which gives it to the first worker
+ * that is free (runtime/hub.ts). Other threads send all their jobs to the hub. Workers are warmed
+ * up when skein is imported, and main keeps one spare.
  */
+import { availableParallelism } from "node:os";
 import { MessageChannel, type MessagePort } from "node:worker_threads";
 import { MAIN_WORKERS, WState } from "../memory/control-block.js";
 import { ensureHub, runtime } from "./runtime.js";
@@ -36,14 +38,14 @@ export function dispatch(job: Dispatchable): void {
       throw e;
     }
     control.ring(entry);
-  } else if (!spawn(WState.Busy, job)) {
+  } else {
     runtime.hubPost!({ type: "start", job }, job.transfer);
   }
   keepSpare();
 }
 
-/** Spawns a worker in the main thread's range, optionally with its first job already posted. */
-function spawn(state: WState, job?: Dispatchable): boolean {
+/** Spawns a worker in the main thread's range (through the hub, which watches it). */
+function spawn(): boolean {
   const control = runtime.control;
   for (const [e, p] of ports) {
     if (control.wState(e) === WState.Free) {
@@ -51,21 +53,10 @@ function spawn(state: WState, job?: Dispatchable): boolean {
       ports.delete(e);
     }
   }
-  const entry = control.allocWorker(0, MAIN_WORKERS, state);
+  const entry = control.allocWorker(0, MAIN_WORKERS, WState.Starting);
   if (entry === null) return false;
   const { port1, port2 } = new MessageChannel();
   ports.set(entry, port1);
-  if (job) {
-    control.setWorkerJob(entry, job.slot, job.gen);
-    try {
-      port1.postMessage(job, job.transfer); // waits in the port until the new worker reads it
-    } catch (e) {
-      ports.delete(entry);
-      port1.close();
-      control.setWState(entry, WState.Free);
-      throw e;
-    }
-  }
   runtime.hubPost!({ type: "spawn", entry, port: port2 }, [port2]);
   return true;
 }
@@ -76,5 +67,25 @@ function keepSpare(): void {
     const s = control.wState(e);
     if (s === WState.Idle || s === WState.Starting) return;
   }
-  spawn(WState.Starting);
+  spawn();
+}
+
+/**
+ * How many workers to warm up when skein is imported: SKEIN_WARM_WORKERS if set (0: none), else
+ * one per core, at most 8.
+ */
+function warmCount(): number {
+  const set = process.env.SKEIN_WARM_WORKERS;
+  if (set !== undefined && set !== "" && Number.isInteger(Number(set)) && Number(set) >= 0) return Math.min(Number(set), MAIN_WORKERS);
+  return Math.min(availableParallelism(), 8);
+}
+
+// The first threads shouldn't wait for workers to boot: they boot in the background from the
+// moment skein is imported, the program going on meanwhile.
+if (runtime.isMain) {
+  const n = warmCount();
+  if (n > 0) {
+    ensureHub();
+    for (let i = 0; i < n; i++) spawn();
+  }
 }

@@ -1,9 +1,9 @@
 /**
- * The hub: one worker, started by the main thread on the first start(), that spawns every thread
+ * The hub: one worker, started by the main thread when skein is imported, that spawns every thread
  * worker and watches it die. The main thread asks it to spawn (and then talks to the worker
- * directly); other threads send it their jobs, which it gives to a parked worker or to a new one.
- * A worker that dies while running a thread gets that thread marked terminated here, so its
- * joiners never hang.
+ * directly); jobs that found no parked worker queue here (from main, and all of other threads'),
+ * and go to the first worker that is free. A worker that dies while running a thread gets that
+ * thread marked terminated here, so its joiners never hang.
  */
 import { parentPort, workerData, Worker, MessageChannel, type MessagePort } from "node:worker_threads";
 import { writeSync } from "node:fs";
@@ -51,6 +51,7 @@ export function runHub(): void {
       throw e;
     }
     ports.set(entry, port1);
+    bootStarted.set(entry, performance.now());
     port1.on("message", fromWorker);
     let fatal: unknown = null;
     worker.on("error", (err) => {
@@ -59,6 +60,7 @@ export function runHub(): void {
     worker.on("exit", (code) => {
       port1.close();
       ports.delete(entry);
+      bootStarted.delete(entry);
       const state = control.wState(entry);
       if (state === WState.Idle) control.addIdle(-1);
       if (state === WState.Busy) {
@@ -69,41 +71,97 @@ export function runHub(): void {
         died(slot, gen, kind, code, message);
       }
       control.setWState(entry, WState.Free);
+      // Threads queued for it (it died booting) get another.
+      if (pending.length > 0) recheck ??= setTimeout(check, 0);
     });
     return port1;
   }
 
-  /** No worker could be made for an entry: free it and release the thread waiting on it. */
+  /** No worker could be made for an entry: free it; the oldest queued thread fails if none can run it. */
   function failEntry(entry: number, e: unknown): void {
-    if (control.wState(entry) === WState.Busy) {
-      const { slot, gen } = control.workerJob(entry);
-      control.setStartError(slot, gen, `Node couldn't create a worker for it: ${e instanceof Error ? e.message : String(e)}`);
-      control.terminate(slot, gen);
-    }
+    bootStarted.delete(entry);
     control.setWState(entry, WState.Free);
+    if (pending.length === 0 || workersOnTheirWay() > 0) return;
+    const job = pending.shift()!;
+    control.setPendingJobs(pending.length);
+    const why = `can't start new thread: Node couldn't create a worker for it: ${e instanceof Error ? e.message : String(e)}`;
+    control.setStartError(job.slot, job.gen, why);
+    writeSync(2, `Exception in thread ${control.readName(job.slot)}:\nRuntimeError: ${why}\n`);
+    control.terminate(job.slot, job.gen);
   }
 
+  /** Threads started while no worker was idle, oldest first. */
+  const pending: Job[] = [];
+  /** When each booting worker was spawned (performance.now()), by entry. */
+  const bootStarted = new Map<number, number>();
+  /**
+   * How long a worker takes to boot, as last measured: how long a queued thread may wait for a
+   * busy or booting worker before it gets a new one of its own.
+   */
+  let bootMs = 30;
+  let recheck: ReturnType<typeof setTimeout> | null = null;
+
   function dispatch(job: Job): void {
-    const entry = control.claimIdle(ports.keys());
-    if (entry !== null) {
+    pending.push(job);
+    control.setPendingJobs(pending.length);
+    pump();
+    if (pending.length === 0) return;
+    // None idle: a worker is spawned at once if none is on its way. Beyond that, a burst of
+    // short threads is better served by the workers there are (each boot costs a core ~30 ms);
+    // a thread still queued a boot time later gets a worker of its own, so it never waits long
+    // behind threads that block.
+    if (workersOnTheirWay() === 0) spawnFresh();
+    recheck ??= setTimeout(check, bootMs);
+  }
+
+  function check(): void {
+    recheck = null;
+    pump();
+    const deficit = pending.length - workersOnTheirWay();
+    for (let i = 0; i < deficit; i++) if (!spawnFresh()) break;
+    if (pending.length > 0) recheck = setTimeout(check, bootMs);
+  }
+
+  /** Hands queued threads to idle workers, oldest first. */
+  function pump(): void {
+    while (pending.length > 0) {
+      const entry = control.claimIdle(ports.keys());
+      if (entry === null) return;
+      const job = pending.shift()!;
+      control.setPendingJobs(pending.length);
       control.setWorkerJob(entry, job.slot, job.gen);
       ports.get(entry)!.postMessage(job, job.transfer);
       control.ring(entry);
-      return;
     }
-    const fresh = control.allocWorker(MAIN_WORKERS, MAX_WORKERS, WState.Busy);
-    if (fresh === null) {
-      // Can't happen while the table has a worker per possible thread (control-block.ts).
-      control.setStartError(job.slot, job.gen, `all ${MAX_WORKERS - MAIN_WORKERS} workers the hub may run are busy`);
-      control.terminate(job.slot, job.gen);
-      return;
-    }
-    control.setWorkerJob(fresh, job.slot, job.gen);
+  }
+
+  /** Workers booting: each will take a queued thread when it is ready. */
+  function workersOnTheirWay(): number {
+    let n = 0;
+    for (const e of ports.keys()) if (control.wState(e) === WState.Starting) n++;
+    return n;
+  }
+
+  /** Spawns a worker in the hub's range; false if the table is full or Node refused. */
+  function spawnFresh(): boolean {
+    const entry = control.allocWorker(MAIN_WORKERS, MAX_WORKERS, WState.Starting);
+    if (entry === null) return false;
     try {
-      spawn(fresh).postMessage(job, job.transfer);
+      spawn(entry);
+      return true;
     } catch {
-      // reported by failEntry
+      return false; // failEntry has dealt with it
     }
+  }
+
+  /** A worker has booted (its first offer) or gone idle while threads are queued. */
+  function offered(entry: number): void {
+    const t0 = bootStarted.get(entry);
+    if (t0 !== undefined) {
+      bootStarted.delete(entry);
+      bootMs = Math.max(5, Math.min(200, performance.now() - t0));
+    }
+    pump();
   }
 
   /** Notices threads registered, by slot: what to store and bump in shared memory if they die. */
@@ -148,9 +206,10 @@ export function runHub(): void {
     }
   });
 
-  /** A worker's own messages: a job for another thread, or a notice for the thread it runs. */
+  /** A worker's own messages: a job for another thread, its offer, or a notice for the thread it runs. */
   function fromWorker(m: any): void {
     if (m?.type === "start") dispatch(m.job);
+    else if (m?.type === "offered") offered(m.entry);
     else if (m?.type === "notice") {
       const mine = notices.get(m.slot);
       if (mine && mine.gen === m.gen) mine.list.push(m.notice);

@@ -102,9 +102,9 @@ function build(fn: Function, role: Role, what: string): ShippedCode {
         `so it can't be sent to another thread; pass a function that calls it, like (...args) => ${bound ? "original.call(self, ...args)" : `${fn.name || "fn"}(...args)`}`,
     );
   }
-  const info = infoFor(where);
-  if (!info) throw new TypeError(`skein could not parse the file that defines ${what} (${where.url}) to send it to another thread`);
   const text = Function.prototype.toString.call(fn);
+  const info = infoFor(where, text);
+  if (!info) throw new TypeError(`skein could not parse the file that defines ${what} (${where.url}) to send it to another thread`);
   const found = findDefinition(info, text, offsetOf(info, where.line, where.column));
   if (!found) throw new TypeError(`skein could not find ${what} in ${where.url} to send it to another thread`);
   const ref = moduleRef(fn, info, found.node, found.holder);
@@ -149,11 +149,11 @@ function mirrorReal(fn: Function, unit: Unit): void {
   }
 }
 
-function infoFor(where: Location): ModuleInfo | null {
+function infoFor(where: Location, fnText: string): ModuleInfo | null {
   const key = where.scriptId;
   if (infos.has(key)) return infos.get(key)!;
   const shipped = shippedOrigins.get(where.url);
-  const info = moduleInfo(shipped ? shipped.url : where.url, scriptSource(where.scriptId), shipped?.imports);
+  const info = moduleInfo(shipped ? shipped.url : where.url, scriptSource(where, fnText), shipped?.imports);
   if (info && shipped) info.kind = "shipped";
   infos.set(key, info);
   return info;

@@ -71,8 +71,6 @@ export function checkThreadName(name: string, what: string): void {
   }
 }
 
-/** How long start() waits for a worker to pick the thread up before giving up. */
-const START_TIMEOUT_MS = 60_000;
 const STATE_NAMES = [ThreadState.TERMINATED, ThreadState.RUNNABLE, ThreadState.RUNNING, ThreadState.BLOCKED, ThreadState.TERMINATED] as const;
 
 /** Threads this OS thread knows as objects, so enumerate() and currentThread() return them. */
@@ -119,7 +117,10 @@ export class Thread<A extends unknown[] = unknown[]> implements Shareable {
     });
   }
 
-  /** Starts the thread; returns once a worker has picked it up (its ident and nativeId are set). */
+  /**
+   * Starts the thread and returns at once: the thread is "runnable" (its ident is set) until a
+   * worker runs it, which then sets its nativeId. Threads started together boot in parallel.
+   */
   start(): void {
     const t = this[INNER];
     if (t.started) throw new RuntimeError("threads can only be started once; create a new Thread to run again");
@@ -151,18 +152,6 @@ export class Thread<A extends unknown[] = unknown[]> implements Shareable {
     t.gen = claim.gen;
     t.ident = claim.ident;
     known.set(claim.slot, this as Thread);
-    // As in Python, start() returns once the new thread exists.
-    const idx = control.nativeIdIndex(claim.slot);
-    const deadline = deadlineFrom(START_TIMEOUT_MS);
-    while (control.nativeId(claim.slot) === 0 && control.code(claim.slot, claim.gen) !== Code.Terminated) {
-      if (remaining(deadline) <= 0) throw new RuntimeError(`can't start new thread: no worker picked up ${t.name} within ${START_TIMEOUT_MS} ms`);
-      Atomics.wait(control.i32, idx, 0, Math.min(remaining(deadline), 1000));
-    }
-    t.nativeId = control.nativeId(claim.slot) || null;
-    if (t.nativeId === null) {
-      const why = control.startError(claim.slot, claim.gen) ?? "it ended before a worker picked it up";
-      throw new RuntimeError(`can't start new thread ${t.name}: ${why}`);
-    }
   }
 
   /** The thread's activity; the default calls target(...args). Override it in a subclass. */
@@ -226,9 +215,18 @@ export class Thread<A extends unknown[] = unknown[]> implements Shareable {
     return this[INNER].ident;
   }
 
+  /**
+   * The OS thread id (Linux tid) of the worker running the thread: null until a worker runs it
+   * (while "runnable" after start()), as in Python before the thread has started.
+   */
   get nativeId(): number | null {
     const t = this[INNER];
-    if (t.started && t.nativeId === null) t.nativeId = runtime.control.nativeId(t.slot) || null;
+    if (t.started && t.nativeId === null) {
+      const control = runtime.control;
+      const id = control.nativeId(t.slot);
+      // Only if the slot still holds this thread (a later thread may have reused it).
+      if (id !== 0 && stateGen(control.rawState(t.slot)) === t.gen) t.nativeId = id;
+    }
     return t.nativeId;
   }
 

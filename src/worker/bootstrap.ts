@@ -48,13 +48,20 @@ export function runWorker(): void {
   }
 
   let offered = false;
+  let booted = false;
 
-  /** Offers this worker for the next thread (it may be claimed before it has parked). */
+  /**
+   * Offers this worker for the next thread (it may be claimed before it has parked), telling the
+   * hub when it has just booted or threads are queued there for a worker.
+   */
   function offer(): void {
     if (offered) return;
     offered = true;
     control.addIdle(1);
     control.setWState(entry, WState.Idle);
+    // Read after going idle: a hub that queues a thread meanwhile finds this worker idle.
+    if (!booted || control.pendingJobs() > 0) hubPort.postMessage({ type: "offered", entry });
+    booted = true;
   }
 
   /** Blocks this (offered) worker until it is given a job; null when it should leave instead. */
@@ -142,11 +149,5 @@ export function runWorker(): void {
     // The thread ends when this worker's event loop is empty (beforeExit above).
   }
 
-  if (control.wState(entry) === WState.Busy) {
-    const first = receiveJob();
-    if (first) void runJob(first);
-    else next();
-  } else {
-    next();
-  }
+  next();
 }
