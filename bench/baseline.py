@@ -37,23 +37,8 @@ def lock_uncontended(n):
 
 
 def lock_contended(n):
-    lock = threading.Lock()
-    counter = [0]
-
-    def work():
-        for _ in range(n):
-            with lock:
-                counter[0] += 1
-
-    threads = [threading.Thread(target=work) for _ in range(2)]
-    t0 = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    ms = (time.perf_counter() - t0) * 1e3
-    assert counter[0] == 2 * n
-    return {"ms": ms}
+    # Two threads, n increments each under one Lock.
+    return lock_scaling(2 * n, 2)
 
 
 def event_pingpong(n):
@@ -164,7 +149,31 @@ def pool_library(n):
         return {"tasks_per_s": n / (time.perf_counter() - t0)}
 
 
+def lock_scaling(total, threads):
+    lock = threading.Lock()
+    counter = [0]
+    each = total // threads
+
+    def work():
+        for _ in range(each):
+            with lock:
+                counter[0] += 1
+
+    ts = [threading.Thread(target=work) for _ in range(threads)]
+    t0 = time.perf_counter()
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    ms = (time.perf_counter() - t0) * 1e3
+    assert counter[0] == each * threads
+    return {"ms": ms}
+
+
 WORKLOADS = {
+    "lock_scaling_2": lambda n: lock_scaling(n, 2),
+    "lock_scaling_8": lambda n: lock_scaling(n, 8),
+    "lock_scaling_32": lambda n: lock_scaling(n, 32),
     "first_start": first_start,
     "pool_library": pool_library,
     "start_join": start_join,

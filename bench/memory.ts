@@ -1,7 +1,10 @@
 // Resident memory added per idle thread, measured in a process of its own:
 //   node --import tsx bench/memory.ts skein|raw N   -> prints {"mb": ...}
+// For skein, per worker added (threads blocked, one worker each), counted in the control block:
+// workers warmed up at import or kept as spares would otherwise hide in "before".
 import { Worker } from "node:worker_threads";
 import { Lock, sleep, Thread } from "skein";
+import { runtime } from "../dist/internal.js";
 import { rssMb } from "./measure.js";
 
 const [mode, nArg] = process.argv.slice(2);
@@ -12,12 +15,20 @@ function settle(): void {
   (globalThis as any).gc?.();
 }
 
+/** skein workers alive (booting, idle or running a thread). */
+function workers(): number {
+  let n = 0;
+  for (let e = 0; e < 2048; e++) if (runtime.control.wState(e) !== 0) n++;
+  return n;
+}
+
 if (mode === "skein") {
   const warm = new Thread({ target: () => {} });
   warm.start();
   warm.join();
   settle();
   const before = rssMb();
+  const workersBefore = workers();
   const lock = new Lock();
   lock.acquire();
   const threads = Array.from({ length: n }, () => new Thread({ target: (l: Lock) => { l.acquire(); l.release(); }, args: [lock] }));
@@ -26,9 +37,10 @@ if (mode === "skein") {
   while (threads.some((t) => t.state !== "blocked") && Date.now() < deadline) sleep(5);
   settle();
   const after = rssMb();
+  const added = workers() - workersBefore;
   lock.release();
   threads.forEach((t) => t.join());
-  console.log(JSON.stringify({ mb: (after - before) / n }));
+  console.log(JSON.stringify({ mb: (after - before) / added, workers: added }));
 } else {
   settle();
   const before = rssMb();

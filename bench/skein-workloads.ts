@@ -120,3 +120,22 @@ export function cpuSpeedup(n: number): { speedup: number; threads: number } {
   const many = performance.now() - t0;
   return { speedup: one / many, threads: cores };
 }
+
+/** `threads` threads share `total` increments under one Lock; total time in ms (warm workers). */
+export function lockScaling(threads: number, total: number): number {
+  lockScalingOnce(threads, Math.min(total, 20_000)); // warm: a worker for each thread, code compiled
+  return lockScalingOnce(threads, total);
+}
+
+function lockScalingOnce(threads: number, total: number): number {
+  const lock = new Lock();
+  const counter = new Int32Array(new SharedArrayBuffer(4));
+  const each = Math.floor(total / threads);
+  const ts = Array.from({ length: threads }, () => new Thread({ target: incrementUnderLock, args: [lock, counter, each] }));
+  const t0 = performance.now();
+  ts.forEach((t) => t.start());
+  ts.forEach((t) => t.join());
+  const ms = performance.now() - t0;
+  if (counter[0] !== threads * each) throw new Error(`lost updates: ${counter[0]} of ${threads * each}`);
+  return ms;
+}

@@ -4,7 +4,8 @@
 //   dist/hub.js       the hub's entry (it loads only what the hub needs)
 //   dist/internal.js  what skein's own tests reach for
 //   dist/chunks/      the code they share (one instance of each module, whichever entry loads it)
-// The parsers (acorn, periscopic) are bundled in: the package resolves nothing at run time.
+// The parsers (acorn, periscopic) are bundled into dist/chunks/parsing.cjs, loaded on first use:
+// the package resolves nothing at run time.
 // TypeScript only checks and writes the declarations (dist/**/*.d.ts).
 // dist/chunks/worker-source.js holds the workers' code as one CommonJS string, for programs that
 // bundle skein into their own file (runtime/worker-entry.ts finds it through a literal require).
@@ -20,6 +21,8 @@ execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, "-p", 
 
 const common = { bundle: true, platform: "node", target: "node20", logLevel: "warning", legalComments: "inline" };
 const WORKER_SOURCE = "./worker-source.js";
+// The parsers, a file of their own that ship/parse.ts loads on first use.
+const PARSING = "./parsing.cjs";
 
 await build({
   ...common,
@@ -30,8 +33,9 @@ await build({
   chunkNames: "chunks/[name]-[hash]",
   sourcemap: true,
   // Left for the program's own bundler to follow (see below).
-  external: [WORKER_SOURCE],
+  external: [WORKER_SOURCE, PARSING],
 });
+await build({ ...common, entryPoints: [`${root}src/vendor/parsing.ts`], outfile: `${dist}chunks/parsing.cjs`, format: "cjs" });
 
 // esbuild turns require() in ES module output into its __require shim, which another bundler
 // doesn't follow: put the literal require back (it only runs where require exists).
@@ -39,7 +43,8 @@ for (const file of readdirSync(`${dist}chunks`)) {
   if (!file.endsWith(".js")) continue;
   const path = `${dist}chunks/${file}`;
   const text = readFileSync(path, "utf8");
-  const fixed = text.replaceAll(`__require("${WORKER_SOURCE}")`, `require("${WORKER_SOURCE}")`).replaceAll("typeof __require !==", "typeof require !==");
+  let fixed = text.replaceAll("typeof __require", "typeof require");
+  for (const file of [WORKER_SOURCE, PARSING]) fixed = fixed.replaceAll(`__require("${file}")`, `require("${file}")`);
   if (fixed !== text) writeFileSync(path, fixed);
 }
 
@@ -50,6 +55,8 @@ const worker = await build({
   format: "cjs",
   write: false,
   logOverride: { "empty-import-meta": "silent" },
+  // Everything in the one string, the parsers too.
+  plugins: [{ name: "parsers", setup: (b) => b.onResolve({ filter: /^\.\/parsing\.cjs$/ }, () => ({ path: `${root}src/vendor/parsing.ts` })) }],
 });
 writeFileSync(
   `${dist}chunks/worker-source.js`,

@@ -6,7 +6,7 @@
  * up when skein is imported, and main keeps one spare.
  */
 import { availableParallelism } from "node:os";
-import { MessageChannel, type MessagePort } from "node:worker_threads";
+import { isMainThread, MessageChannel, type MessagePort } from "node:worker_threads";
 import { MAIN_WORKERS, WState } from "../memory/control-block.js";
 import { ensureHub, runtime } from "./runtime.js";
 
@@ -81,8 +81,9 @@ function warmCount(): number {
 }
 
 // The first threads shouldn't wait for workers to boot: they boot in the background from the
-// moment skein is imported, the program going on meanwhile.
-if (runtime.isMain) {
+// moment skein is imported, the program going on meanwhile. Only in the process's main thread: a
+// worker of the program's own that imports skein starts threads on demand.
+if (runtime.isMain && isMainThread) {
   const n = warmCount();
   if (n > 0) {
     ensureHub();

@@ -4,7 +4,43 @@
  * few constructs that must mean the same in another thread (`import()`, `import.meta`, a class's
  * `extends`).
  */
-import { analyze, parse as acornParse, type Node, type Options, type Scope } from "../vendor/parsing.js";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { compileFunction } from "node:vm";
+import type * as Parsing from "../vendor/parsing.js";
+import type { Node, Options, Scope } from "../vendor/parsing.js";
+
+let parsers: typeof Parsing | null = null;
+
+/**
+ * The parsers, loaded on first use: a worker that never ships code by source never loads them
+ * (they are a tenth of a worker's memory). dist/chunks/parsing.cjs, next to the chunk this module
+ * is built into (scripts/build.mjs).
+ */
+function parsing(): typeof Parsing {
+  // A literal require() where one exists, so that a bundler taking skein in takes them along.
+  if (parsers === null) parsers = typeof require === "function" ? require("./parsing.cjs") : loadOwnFile("./parsing.cjs");
+  return parsers!;
+}
+
+/**
+ * One of skein's own CommonJS files, evaluated directly: not through the module loader, which
+ * a program's loader hooks (tsx's) would slow down, re-transforming a file that needs none.
+ */
+function loadOwnFile(path: string): any {
+  const file = fileURLToPath(new URL(path, import.meta.url));
+  const module = { exports: {} as any };
+  compileFunction(readFileSync(file, "utf8"), ["module", "exports"], { filename: file })(module, module.exports);
+  return module.exports;
+}
+
+function acornParse(source: string, options: Options): Node {
+  return parsing().parse(source, options);
+}
+
+function analyze(node: Node): ReturnType<typeof Parsing.analyze> {
+  return parsing().analyze(node as never);
+}
 
 export type { Scope };
 export type AnyNode = any;
