@@ -221,6 +221,33 @@ process.stderr.write(`skein benchmarks${quick ? " (quick)" : ""}: ${cpus().lengt
     cpython: py ? med(py.map((x) => x.mb)) : null, workerThreads: null, piscina: null, ratioOf: "skein / CPython", target: "(reported)",
     note: "each skein thread is a worker with its own V8 isolate (~7 MB bare); a CPython thread is an OS thread sharing one interpreter" }, null);
 }
+{
+  // Deadlock detection (issue 13) must cost the lock paths nothing measurable: rows 2 and 3 in
+  // fresh processes with detection on (the default) and off, alternating, medians compared.
+  startRow(21);
+  const runs = size(5, 1);
+  const rowsOf = (mode: string) => {
+    const r = spawnSync(process.execPath, ["--import", "tsx", here + "fixtures/lock-rows.ts", String(size(2_000_000, 200_000)), String(size(1_000_000, 100_000))], {
+      encoding: "utf8", timeout: 300_000, env: { ...process.env, SKEIN_DEADLOCK: mode },
+    });
+    if (r.status !== 0) throw new Error(`lock-rows.ts (SKEIN_DEADLOCK=${mode}) failed: ${r.stderr}`);
+    return JSON.parse(r.stdout) as { ns: number; ms: number };
+  };
+  const on: Array<{ ns: number; ms: number }> = [];
+  const off: Array<{ ns: number; ms: number }> = [];
+  for (let i = 0; i < runs; i++) {
+    on.push(rowsOf("warn"));
+    off.push(rowsOf("off"));
+  }
+  const med = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1]!;
+  const [onNs, offNs, onMs, offMs] = [med(on.map((x) => x.ns)), med(off.map((x) => x.ns)), med(on.map((x) => x.ms)), med(off.map((x) => x.ms))];
+  add({ id: 21, workload: "row 2 (uncontended Lock) with deadlock detection on, against off", unit: "ns/op", skein: onNs, cpython: null,
+    workerThreads: null, piscina: null, ratio: onNs / offNs, ratioOf: "on / off", target: "<= 1.05",
+    note: `detection off: ${offNs.toFixed(1)} ns/op` }, (r) => r <= 1.05);
+  add({ id: 22, workload: "row 3 (contended Lock) with deadlock detection on, against off", unit: "ms", skein: onMs, cpython: null,
+    workerThreads: null, piscina: null, ratio: onMs / offMs, ratioOf: "on / off", target: "<= 1.05",
+    note: `detection off: ${offMs.toFixed(1)} ms` }, (r) => r <= 1.05);
+}
 
 const fmt = (v: number | null, unit: string) => {
   if (v === null) return "n/a";

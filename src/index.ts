@@ -1,9 +1,10 @@
-export { RuntimeError, SystemExit } from "./common/errors.js";
+export { RuntimeError, SystemExit, DeadlockError } from "./common/errors.js";
 export { TIMEOUT_MAX } from "./common/checks.js";
 export { ThreadState } from "./threading/thread-state.js";
 export { Thread, currentThread, mainThread, enumerate, activeCount, type ThreadOptions } from "./threading/thread.js";
 export { getIdent, getNativeId, isMainThread, sleep, sleepAsync } from "./threading/functions.js";
 export { local, type Local } from "./threading/local.js";
+export { findDeadlocks, threadSnapshot, dumpThreads, type DeadlockReport, type DeadlockLink, type ThreadInfo } from "./threading/diagnostics.js";
 export { excepthook, __excepthook__, setExcepthook, type ExceptHook, type ExceptHookArgs } from "./threading/excepthook.js";
 export { Lock } from "./sync/lock.js";
 export { RLock } from "./sync/rlock.js";

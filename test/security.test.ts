@@ -260,13 +260,13 @@ describe("handles are validated when revived", () => {
     });
   };
   bad("a Lock over a plain ArrayBuffer", [{ kind: "Lock", w: new Int32Array(8) }], /SharedArrayBuffer/);
-  bad("a Lock of the wrong size", [{ kind: "Lock", w: new Int32Array(sab(4)) }], /2 elements/);
+  bad("a Lock of the wrong size", [{ kind: "Lock", w: new Int32Array(sab(4)) }], /5 elements/);
   bad("an Event over the wrong view type", [{ kind: "Event", w: new Float64Array(sab(8)) }], /Int32Array/);
   bad("an unknown kind", [{ kind: "Spoon" }], /"Spoon"/);
   bad("a Condition whose lock index is out of range", [{ kind: "Condition", w: new Int32Array(sab((4 + 1024 * 5) * 4)), lock: 7 }], /not in the table/);
   bad("a Condition whose lock is an Event", [
     { kind: "Condition", w: new Int32Array(sab((4 + 1024 * 5) * 4)), lock: 1 },
-    { kind: "Event", w: new Int32Array(sab(4)) },
+    { kind: "Event", w: new Int32Array(sab(8)) },
   ], /Lock or RLock/);
   bad("handles that refer to each other in a cycle", [
     { kind: "Condition", w: new Int32Array(sab((4 + 1024 * 5) * 4)), lock: 1 },
@@ -275,9 +275,9 @@ describe("handles are validated when revived", () => {
   bad("a Thread whose slot is out of range", [{ kind: "Thread", slot: 5000, gen: 1, ident: 9, nativeId: 1, name: "x", daemon: false, started: true }], /slot/);
   bad("a Barrier whose size doesn't match its parties", [{ kind: "Barrier", w: new Int32Array(sab(64)), cond: 0, action: -1 }], /parties/);
   bad("a Barrier whose action was not shipped with it", (() => {
-    const w = new Int32Array(sab(24 + 8));
+    const w = new Int32Array(sab(28 + 8));
     w[2] = 1;
-    return [{ kind: "Barrier", w, cond: 1, action: 3 }, { kind: "Condition", w: new Int32Array(sab((4 + 1024 * 5) * 4)), lock: 2 }, { kind: "Lock", w: new Int32Array(sab(8)) }];
+    return [{ kind: "Barrier", w, cond: 1, action: 3 }, { kind: "Condition", w: new Int32Array(sab((4 + 1024 * 5) * 4)), lock: 2 }, { kind: "Lock", w: new Int32Array(sab(20)) }];
   })(), /code 3/);
   bad("a Queue whose control block says another kind", (() => {
     const q = new LifoQueue();
@@ -285,7 +285,7 @@ describe("handles are validated when revived", () => {
     return [{ ...h, kind: "Queue" }];
   })(), /another kind/);
   bad("a Queue with a fixed-size index", [{
-    kind: "Queue", ctl: new Int32Array(sab(17 * 4)), index: sab(1024), arenaMeta: new Int32Array(sab(8)), arenaBytes: sab(64),
+    kind: "Queue", ctl: new Int32Array(sab(18 * 4)), index: sab(1024), arenaMeta: new Int32Array(sab(8)), arenaBytes: sab(64),
   }], /growable/);
   bad("a SharedDict whose table doesn't match its buffers", (() => {
     const d = new SharedDict();

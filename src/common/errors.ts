@@ -20,3 +20,20 @@ export class SystemExit extends Error {
     this.code = code;
   }
 }
+
+/**
+ * The program is deadlocked (SKEIN_DEADLOCK=throw): raised in the main thread when it is one of
+ * the threads that can never wake. `report` is the text the hub wrote (what every thread waits in,
+ * on which object, held by whom, and where).
+ */
+export class DeadlockError extends Error {
+  /** The deadlock report, as `skein: deadlock ...` text. */
+  declare readonly report: string;
+
+  constructor(report: string) {
+    super(report.trimEnd());
+    this.name = "DeadlockError";
+    // Not enumerable: printing the error shows the report once, as its message.
+    Object.defineProperty(this, "report", { value: report, enumerable: false });
+  }
+}

@@ -8,7 +8,8 @@ import { RuntimeError } from "../common/errors.js";
 import { checkTimeout, describe } from "../common/checks.js";
 import { deadlineFrom, remaining } from "../memory/deadline.js";
 import { sleepOnce, type WaitLoop } from "../memory/sleep.js";
-import { runBlocking } from "../runtime/wait.js";
+import { plainSite, runBlocking } from "../runtime/wait.js";
+import { WaitKind } from "../memory/wait-record.js";
 import { runtime } from "../runtime/runtime.js";
 
 export class TimeoutError extends Error {
@@ -112,7 +113,7 @@ export class Future<R = unknown> implements PromiseLike<R> {
   }
 
   #await(timeout: number | null | undefined, what: string): void {
-    runBlocking(this.#awaitLoop(checkTimeout(timeout, what), what));
+    runBlocking(this.#awaitLoop(checkTimeout(timeout, what), what), plainSite(WaitKind.FutureResult));
   }
 
   *#awaitLoop(ms: number, what: string): WaitLoop<void> {
@@ -262,7 +263,7 @@ export function wait<R>(
       || (returnWhen === FIRST_COMPLETED && done.size > 0)
       || (returnWhen === FIRST_EXCEPTION && [...done].some((f) => failed(f as Future<unknown>)));
     if (met || remaining(deadline) <= 0) return { done, notDone };
-    runBlocking(sleepOnce(control.i32, control.completionsIndex, seq, deadline));
+    runBlocking(sleepOnce(control.i32, control.completionsIndex, seq, deadline), plainSite(WaitKind.FuturesWait));
   }
 }
 
@@ -284,6 +285,6 @@ export function* asCompleted<R>(futures: Iterable<Future<R>>, timeout?: number |
     }
     if (pending.size === 0) return;
     if (remaining(deadline) <= 0) throw new TimeoutError(`${pending.size} (of ${total}) futures unfinished`);
-    runBlocking(sleepOnce(control.i32, control.completionsIndex, seq, deadline));
+    runBlocking(sleepOnce(control.i32, control.completionsIndex, seq, deadline), plainSite(WaitKind.FuturesWait));
   }
 }

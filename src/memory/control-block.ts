@@ -36,7 +36,12 @@
  * worker could be made for didn't start, for its start() to say.
  *   +0  slot + 1 of that thread (0: none), +1 its generation, +2 the text's length in UTF-8 bytes,
  *   +3.. the text (up to START_ERR_MAX_BYTES)
+ *
+ * Wait records (from word WAIT_BASE, laid out by memory/wait-record.ts): what each thread waits
+ * on, for deadlock detection and thread dumps.
  */
+
+import { WaitRecords, waitRegionWords } from "./wait-record.js";
 
 export const HEADER_WORDS = 16;
 export const SLOT_WORDS = 72;
@@ -58,6 +63,8 @@ const W_JOB_GEN = 3;
 const START_ERR_BASE = WORKER_BASE + WORKER_WORDS * MAX_WORKERS;
 const START_ERR_MAX_BYTES = 256;
 const START_ERR_WORDS = 3 + START_ERR_MAX_BYTES / 4;
+const WAIT_BASE = START_ERR_BASE + START_ERR_WORDS;
+const TOTAL_WORDS = WAIT_BASE + waitRegionWords(MAX_THREADS);
 /** Index of word `field` of worker-table entry `entry`. */
 const worker = (entry: number, field: number) => WORKER_BASE + entry * WORKER_WORDS + field;
 
@@ -108,13 +115,18 @@ export class Control {
   readonly i32: Int32Array;
   private readonly u8: Uint8Array;
 
+  /** What each thread waits on (memory/wait-record.ts). */
+  readonly waits: WaitRecords;
+
   constructor(readonly sab: SharedArrayBuffer) {
     this.i32 = new Int32Array(sab);
     this.u8 = new Uint8Array(sab);
+    this.waits = new WaitRecords(this.i32, this.u8, WAIT_BASE);
   }
 
   static create(): Control {
-    const c = new Control(new SharedArrayBuffer((START_ERR_BASE + START_ERR_WORDS) * 4));
+    const c = new Control(new SharedArrayBuffer(TOTAL_WORDS * 4));
+    c.waits.init();
     Atomics.store(c.i32, NEXT_IDENT, 2);
     Atomics.store(c.i32, ALLOC_HINT, 1);
     return c;
@@ -176,6 +188,7 @@ export class Control {
       Atomics.store(this.i32, b + NATIVE_ID, 0);
       Atomics.store(this.i32, b + FLAGS, (daemon ? DAEMON : 0) | (hooked ? HOOKED : 0));
       this.writeName(slot, name);
+      this.waits.reset(slot);
       if (!daemon) Atomics.add(this.i32, NON_DAEMON_ALIVE, 1);
       Atomics.store(this.i32, idx, stateWord(gen, Code.Runnable));
       Atomics.store(this.i32, ALLOC_HINT, slot + 1 >= MAX_THREADS ? 1 : slot + 1);

@@ -22,6 +22,7 @@
  *                    leaves the queue BROKEN: see runtime/critical.ts)
  *   15 ASYNC_GETTERS  async waiters on PUT_SEQ, and
  *   16 ASYNC_PUTTERS  on GET_SEQ (see Sleep.asyncWaiters): while any are queued, wake-ups go to everyone
+ *   17 NUMBER         its number in thread dumps (Queue#3), given on first wait that sleeps
  *
  * Index (a growable SharedArrayBuffer of CAPACITY entries, ENTRY_WORDS Int32 words each):
  *   +0 E_TAG   the value-codec Tag
@@ -51,7 +52,8 @@ export const PUT_SLEEPERS = 13;
 export const OP = 14;
 export const ASYNC_GETTERS = 15;
 export const ASYNC_PUTTERS = 16;
-export const CTL_WORDS = 17;
+export const NUMBER = 17;
+export const CTL_WORDS = 18;
 
 export const OPEN = 0;
 export const SHUT = 1;

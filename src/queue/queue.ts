@@ -12,12 +12,13 @@ import { deadlineFrom, remaining } from "../memory/deadline.js";
 import type { WaitLoop } from "../memory/sleep.js";
 import { decodeValue, encodeValue, hasBytes, type Encoded } from "../ship/value-codec.js";
 import { checkArena, ensureScratch, SharedArena, type ArenaShare } from "../memory/arena.js";
-import { runAsync, runBlocking } from "../runtime/wait.js";
+import { numberedSite, runAsync, runBlocking } from "../runtime/wait.js";
+import { ObjectClass, WaitKind } from "../memory/wait-record.js";
 import { enter, IDLE, leave, MUTATING } from "../runtime/critical.js";
 import { attach, badHandle, growableBufferOf, registerReviver, SHARE, sharedView, takeAttached, type Shareable } from "../memory/handles.js";
 import {
   ASYNC_GETTERS, ASYNC_PUTTERS, CAPACITY, COUNT, CTL_WORDS, DONE_SEQ, ENTRY_BYTES, GET_SEQ, GET_SLEEPERS, INITIAL_CAPACITY, KIND,
-  Kind, MAX_INDEX_BYTES, MAXSIZE, MUTEX, OP, OPEN, PUT_SEQ, PUT_SLEEPERS, SHUT, SHUT_NOW, SHUTDOWN, UNFINISHED,
+  Kind, MAX_INDEX_BYTES, MAXSIZE, MUTEX, NUMBER, OP, OPEN, PUT_SEQ, PUT_SLEEPERS, SHUT, SHUT_NOW, SHUTDOWN, UNFINISHED,
 } from "./layout.js";
 import { encodeOrderKey } from "./python-order.js";
 import { QueueStorage, type Order } from "./storage.js";
@@ -174,7 +175,7 @@ abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
   put(item: T, block = true, timeout?: number | null): void {
     checkBlock(block, `${this.name}.put`);
     const ms = block ? checkTimeout(timeout, `${this.name}.put`) : 0;
-    runBlocking(this.#putLoop(this.#prepare(item, `${this.name}.put`), ms));
+    runBlocking(this.#putLoop(this.#prepare(item, `${this.name}.put`), ms), this.#site(WaitKind.QueuePut));
   }
 
   /** The async twin of put: resolves once the item is in, waiting up to `timeout` ms for room without blocking. */
@@ -263,7 +264,7 @@ abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
   get(block = true, timeout?: number | null): T {
     checkBlock(block, `${this.name}.get`);
     const ms = block ? checkTimeout(timeout, `${this.name}.get`) : 0;
-    return runBlocking(this.#getLoop(ms));
+    return runBlocking(this.#getLoop(ms), this.#site(WaitKind.QueueGet));
   }
 
   /** The async twin of get: resolves with the next item, waiting up to `timeout` ms for one without blocking. */
@@ -351,7 +352,11 @@ abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
 
   /** Blocks until every item put has been marked done with taskDone(). */
   join(): void {
-    runBlocking(this.#joinLoop());
+    runBlocking(this.#joinLoop(), this.#site(WaitKind.QueueJoin));
+  }
+
+  #site(kind: WaitKind) {
+    return numberedSite(kind, this.ctl, NUMBER, ObjectClass.Queue);
   }
 
   /** The async twin of join. */

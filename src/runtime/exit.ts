@@ -9,7 +9,9 @@
 import { writeSync } from "node:fs";
 import { inspect } from "node:util";
 import { runtime } from "./runtime.js";
-import { runBlocking } from "./wait.js";
+import { plainSite, runBlocking } from "./wait.js";
+import { WaitKind } from "../memory/wait-record.js";
+import { DeadlockError } from "../common/errors.js";
 import { sleepOnce } from "../memory/sleep.js";
 
 /** Work that must run at exit once no non-daemon thread is left (pools joining their threads). */
@@ -20,11 +22,26 @@ export function onShutdown(fn: () => void): void {
   atExit.push(fn);
 }
 
+/** Set when the main program ended deadlocked: the threads it would wait for can never end. */
+let deadlocked = false;
+
 function shutdown(): void {
   const control = runtime.control;
+  if (deadlocked) {
+    for (const fn of atExit) fn();
+    return;
+  }
   control.stopMain();
-  for (let n = control.nonDaemonAlive(); n > 0; n = control.nonDaemonAlive()) {
-    runBlocking(sleepOnce(control.i32, control.nonDaemonIndex, n, Infinity));
+  try {
+    for (let n = control.nonDaemonAlive(); n > 0; n = control.nonDaemonAlive()) {
+      runBlocking(sleepOnce(control.i32, control.nonDaemonIndex, n, Infinity), plainSite(WaitKind.Exit));
+    }
+  } catch (e) {
+    // SKEIN_DEADLOCK=throw: the threads main waits for can never end; it ends without them.
+    if (!(e instanceof DeadlockError)) throw e;
+    deadlocked = true;
+    writeSync(2, `${inspect(e)}\n`);
+    process.exit(1);
   }
   for (const fn of atExit) fn();
 }
@@ -40,6 +57,7 @@ function fatal(err: unknown, origin: string): void {
     text = "Uncaught exception (it could not be printed)";
   }
   writeSync(2, `${text}\n`);
+  if (err instanceof DeadlockError) deadlocked = true;
   process.exit(1);
 }
 

@@ -10,6 +10,7 @@ import { writeSync } from "node:fs";
 import { Control, MAIN_WORKERS, MAX_WORKERS, WState } from "../memory/control-block.js";
 import { startWorker, type WorkerEntry } from "./worker-entry.js";
 import { deathError, DeathKind, type Death, type DeathNotice } from "./death.js";
+import { watchDeadlocks } from "./deadlock.js";
 
 interface Job {
   slot: number;
@@ -194,7 +195,10 @@ export function runHub(): void {
     control.bumpCompletions();
   }
 
+  const deadlocks = watchDeadlocks(control);
+
   parentPort!.on("message", (m: any) => {
+    if (deadlocks.onMessage(m)) return;
     if (m?.type === "spawn") {
       try {
         spawn(m.entry, m.port);
@@ -208,6 +212,7 @@ export function runHub(): void {
 
   /** A worker's own messages: a job for another thread, its offer, or a notice for the thread it runs. */
   function fromWorker(m: any): void {
+    if (deadlocks.onMessage(m)) return;
     if (m?.type === "start") dispatch(m.job);
     else if (m?.type === "offered") offered(m.entry);
     else if (m?.type === "notice") {

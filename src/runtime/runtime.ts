@@ -43,6 +43,8 @@ export const runtime = {
   isHub: false,
   slot: 0,
   gen: 1,
+  /** The running thread's ident (what a Lock records as its holder). */
+  ident: 1,
   tsxApi: boot ? boot.tsxApi : findTsxApi(),
   /** Posts a request to the hub; set up lazily in main, from workerData in workers. */
   hubPost: null as null | ((msg: unknown, transfer?: readonly unknown[]) => void),

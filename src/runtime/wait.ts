@@ -1,24 +1,60 @@
 /**
  * How this OS thread waits: the two runners of every wait loop (memory/sleep.ts). runBlocking
  * sleeps in Atomics.wait after the step's brief spin, showing the thread as "blocked" in the
- * control block meanwhile, so `thread.state` tells the truth from any other thread. runAsync
- * sleeps in Atomics.waitAsync and never blocks the event loop; an AbortSignal ends the wait.
+ * control block meanwhile, so `thread.state` tells the truth from any other thread, and recording
+ * what it waits in (memory/wait-record.ts) for the hub's deadlock detection and thread dumps.
+ * runAsync sleeps in Atomics.waitAsync and never blocks the event loop; an AbortSignal ends the
+ * wait.
  */
 import { runtime } from "./runtime.js";
 import { Code } from "../memory/control-block.js";
 import { remaining } from "../memory/deadline.js";
 import { READY, WOKE, type Resumed, type Sleep, type WaitLoop } from "../memory/sleep.js";
+import type { ObjectClass, WaitKind } from "../memory/wait-record.js";
+import { callSite } from "./call-site.js";
+import { deadlockRaised, watchMainWait } from "./deadlock-mode.js";
 
-/** Drives a wait loop on this thread, blocking it while the loop sleeps. */
-export function runBlocking<R>(loop: WaitLoop<R>): R {
+/**
+ * What a blocking call waits in: its kind, and the object's number (computed only when the call
+ * is about to sleep: numbering an object costs a compare-and-swap).
+ */
+export interface WaitSite {
+  readonly kind: WaitKind;
+  object(): number;
+}
+
+/** Drives a wait loop on this thread, blocking it while the loop sleeps; `site` says what it waits in. */
+export function runBlocking<R>(loop: WaitLoop<R>, site?: WaitSite): R {
   let r = loop.next(WOKE);
   while (!r.done) {
-    r = loop.next(sleepBlocking(r.value));
+    r = loop.next(sleepBlocking(r.value, site));
   }
   return r.value;
 }
 
-function sleepBlocking(s: Sleep): Resumed {
+/**
+ * The number of a shared object in its class (Lock#3), kept in word `index` of its memory: given
+ * on first use, the same in every thread.
+ */
+export function objectNumber(w: Int32Array, index: number, cls: ObjectClass): number {
+  const n = Atomics.load(w, index);
+  if (n !== 0) return n;
+  const mine = runtime.control.waits.nextObjectNumber(cls);
+  const old = Atomics.compareExchange(w, index, 0, mine);
+  return old === 0 ? mine : old;
+}
+
+/** The site of a wait on a numbered shared object (its number in word `index` of `w`). */
+export function numberedSite(kind: WaitKind, w: Int32Array, index: number, cls: ObjectClass): WaitSite {
+  return { kind, object: () => objectNumber(w, index, cls) };
+}
+
+/** The site of a wait on something with no number (a join names the joined thread's ident). */
+export function plainSite(kind: WaitKind, object = 0): WaitSite {
+  return { kind, object: () => object };
+}
+
+function sleepBlocking(s: Sleep, site: WaitSite | undefined): Resumed {
   if (s.spins) {
     const { arr, index, value, ready } = s;
     for (let i = 0; i < s.spins; i++) {
@@ -29,7 +65,7 @@ function sleepBlocking(s: Sleep): Resumed {
   // A waker that sees no sleeper skips its notify; counted before the wait re-checks the word.
   if (s.sleepers !== undefined) Atomics.add(s.arr, s.sleepers, 1);
   try {
-    blockedWait(s.arr, s.index, s.value, remaining(s.deadline));
+    blockedWait(s.arr, s.index, s.value, remaining(s.deadline), site);
   } finally {
     if (s.sleepers !== undefined) Atomics.sub(s.arr, s.sleepers, 1);
   }
@@ -59,14 +95,32 @@ export async function runAsync<R>(loop: WaitLoop<R>, signal?: AbortSignal): Prom
   return r.value;
 }
 
-/** Atomics.wait that shows the caller as blocked meanwhile. Returns Atomics.wait's result. */
-export function blockedWait(arr: Int32Array, index: number, value: number, ms: number): "ok" | "not-equal" | "timed-out" {
+/** A wait that lasts this long (ms) is worth recording its caller's call site. */
+const SITE_AFTER_MS = 50;
+
+/**
+ * Atomics.wait that shows the caller as blocked meanwhile, and with a site, what it waits in.
+ * Returns Atomics.wait's result. With SKEIN_DEADLOCK=throw, a main thread found deadlocked wakes
+ * with a DeadlockError.
+ */
+export function blockedWait(arr: Int32Array, index: number, value: number, ms: number, site?: WaitSite): "ok" | "not-equal" | "timed-out" {
   const { control, slot, gen } = runtime;
+  if (site) control.waits.begin(slot, site.kind, site.object(), ms !== Infinity);
   control.setCode(slot, gen, Code.Blocked);
   try {
-    return Atomics.wait(arr, index, value, ms === Infinity ? undefined : ms);
+    if (!site || ms <= SITE_AFTER_MS) return Atomics.wait(arr, index, value, ms === Infinity ? undefined : ms);
+    // Sleeps in two parts so that only a wait that lasts pays for its stack trace.
+    const first = Atomics.wait(arr, index, value, SITE_AFTER_MS);
+    if (first !== "timed-out") return first;
+    control.waits.setSite(slot, callSite());
+    watchMainWait(arr, index);
+    deadlockRaised();
+    const r = Atomics.wait(arr, index, value, ms === Infinity ? undefined : ms - SITE_AFTER_MS);
+    deadlockRaised();
+    return r;
   } finally {
     control.setCode(slot, gen, Code.Running);
+    if (site) control.waits.end(slot);
   }
 }
 

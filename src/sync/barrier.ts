@@ -12,6 +12,7 @@
  *   Int32 2    PARTIES
  *   Int32 3    RUNNER   while TRIPPING: the entry of the thread running the action
  *   Float64 @ byte 16  TIMEOUT_BYTE: the default timeout in ms (NaN: none)
+ *   Int32 6    NUMBER   its number in thread dumps (Barrier#3), given on first wait that sleeps
  *   from Int32 word ENTRIES, one entry of ENTRY_WORDS per party: E_SLOT (the control-block slot + 1
  *   of a thread inside wait(), 0: free) and E_GEN (its generation), so that a thread that died
  *   inside wait() can be taken out of COUNT instead of wedging the barrier
@@ -19,7 +20,8 @@
 import { RuntimeError } from "../common/errors.js";
 import { checkSignal, checkTimeout, describe } from "../common/checks.js";
 import type { WaitLoop } from "../memory/sleep.js";
-import { runAsync, runBlocking } from "../runtime/wait.js";
+import { numberedSite, runAsync, runBlocking } from "../runtime/wait.js";
+import { ObjectClass, WaitKind } from "../memory/wait-record.js";
 import { runtime } from "../runtime/runtime.js";
 import { Condition } from "./condition.js";
 import { Lock } from "./lock.js";
@@ -40,7 +42,8 @@ const COUNT = 1;
 const PARTIES = 2;
 const RUNNER = 3;
 const TIMEOUT_BYTE = 16;
-const ENTRIES = 6;
+const NUMBER = 6;
+const ENTRIES = 7;
 const ENTRY_WORDS = 2;
 const E_SLOT = 0;
 const E_GEN = 1;
@@ -140,7 +143,8 @@ export class Barrier implements Shareable {
    * barrier (BrokenBarrierError, for this and every waiting thread).
    */
   wait(timeout?: number | null): number {
-    return runBlocking(this.#waitLoop(this.#timeoutFor(timeout, "Barrier.wait")));
+    const ms = this.#timeoutFor(timeout, "Barrier.wait");
+    return runBlocking(this.#waitLoop(ms), numberedSite(WaitKind.BarrierWait, this.#w, NUMBER, ObjectClass.Barrier));
   }
 
   /** The async twin of wait (`timeout` in ms); aborting it breaks the barrier, as a timeout does. */

@@ -8,7 +8,7 @@
  *   0  HEAD      first waiting entry, NONE if none
  *   1  TAIL      last waiting entry
  *   2  FREE      first free entry (the free entries form a list through NEXT)
- *   3  reserved
+ *   3  NUMBER    its number in thread dumps (Condition#3), given on first wait that sleeps
  *   then MAX_WAITERS entries of ENTRY_WORDS words, from word HEADER_WORDS:
  *   +0 E_STATE   FREE_ENTRY, WAITING or NOTIFIED; the waiter sleeps on it
  *   +1 E_NEXT    next entry in the queue (or in the free list)
@@ -20,7 +20,8 @@ import { RuntimeError } from "../common/errors.js";
 import { checkSignal, checkTimeout, describe } from "../common/checks.js";
 import { deadlineFrom, remaining } from "../memory/deadline.js";
 import type { WaitLoop } from "../memory/sleep.js";
-import { runAsync, runBlocking } from "../runtime/wait.js";
+import { numberedSite, runAsync, runBlocking } from "../runtime/wait.js";
+import { ObjectClass, WaitKind } from "../memory/wait-record.js";
 import { runtime } from "../runtime/runtime.js";
 import { Lock } from "./lock.js";
 import { RLock } from "./rlock.js";
@@ -31,6 +32,7 @@ export const MAX_WAITERS = 1024;
 const HEAD = 0;
 const TAIL = 1;
 const FREE = 2;
+const NUMBER = 3;
 const HEADER_WORDS = 4;
 const ENTRY_WORDS = 5;
 const E_STATE = 0;
@@ -111,7 +113,7 @@ export class Condition implements Shareable {
    */
   wait(timeout?: number | null): boolean {
     this.#checkOwned("wait");
-    return runBlocking(this._waitLoop(checkTimeout(timeout, "Condition.wait")));
+    return runBlocking(this._waitLoop(checkTimeout(timeout, "Condition.wait")), this.#site());
   }
 
   /** The async twin of wait (`timeout` in ms; the lock is re-acquired before it resolves). */
@@ -127,7 +129,11 @@ export class Condition implements Shareable {
    */
   waitFor(predicate: () => unknown, timeout?: number | null): boolean {
     checkPredicate(predicate, "Condition.waitFor");
-    return runBlocking(this._waitForLoop(predicate, checkTimeout(timeout, "Condition.waitFor")));
+    return runBlocking(this._waitForLoop(predicate, checkTimeout(timeout, "Condition.waitFor")), this.#site());
+  }
+
+  #site() {
+    return numberedSite(WaitKind.ConditionWait, this.#w, NUMBER, ObjectClass.Condition);
   }
 
   /** The async twin of waitFor (`timeout` in ms). */

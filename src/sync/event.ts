@@ -6,16 +6,19 @@
  *
  * Shared word (Int32):
  *   0  STATE  the number of set() calls << 1 | FLAG (bit 0: the flag is set)
+ *   1  NUMBER its number in thread dumps (Event#3), given on first wait that sleeps
  */
 import { checkSignal, checkTimeout } from "../common/checks.js";
 import { deadlineFrom, remaining } from "../memory/deadline.js";
 import type { WaitLoop } from "../memory/sleep.js";
-import { runAsync, runBlocking } from "../runtime/wait.js";
+import { numberedSite, runAsync, runBlocking } from "../runtime/wait.js";
+import { ObjectClass, WaitKind } from "../memory/wait-record.js";
 import { attach, registerReviver, SHARE, sharedView, takeAttached, type Shareable } from "../memory/handles.js";
 
 const STATE = 0;
 const FLAG = 1;
-const WORDS = 1;
+const NUMBER = 1;
+const WORDS = 2;
 /** Loads of the word before a waiter sleeps (a few microseconds). */
 const SPIN = 2000;
 
@@ -58,7 +61,7 @@ export class Event implements Shareable {
     const v = Atomics.load(w, STATE);
     if ((v & FLAG) === FLAG) return true;
     if (ms > 0) for (let i = 0; i < SPIN; i++) if (Atomics.load(w, STATE) !== v) return true;
-    return runBlocking(this.#waitLoop(ms));
+    return runBlocking(this.#waitLoop(ms), numberedSite(WaitKind.EventWait, this.#w, NUMBER, ObjectClass.Event));
   }
 
   /** The async twin of wait: resolves with the flag once it is set or `timeout` ms have passed. */

@@ -5,10 +5,17 @@
  * Shared words (Int32):
  *   0  MUTEX        the futex mutex
  *   1  MUTEX_ASYNC  async waiters on it (see Sleep.asyncWaiters)
+ *   2  HOLDER       ident of the thread that took it last (one plain store after the
+ *                   compare-and-swap; meaningful while MUTEX says locked), for deadlock reports
+ *   3  NUMBER       its number in thread dumps (Lock#3), given on first contended wait
+ *   4  WATCHED      1 once the hub has been told where these words are (runtime/lock-watch.ts)
  */
 import { RuntimeError } from "../common/errors.js";
 import { checkSignal, checkTimeout, describe, TIMEOUT_MAX } from "../common/checks.js";
-import { runAsync, runBlocking } from "../runtime/wait.js";
+import { runAsync, runBlocking, type WaitSite } from "../runtime/wait.js";
+import { runtime } from "../runtime/runtime.js";
+import { watchedLock } from "../runtime/lock-watch.js";
+import { ObjectClass, WaitKind } from "../memory/wait-record.js";
 import { isLocked, lockLoop, tryLock, unlock } from "../memory/futex-mutex.js";
 import type { WaitLoop } from "../memory/sleep.js";
 import { attach, registerReviver, SHARE, sharedView, takeAttached, type Shareable } from "../memory/handles.js";
@@ -26,13 +33,26 @@ export function lockTimeout(blocking: unknown, timeout: unknown, what: string): 
 
 const MUTEX = 0;
 const MUTEX_ASYNC = 1;
-const WORDS = 2;
+const HOLDER = 2;
+const NUMBER = 3;
+const WATCHED = 4;
+const WORDS = 5;
 
 export class Lock implements Shareable {
   readonly #word: Int32Array;
+  #site: WaitSite | null = null;
 
   constructor() {
     this.#word = takeAttached<Int32Array>() ?? new Int32Array(new SharedArrayBuffer(WORDS * 4));
+  }
+
+  /** What a thread sleeping in acquire() waits on, for thread dumps and deadlock detection. */
+  get #waitSite(): WaitSite {
+    const w = this.#word;
+    return (this.#site ??= {
+      kind: WaitKind.LockAcquire,
+      object: () => watchedLock(w, { cls: ObjectClass.Lock, number: NUMBER, watched: WATCHED, mutex: MUTEX, holder: HOLDER }),
+    });
   }
 
   /**
@@ -41,8 +61,11 @@ export class Lock implements Shareable {
    */
   acquire(blocking = true, timeout = -1): boolean {
     // The common call, acquire() on a free lock: one compare-and-swap, nothing else.
-    if (blocking === true && timeout === -1 && tryLock(this.#word, MUTEX)) return true;
-    return runBlocking(this._acquireLoop(lockTimeout(blocking, timeout, "Lock.acquire")));
+    if (blocking === true && timeout === -1 && tryLock(this.#word, MUTEX)) {
+      this.#word[HOLDER] = runtime.ident;
+      return true;
+    }
+    return runBlocking(this._acquireLoop(lockTimeout(blocking, timeout, "Lock.acquire")), this.#waitSite);
   }
 
   /** The async twin of acquire: resolves true when taken, false once `timeout` ms have passed. */
@@ -52,8 +75,15 @@ export class Lock implements Shareable {
   }
 
   /** @internal The wait loop of acquire (a Condition re-acquires its lock with it). */
-  _acquireLoop(ms: number): WaitLoop<boolean> {
-    return lockLoop(this.#word, MUTEX, ms, MUTEX_ASYNC);
+  *_acquireLoop(ms: number): WaitLoop<boolean> {
+    if (!(yield* lockLoop(this.#word, MUTEX, ms, MUTEX_ASYNC))) return false;
+    this.#word[HOLDER] = runtime.ident;
+    return true;
+  }
+
+  /** @internal What acquire() waits in (a Condition re-acquiring its lock shows as this). */
+  get _waitSite(): WaitSite {
+    return this.#waitSite;
   }
 
   /** Releases the lock (any thread may); releasing an unlocked lock is a RuntimeError. */

@@ -6,10 +6,14 @@
  *   1  MUTEX_ASYNC  async waiters on it (see Sleep.asyncWaiters)
  *   2  OWNER        ident of the holding thread, 0 for none
  *   3  COUNT        recursion depth; only the owner touches it
+ *   4  NUMBER       its number in thread dumps (RLock#3), given on first contended wait
+ *   5  WATCHED      1 once the hub has been told where these words are (runtime/lock-watch.ts)
  */
 import { RuntimeError } from "../common/errors.js";
 import { checkSignal } from "../common/checks.js";
-import { runAsync, runBlocking } from "../runtime/wait.js";
+import { runAsync, runBlocking, type WaitSite } from "../runtime/wait.js";
+import { watchedLock } from "../runtime/lock-watch.js";
+import { ObjectClass, WaitKind } from "../memory/wait-record.js";
 import { isLocked, lockLoop, unlock } from "../memory/futex-mutex.js";
 import type { WaitLoop } from "../memory/sleep.js";
 import { lockTimeout } from "./lock.js";
@@ -20,10 +24,13 @@ const MUTEX = 0;
 const MUTEX_ASYNC = 1;
 const OWNER = 2;
 const COUNT = 3;
-const WORDS = 4;
+const NUMBER = 4;
+const WATCHED = 5;
+const WORDS = 6;
 
 export class RLock implements Shareable {
   readonly #w: Int32Array;
+  #site: WaitSite | null = null;
 
   constructor() {
     this.#w = takeAttached<Int32Array>() ?? new Int32Array(new SharedArrayBuffer(WORDS * 4));
@@ -34,7 +41,16 @@ export class RLock implements Shareable {
    * or a timeout in milliseconds (-1: forever), it may give up and return false.
    */
   acquire(blocking = true, timeout = -1): boolean {
-    return runBlocking(this._acquireLoop(lockTimeout(blocking, timeout, "RLock.acquire")));
+    return runBlocking(this._acquireLoop(lockTimeout(blocking, timeout, "RLock.acquire")), this._waitSite);
+  }
+
+  /** @internal What acquire() waits in, for thread dumps and deadlock detection. */
+  get _waitSite(): WaitSite {
+    const w = this.#w;
+    return (this.#site ??= {
+      kind: WaitKind.RLockAcquire,
+      object: () => watchedLock(w, { cls: ObjectClass.RLock, number: NUMBER, watched: WATCHED, mutex: MUTEX, holder: OWNER }),
+    });
   }
 
   /** The async twin of acquire: resolves true when taken, false once `timeout` ms have passed. */

@@ -6,17 +6,20 @@
  *   0  VALUE          free slots
  *   1  INITIAL        the initial value (a BoundedSemaphore's bound)
  *   2  ASYNC_WAITERS  async waiters on VALUE (see Sleep.asyncWaiters)
+ *   3  NUMBER         its number in thread dumps (Semaphore#3), given on first wait that sleeps
  */
 import { checkSignal, checkTimeout, describe } from "../common/checks.js";
 import { deadlineFrom, remaining } from "../memory/deadline.js";
 import { wakeCount, type WaitLoop } from "../memory/sleep.js";
-import { runAsync, runBlocking } from "../runtime/wait.js";
+import { numberedSite, runAsync, runBlocking } from "../runtime/wait.js";
+import { ObjectClass, WaitKind } from "../memory/wait-record.js";
 import { attach, registerReviver, SHARE, sharedView, takeAttached, type Shareable } from "../memory/handles.js";
 
 const VALUE = 0;
 const INITIAL = 1;
 const ASYNC_WAITERS = 2;
-const WORDS = 3;
+const NUMBER = 3;
+const WORDS = 4;
 
 function checkValue(value: unknown, what: string): number {
   if (typeof value !== "number") throw new TypeError(`${what}: value must be a number, got ${describe(value)}`);
@@ -62,7 +65,8 @@ export class Semaphore implements Shareable {
    * false if none came. With blocking = false it doesn't wait.
    */
   acquire(blocking = true, timeout?: number | null): boolean {
-    return runBlocking(this.#acquireLoop(acquireTimeout(blocking, timeout, `${this.constructor.name}.acquire`)));
+    const ms = acquireTimeout(blocking, timeout, `${this.constructor.name}.acquire`);
+    return runBlocking(this.#acquireLoop(ms), numberedSite(WaitKind.SemaphoreAcquire, this.w, NUMBER, ObjectClass.Semaphore));
   }
 
   /** The async twin of acquire: resolves true once a slot is taken, false after `timeout` ms. */

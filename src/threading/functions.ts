@@ -3,7 +3,8 @@ import { runtime } from "../runtime/runtime.js";
 import { checkSignal, describe } from "../common/checks.js";
 import { deadlineFrom, remaining } from "../memory/deadline.js";
 import type { WaitLoop } from "../memory/sleep.js";
-import { runAsync, runBlocking } from "../runtime/wait.js";
+import { plainSite, runAsync, runBlocking } from "../runtime/wait.js";
+import { WaitKind } from "../memory/wait-record.js";
 
 export function getIdent(): number {
   return runtime.control.ident(runtime.slot);
@@ -32,7 +33,7 @@ const sleeper = new Int32Array(new SharedArrayBuffer(4));
 export function sleep(ms: number): void {
   const n = checkSleep(ms, "sleep");
   if (n === Infinity) throw new RangeError("sleep: ms must be finite");
-  runBlocking(sleepLoop(n));
+  runBlocking(sleepLoop(n), plainSite(WaitKind.Sleep));
 }
 
 /** Sleeps ms milliseconds without blocking the event loop; rejects with the signal's reason if aborted. */

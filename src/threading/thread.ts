@@ -9,7 +9,8 @@ import { checkSignal, checkTimeout, describe } from "../common/checks.js";
 import { Code, MAX_THREADS, NAME_MAX_BYTES, stateAlive, stateEnded, stateGen } from "../memory/control-block.js";
 import { deadlineFrom, remaining } from "../memory/deadline.js";
 import type { WaitLoop } from "../memory/sleep.js";
-import { runAsync, runBlocking } from "../runtime/wait.js";
+import { plainSite, runAsync, runBlocking } from "../runtime/wait.js";
+import { WaitKind } from "../memory/wait-record.js";
 import { ThreadState } from "./thread-state.js";
 import { drainDeaths, onDeath, runtime } from "../runtime/runtime.js";
 import { deathError } from "../runtime/death.js";
@@ -172,7 +173,7 @@ export class Thread<A extends unknown[] = unknown[]> implements Shareable {
    */
   join(timeout?: number | null): boolean {
     const t = checkJoin(this[INNER], "join");
-    const ended = runBlocking(joinLoop(t, checkTimeout(timeout, "Thread.join")));
+    const ended = runBlocking(joinLoop(t, checkTimeout(timeout, "Thread.join")), plainSite(WaitKind.ThreadJoin, t.ident ?? 0));
     // A custom excepthook reports a thread whose worker died, in this thread, before join returns.
     if (ended && runtime.isMain) drainDeaths();
     return ended;

@@ -123,6 +123,7 @@ export function runWorker(): void {
     running = r;
     runtime.slot = job.slot;
     runtime.gen = job.gen;
+    runtime.ident = control.ident(job.slot);
     control.setNativeId(job.slot, tid);
     try {
       const hook = job.hook ? await materialize(job.hook) : null;

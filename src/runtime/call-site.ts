@@ -1,0 +1,61 @@
+/**
+ * The user's call site of a wait: the first stack frame outside skein, as "file:line:column", for
+ * thread dumps. Taken only once a wait has lasted (runtime/wait.ts), so its cost (a stack trace, a
+ * file lookup once) is never on a fast path.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+
+let own: string | null | undefined;
+
+/**
+ * skein's package folder, when skein runs from its own files; null when a bundler has put it inside
+ * the program's file (then frames are told apart by skein's function names alone).
+ */
+function ownDir(): string | null {
+  if (own !== undefined) return own;
+  own = null;
+  try {
+    let dir = dirname(fileURLToPath(import.meta.url));
+    for (let up = 0; up < 4; up++, dir = dirname(dir)) {
+      const pkg = join(dir, "package.json");
+      if (!existsSync(pkg)) continue;
+      if ((JSON.parse(readFileSync(pkg, "utf8")) as { name?: string }).name === "skein") own = dir + sep;
+      break;
+    }
+  } catch {
+    // no file to go by
+  }
+  return own;
+}
+
+const FRAME = /(?:\(|^at )((?:file:\/\/|\/|[A-Za-z]:\\)[^()]*?:\d+:\d+)\)?$/;
+/** Frames of skein's waiting machinery and public blocking methods, as V8 names them. */
+const SKEIN_FUNCTION = /^at (?:(?:blockedWait|sleepBlocking|runBlocking|callSite|shutdown|sleep) |(?:new )?_?(?:Lock|RLock|Condition|Semaphore|BoundedSemaphore|Event|Barrier|Queue|LifoQueue|PriorityQueue|SimpleQueue|Thread|Timer|Future|ThreadPoolExecutor)\.)/;
+
+/** The first frame of the current stack that is not skein's; "" if none. */
+export function callSite(): string {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 40;
+  const stack = new Error().stack ?? "";
+  Error.stackTraceLimit = limit;
+  const skein = ownDir();
+  for (const raw of stack.split("\n").slice(1)) {
+    const line = raw.trim();
+    const m = FRAME.exec(line);
+    if (!m || SKEIN_FUNCTION.test(line)) continue;
+    let loc = m[1]!;
+    if (loc.startsWith("file://")) {
+      const at = /:(\d+):(\d+)$/.exec(loc)!;
+      try {
+        loc = `${fileURLToPath(loc.slice(0, at.index))}${at[0]}`;
+      } catch {
+        continue;
+      }
+    }
+    if (skein && (loc.startsWith(join(skein, "dist") + sep) || loc.startsWith(join(skein, "src") + sep))) continue;
+    return loc;
+  }
+  return "";
+}

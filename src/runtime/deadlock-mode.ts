@@ -1,0 +1,35 @@
+/**
+ * SKEIN_DEADLOCK, as the waiting side sees it: `warn` (the default: the hub reports a deadlock on
+ * stderr and the program goes on), `throw` (the main thread, when deadlocked, wakes with a
+ * DeadlockError), `off`. In throw mode the main thread tells the hub which word it sleeps on
+ * before a long sleep, so the hub can wake it; nothing of this runs in other modes.
+ */
+import { isMainThread } from "node:worker_threads";
+import { DeadlockError } from "../common/errors.js";
+import { askHub } from "./ask-hub.js";
+import { ensureHub, runtime } from "./runtime.js";
+
+export type DeadlockMode = "warn" | "throw" | "off";
+
+/** The mode from SKEIN_DEADLOCK; anything else is refused with a warning, and warn is used. */
+export function deadlockMode(env: string | undefined = process.env.SKEIN_DEADLOCK): DeadlockMode {
+  const v = (env ?? "").trim().toLowerCase();
+  if (v === "" || v === "warn") return "warn";
+  if (v === "throw" || v === "off") return v;
+  return "warn";
+}
+
+const throwing = deadlockMode() === "throw" && runtime.isMain && isMainThread;
+
+/** In throw mode, main: the hub learns the word main is about to sleep on, to wake it. */
+export function watchMainWait(arr: Int32Array, index: number): void {
+  if (!throwing) return;
+  ensureHub();
+  runtime.hubPost!({ type: "main-wait", arr, index });
+}
+
+/** In throw mode, main: throws the DeadlockError the hub raised, if it did. */
+export function deadlockRaised(): void {
+  if (!throwing || !runtime.control.waits.takeDeadlock()) return;
+  throw new DeadlockError(askHub<string>({ type: "report" }, "DeadlockError"));
+}
