@@ -12,6 +12,7 @@ import { runtime } from "./runtime.js";
 import { plainSite, runBlocking } from "./wait.js";
 import { WaitKind } from "../memory/wait-record.js";
 import { DeadlockError } from "../common/errors.js";
+import { writeTrace } from "./trace.js";
 import { sleepOnce } from "../memory/sleep.js";
 
 /** Work that must run at exit once no non-daemon thread is left (pools joining their threads). */
@@ -41,6 +42,7 @@ function shutdown(): void {
     if (!(e instanceof DeadlockError)) throw e;
     deadlocked = true;
     writeSync(2, `${inspect(e)}\n`);
+    writeTrace();
     process.exit(1);
   }
   for (const fn of atExit) fn();
@@ -64,5 +66,7 @@ function fatal(err: unknown, origin: string): void {
 if (runtime.isMain) {
   process.on("beforeExit", shutdown);
   process.on("exit", shutdown);
+  // After shutdown: the trace holds the threads main waited for at exit.
+  process.on("exit", writeTrace);
   process.on("uncaughtException", fatal);
 }

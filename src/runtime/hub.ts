@@ -20,7 +20,7 @@ interface Job {
 
 /** Runs the hub in this worker (the worker entry calls it when workerData says so). */
 export function runHub(): void {
-  const data = workerData as { control: SharedArrayBuffer; tsxApi: string | null; execArgv: string[]; entry: WorkerEntry; deaths: MessagePort };
+  const data = workerData as { control: SharedArrayBuffer; trace: SharedArrayBuffer | null; tsxApi: string | null; execArgv: string[]; entry: WorkerEntry; deaths: MessagePort };
   const control = new Control(data.control);
   /** The hub's line to every worker, by worker-table entry. */
   const ports = new Map<number, MessagePort>();
@@ -28,7 +28,7 @@ export function runHub(): void {
 
   function newWorker(entry: number, hubPort: MessagePort, mainPort?: MessagePort): Worker {
     const options = () => ({
-      workerData: { __skein: true, role: "worker", control: data.control, entry, hubPort, mainPort, tsxApi: data.tsxApi },
+      workerData: { __skein: true, role: "worker", control: data.control, trace: data.trace, entry, hubPort, mainPort, tsxApi: data.tsxApi },
       transferList: mainPort ? [hubPort, mainPort] : [hubPort],
       execArgv,
     });

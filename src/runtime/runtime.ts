@@ -7,6 +7,7 @@
 import { isMainThread as nodeIsMain, MessageChannel, receiveMessageOnPort, workerData, type MessagePort, type Worker } from "node:worker_threads";
 import { readlinkSync } from "node:fs";
 import { Control } from "../memory/control-block.js";
+import { TraceRing } from "../memory/trace-ring.js";
 import { startWorker, workerEntry } from "./worker-entry.js";
 import type { Death, DeathNotice } from "./death.js";
 
@@ -18,11 +19,27 @@ export interface WorkerBoot {
   entry?: number;
   mainPort?: MessagePort;
   tsxApi: string | null;
+  /** SKEIN_TRACE's buffer, when tracing (memory/trace-ring.ts). */
+  trace?: SharedArrayBuffer | null;
 }
 
 const boot: WorkerBoot | null = !nodeIsMain && workerData && (workerData as WorkerBoot).__skein ? (workerData as WorkerBoot) : null;
 /** The hub (when skein is bundled, it runs all of skein's code): not a thread, not the main thread. */
-const hubData = !nodeIsMain && (workerData as { role?: string } | null)?.role === "hub" ? (workerData as { control: SharedArrayBuffer }) : null;
+const hubData = !nodeIsMain && (workerData as { role?: string } | null)?.role === "hub" ? (workerData as { control: SharedArrayBuffer; trace?: SharedArrayBuffer | null }) : null;
+
+/** How many spans SKEIN_TRACE keeps (SKEIN_TRACE_EVENTS; more are counted as dropped). */
+function traceCapacity(): number {
+  const n = Number(process.env.SKEIN_TRACE_EVENTS);
+  return Number.isInteger(n) && n > 0 && n <= 10_000_000 ? n : 200_000;
+}
+
+function traceRing(): TraceRing | null {
+  const sab = boot?.trace ?? hubData?.trace;
+  if (sab) return new TraceRing(sab);
+  const wanted = (process.env.SKEIN_TRACE ?? "").trim() !== "" || process.env.SKEIN_STATS === "1";
+  if (!boot && !hubData && nodeIsMain && wanted) return TraceRing.create(traceCapacity());
+  return null;
+}
 
 /** The OS thread id (Linux tid), so nativeId means what Python's means; threadId elsewhere. */
 export function osThreadId(fallback: number): number {
@@ -52,6 +69,8 @@ export const runtime = {
   boot,
   /** The Thread object for whatever this OS thread is running now. */
   current: null as unknown,
+  /** SKEIN_TRACE's (and SKEIN_STATS's) buffer; null when neither is set (nothing is allocated then). */
+  trace: traceRing(),
 };
 
 if (runtime.isMain) runtime.control.initMain("MainThread", osThreadId(process.pid));
@@ -103,7 +122,7 @@ export function ensureHub(): void {
   port1.on("message", (d: Death) => deathHandler?.(d));
   port1.unref();
   hub = startWorker(workerEntry("hub"), {
-    workerData: { role: "hub", control: runtime.control.sab, tsxApi: runtime.tsxApi, execArgv: workerExecArgv(), entry: workerEntry("worker"), deaths: port2 },
+    workerData: { role: "hub", control: runtime.control.sab, trace: runtime.trace?.sab ?? null, tsxApi: runtime.tsxApi, execArgv: workerExecArgv(), entry: workerEntry("worker"), deaths: port2 },
     transferList: [port2],
     // The hub never runs user code, so it needs none of the user's flags or loaders.
     execArgv: [],

@@ -12,6 +12,7 @@ import { remaining } from "../memory/deadline.js";
 import { READY, WOKE, type Resumed, type Sleep, type WaitLoop } from "../memory/sleep.js";
 import type { ObjectClass, WaitKind } from "../memory/wait-record.js";
 import { callSite } from "./call-site.js";
+import { nowUs } from "../memory/trace-ring.js";
 import { deadlockRaised, watchMainWait } from "./deadlock-mode.js";
 
 /**
@@ -104,8 +105,10 @@ const SITE_AFTER_MS = 50;
  * with a DeadlockError.
  */
 export function blockedWait(arr: Int32Array, index: number, value: number, ms: number, site?: WaitSite): "ok" | "not-equal" | "timed-out" {
-  const { control, slot, gen } = runtime;
-  if (site) control.waits.begin(slot, site.kind, site.object(), ms !== Infinity);
+  const { control, slot, gen, trace } = runtime;
+  const object = site ? site.object() : 0;
+  const t0 = trace ? nowUs() : 0;
+  if (site) control.waits.begin(slot, site.kind, object, ms !== Infinity);
   control.setCode(slot, gen, Code.Blocked);
   try {
     if (!site || ms <= SITE_AFTER_MS) return Atomics.wait(arr, index, value, ms === Infinity ? undefined : ms);
@@ -121,6 +124,7 @@ export function blockedWait(arr: Int32Array, index: number, value: number, ms: n
   } finally {
     control.setCode(slot, gen, Code.Running);
     if (site) control.waits.end(slot);
+    if (trace && site) trace.add(runtime.ident, site.kind, object, t0, nowUs());
   }
 }
 

@@ -15,6 +15,7 @@ import { materialize } from "../ship/evaluate.js";
 import "../index.js";
 import { osThreadId, runtime } from "../runtime/runtime.js";
 import { Code, WState } from "../memory/control-block.js";
+import { nowUs, RUNNING } from "../memory/trace-ring.js";
 import { assignOwn, preload, unpack } from "../ship/values.js";
 import { adoptForRun, handle, Thread, type Job } from "../threading/thread.js";
 import { adoptHook, reportException } from "../threading/excepthook.js";
@@ -40,7 +41,7 @@ export function runWorker(): void {
   const WARM_SPARES = 1;
 
   /** The thread this worker runs now: its job, its Thread object, and whether run() has finished. */
-  let running: { job: Job; thread: Thread | null; settled: boolean } | null = null;
+  let running: { job: Job; thread: Thread | null; settled: boolean; startUs: number } | null = null;
 
   function receiveJob(): Job | null {
     const m = (mainPort && receiveMessageOnPort(mainPort)) || receiveMessageOnPort(hubPort);
@@ -100,6 +101,7 @@ export function runWorker(): void {
     }
     runtime.current = null;
     clearLocals();
+    runtime.trace?.add(runtime.ident, RUNNING, 0, r.startUs, nowUs());
     // Offered before its joiners wake, so a thread started right after can take this worker.
     offer();
     control.terminate(r.job.slot, r.job.gen);
@@ -119,7 +121,7 @@ export function runWorker(): void {
   process.on("unhandledRejection", report);
 
   async function runJob(job: Job): Promise<void> {
-    const r: { job: Job; thread: Thread | null; settled: boolean } = { job, thread: null, settled: false };
+    const r: { job: Job; thread: Thread | null; settled: boolean; startUs: number } = { job, thread: null, settled: false, startUs: runtime.trace ? nowUs() : 0 };
     running = r;
     runtime.slot = job.slot;
     runtime.gen = job.gen;
