@@ -106,6 +106,9 @@ export function scriptSource(where: Location, fnText: string): string {
 function fileSource(where: Location, fnText: string): string | null {
   // Not code skein evaluated itself (its URL has a query): its script is not its file.
   if (!where.url.startsWith("file:") || where.url.includes("?") || shippedOrigins.has(where.url) || fnText.length === 0) return null;
+  // TypeScript is never what V8 runs (a loader or Node's type stripping changed it), even where a
+  // function's own text, having no types, reads the same in both.
+  if (/\.[mc]?tsx?$/.test(where.url)) return null;
   let text: string;
   try {
     text = readFileSync(fileURLToPath(where.url), "utf8");
