@@ -4,7 +4,7 @@ import {
   activeCount, currentThread, Lock, mainThread, setExcepthook, sleep, Thread, __excepthook__,
 } from "skein";
 import { cpus } from "node:os";
-import { loaded } from "./slow-module.js";
+import { loaded } from "./slow-module.ts";
 
 function heading(text: string) {
   console.log(`\n== ${text} ==`);

@@ -162,8 +162,9 @@ describe("signals while main waits (documented next to join())", () => {
 
   test("with a handler, join() delays it until it returns; joinAsync() lets it run at once", async () => {
     const blocked = await interrupted(SIGNAL_PROGRAM("t.join();", true));
-    // The thread ran its full wait: the handler couldn't set the event (and the program's end came first).
-    assert.equal(blocked.stdout, "waiting\nthread done\njoined\n");
+    // The thread ran its full wait: the handler couldn't set the event. Whether the handler still
+    // runs once join() returns, before the program ends, depends on the Node version (20: no; 22: yes).
+    assert.match(blocked.stdout, /^waiting\nthread done\njoined\n(handler ran\n)?$/);
     const responsive = await interrupted(SIGNAL_PROGRAM("await t.joinAsync();", true));
     assert.equal(responsive.stdout, "waiting\nhandler ran\nthread done\njoined\n");
   });

@@ -4,12 +4,14 @@
  * synchronously. Cheap first: a script's URL comes from the profiler's coverage list (~2 ms), its
  * source from its file when the file holds the function where V8 says (compiled JavaScript as
  * run); only otherwise (a loader transformed it, tsx) is the debugger switched on, which costs
- * ~15 ms the first time, as it reports every script.
+ * ~15 ms the first time, as it reports every script. Where the inspector can't answer synchronously
+ * (Bun, Deno), functions are found by their text in the files on the stack (ship/locate-by-source.ts).
  */
 import { readFileSync } from "node:fs";
 import { Session } from "node:inspector";
 import { fileURLToPath } from "node:url";
 import type { ImportBinding } from "./module-info.js";
+import { compiledSource, lastMiss, locateBySource } from "./locate-by-source.js";
 
 export interface Location {
   url: string;
@@ -48,6 +50,20 @@ function post<T>(method: string, params?: object): T {
   return result as T;
 }
 
+let answers: boolean | undefined;
+
+/** True when this runtime's inspector answers synchronously (Node), as locate needs. */
+function inspectorAnswers(): boolean {
+  if (answers !== undefined) return answers;
+  try {
+    connect();
+    answers = post<{ result?: unknown }>("Runtime.evaluate", { expression: "0" }).result !== undefined;
+  } catch {
+    answers = false;
+  }
+  return answers;
+}
+
 function connect(): void {
   if (session) return;
   session = new Session();
@@ -59,6 +75,7 @@ function connect(): void {
 
 /** The function's script and position, or null for a function with no script (native, bound). */
 export function locate(fn: Function): Location | null {
+  if (!inspectorAnswers()) return locateWithoutInspector(fn);
   connect();
   const key = "__skein_locate_probe";
   (globalThis as any)[key] = fn;
@@ -75,6 +92,20 @@ export function locate(fn: Function): Location | null {
   if (!urls.has(loc.scriptId)) learnUrls();
   if (!urls.has(loc.scriptId)) readScript(loc.scriptId);
   return { url: urls.get(loc.scriptId) ?? "", scriptId: loc.scriptId, line: loc.lineNumber, column: loc.columnNumber };
+}
+
+function locateWithoutInspector(fn: Function): Location | null {
+  const text = Function.prototype.toString.call(fn);
+  if (/\{\s*\[native code\]\s*\}$/.test(text)) return null;
+  const where = locateBySource(text);
+  if (where) return where;
+  const runtime = typeof (globalThis as { Bun?: unknown }).Bun === "object" ? "Bun" : typeof (globalThis as { Deno?: unknown }).Deno === "object" ? "Deno" : "this runtime";
+  throw new TypeError(
+    `skein can't find where ${fn.name ? `"${fn.name}"` : "this function"} is defined, to send it to another thread: ${runtime}'s inspector can't tell synchronously, ` +
+      (lastMiss
+        ? `and ${runtime} offers no way here to see TypeScript as it runs it (${lastMiss}); on ${runtime}, define threads' code in JavaScript files, or run the TypeScript on Node or Bun`
+        : `and no file on the stack holds its text; define it at the top level of the file that starts the thread, or of a module that file imports`),
+  );
 }
 
 /** Script URLs from the profiler's list of scripts with live functions (without the debugger). */
@@ -96,6 +127,7 @@ function learnUrls(): void {
  */
 export function scriptSource(where: Location, fnText: string): string {
   let s = sources.get(where.scriptId);
+  if (s === undefined && where.scriptId.startsWith("source:")) s = compiledSource(where.url) ?? "";
   if (s === undefined) {
     s = fileSource(where, fnText) ?? readScript(where.scriptId);
     sources.set(where.scriptId, s);
@@ -143,8 +175,10 @@ function readScript(scriptId: string): string {
  * left out.
  */
 export function bindingsOf(fn: Function, names: readonly string[]): Map<string, unknown> {
-  connect();
   const out = new Map<string, unknown>();
+  // Without a synchronous inspector the values can't be read: declarations are made from source.
+  if (!inspectorAnswers()) return out;
+  connect();
   const key = "__skein_locate_probe";
   const grab = "__skein_binding";
   (globalThis as any)[key] = fn;

@@ -482,7 +482,13 @@ let self: string | null | undefined;
 
 /** The script skein's own code is in (the program's own file when a bundler put skein in it). */
 function selfUrl(): string | null {
-  if (self === undefined) self = locate(codeFor)?.url ?? null;
+  if (self === undefined) {
+    try {
+      self = locate(codeFor)?.url ?? null;
+    } catch {
+      self = null; // a runtime that can't tell (ship/locate-by-source.ts): skein isn't bundled in the program's file
+    }
+  }
   return self;
 }
 

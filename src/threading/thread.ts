@@ -168,7 +168,7 @@ export class Thread<A extends unknown[] = unknown[]> implements Shareable {
    *
    * Signals: without a handler, Ctrl-C ends the process at once, threads included (Node's
    * default). A main thread blocked here can't run JavaScript, so a `process.on("SIGINT")`
-   * handler runs only once join() returns (not at all if the program ends right after); use
+   * handler runs only once join() returns (on Node 20, not at all if the program ends right after); use
    * joinAsync() to stay responsive to signals.
    */
   join(timeout?: number | null): boolean {

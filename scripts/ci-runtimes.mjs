@@ -1,0 +1,92 @@
+// CI for the extra runtimes (.ci/run installs them into the folder given as argument): a
+// representative subset of the suite on Node 22, 24 and 26, and on Bun the demo (compared with
+// Node's, section by section) and a one-file JavaScript program; on Deno the JavaScript program.
+// Prints each runtime's results under its own heading; exits 1 if any failed.
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const rt = process.argv[2];
+if (!rt) throw new Error("usage: node scripts/ci-runtimes.mjs <folder with node_modules of the runtimes>");
+const root = fileURLToPath(new URL("..", import.meta.url));
+const bin = (...p) => join(rt, "node_modules", ...p);
+
+/** The subset: the seed's examples, threads, locks, queues, the pool, whole programs, faults, diagnostics and the package. */
+const SUBSET = [
+  "seed", "thread", "lock", "queue", "pool", "programs", "faults-reporting", "deadlock", "trace", "package",
+].map((n) => `test/${n}.test.ts`);
+
+let failed = false;
+const run = (cmd, args, env = {}) => spawnSync(cmd, args, { cwd: root, encoding: "utf8", timeout: 900_000, env: { ...process.env, ...env }, maxBuffer: 1 << 28 });
+
+for (const v of [22, 24, 26]) {
+  const node = bin(`node${v}`, "bin", "node");
+  if (!existsSync(node)) {
+    console.log(`== Node ${v}: not installed`);
+    failed = true;
+    continue;
+  }
+  const version = run(node, ["--version"]).stdout.trim();
+  const r = run(node, ["--import", "tsx", "--test", "--test-concurrency=1", "--test-reporter=tap", ...SUBSET]);
+  const count = (k) => r.stdout.match(new RegExp(`^# ${k} (\\d+)$`, "m"))?.[1] ?? "?";
+  console.log(`== Node ${version} (${SUBSET.length} suites): tests ${count("tests")}, pass ${count("pass")}, fail ${count("fail")}, skipped ${count("skipped")}`);
+  if (r.status !== 0) {
+    failed = true;
+    for (const line of r.stdout.split("\n").filter((l) => /^\s*not ok /.test(l))) console.log(`   ${line.trim()}`);
+  }
+}
+
+/** A demo's sections: heading -> its lines with digits blurred and sorted (threads interleave; ids and counts vary). */
+function sections(text) {
+  const out = new Map();
+  let head = "(before)";
+  for (const line of text.split("\n")) {
+    if (/^== .* ==$/.test(line)) {
+      head = line;
+      out.set(head, []);
+    } else if (line.trim() && out.has(head)) {
+      out.get(head).push(line.replace(/\d+/g, "#"));
+    }
+  }
+  for (const lines of out.values()) lines.sort();
+  return out;
+}
+
+const demo = (cmd, args) => run(cmd, args);
+const nodeDemo = demo(process.execPath, ["--import", "tsx", "examples/demo.ts"]);
+const smoke = join(root, "test", "fixtures", "runtimes", "one-file.mjs");
+
+// Deno is reported, not gating: see the README's Runtimes section for what doesn't work there yet.
+for (const [name, cmd, demoArgs, smokeArgs, gating] of [
+  ["Bun", bin("bun", "bin", "bun.exe"), ["examples/demo.ts"], [smoke], true],
+  ["Deno", bin("deno", "deno"), null, ["run", "-A", smoke], false],
+]) {
+  if (!existsSync(cmd)) {
+    console.log(`== ${name}: not installed`);
+    failed = true;
+    continue;
+  }
+  const version = run(cmd, ["--version"]).stdout.trim().split("\n")[0];
+  const results = [];
+  if (demoArgs) {
+    const r = demo(cmd, demoArgs);
+    const mine = sections(r.stdout);
+    const theirs = sections(nodeDemo.stdout);
+    const differ = [...theirs.keys()].filter((h) => JSON.stringify(mine.get(h)) !== JSON.stringify(theirs.get(h)));
+    const ok = r.status === 0 && differ.length === 0 && mine.size === theirs.size;
+    results.push(`demo ${ok ? "matches Node's, section by section" : `FAILS (exit ${r.status}; sections differing: ${differ.join(" | ") || "none"})`}`);
+    if (!ok) {
+      failed ||= gating;
+      console.log(r.stdout + r.stderr);
+    }
+  }
+  const s = run(cmd, smokeArgs);
+  const want = "even 0\neven 2\n[0,1,4,9]\ndone\n";
+  const ok = s.status === 0 && s.stdout === want && s.stderr === "";
+  results.push(`one-file program ${ok ? "ok" : `FAILS (exit ${s.status})\n${s.stdout}${s.stderr}`}`);
+  if (!ok) failed ||= gating;
+  console.log(`== ${name} ${version}: ${results.join("; ")}${gating ? "" : " (reported, not gating)"}`);
+}
+
+process.exit(failed ? 1 : 0);
