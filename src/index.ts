@@ -4,7 +4,7 @@ export { ThreadState } from "./threading/thread-state.js";
 export { Thread, currentThread, mainThread, enumerate, activeCount, type ThreadOptions } from "./threading/thread.js";
 export { getIdent, getNativeId, isMainThread, sleep, sleepAsync } from "./threading/functions.js";
 export { local, type Local } from "./threading/local.js";
-export { findDeadlocks, threadSnapshot, dumpThreads, type DeadlockReport, type DeadlockLink, type ThreadInfo } from "./threading/diagnostics.js";
+export { findDeadlocks, threadSnapshot, dumpThreads, type DeadlockReport, type DeadlockLink, type ThreadInfo, type ThreadRef, type Holder } from "./threading/diagnostics.js";
 export { excepthook, __excepthook__, setExcepthook, type ExceptHook, type ExceptHookArgs } from "./threading/excepthook.js";
 export { Lock } from "./sync/lock.js";
 export { RLock } from "./sync/rlock.js";
@@ -17,7 +17,7 @@ export { Queue, LifoQueue, PriorityQueue, SimpleQueue, EmptyError, FullError, Sh
 export { ThreadPoolExecutor, type ThreadPoolOptions } from "./futures/thread-pool.js";
 export {
   Future, wait, asCompleted, TimeoutError, CancelledError, BrokenThreadPoolError,
-  FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED, type ReturnWhen,
+  FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED, type ReturnWhen, type DoneAndNotDone,
 } from "./futures/future.js";
 export { AtomicInt, AtomicBigInt } from "./shared/atomic-int.js";
 export { SharedList } from "./shared/shared-list.js";

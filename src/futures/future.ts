@@ -12,6 +12,7 @@ import { plainSite, runBlocking } from "../runtime/wait.js";
 import { WaitKind } from "../memory/wait-record.js";
 import { runtime } from "../runtime/runtime.js";
 
+/** A wait for futures that took longer than its timeout (Python's TimeoutError). */
 export class TimeoutError extends Error {
   constructor(message = "the operation timed out") {
     super(message);
@@ -19,6 +20,7 @@ export class TimeoutError extends Error {
   }
 }
 
+/** The result of a cancelled future (Python's CancelledError). */
 export class CancelledError extends Error {
   constructor(message = "the future was cancelled") {
     super(message);
@@ -53,11 +55,19 @@ export interface ResultSource {
   readonly _events: { arr: Int32Array; index: number };
 }
 
+/** wait() returns as soon as any future finishes or is cancelled. */
 export const FIRST_COMPLETED = "FIRST_COMPLETED";
+/** wait() returns as soon as any future fails, or when all have finished. */
 export const FIRST_EXCEPTION = "FIRST_EXCEPTION";
+/** wait() returns when every future has finished or been cancelled. */
 export const ALL_COMPLETED = "ALL_COMPLETED";
+/** When wait() returns: FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED. */
 export type ReturnWhen = typeof FIRST_COMPLETED | typeof FIRST_EXCEPTION | typeof ALL_COMPLETED;
 
+/**
+ * Python's concurrent.futures.Future: the eventual result (or exception) of a pool task; also a
+ * PromiseLike, so `await future` works.
+ */
 export class Future<R = unknown> implements PromiseLike<R> {
   readonly #states: Int32Array;
   readonly #slot: number;
@@ -72,8 +82,12 @@ export class Future<R = unknown> implements PromiseLike<R> {
   #resolve: ((v: R) => void) | null = null;
   #reject: ((e: unknown) => void) | null = null;
 
+  /** @internal The pool's number for this task. */
+  readonly _id: number;
+
   /** @internal Futures are made by ThreadPoolExecutor.submit. */
-  constructor(source: ResultSource, readonly _id: number, states: Int32Array, slot: number) {
+  constructor(source: ResultSource, _id: number, states: Int32Array, slot: number) {
+    this._id = _id;
     this.#source = source;
     this.#states = states;
     this.#slot = slot;
@@ -85,14 +99,17 @@ export class Future<R = unknown> implements PromiseLike<R> {
     return s === FState.Seen ? FState.Cancelled : s;
   }
 
+  /** True if the task was cancelled before it ran. */
   cancelled(): boolean {
     return this.#state() === FState.Cancelled;
   }
 
+  /** True while the task runs. */
   running(): boolean {
     return this.#state() === FState.Running;
   }
 
+  /** True once the task has finished, failed or been cancelled. */
   done(): boolean {
     const s = this.#state();
     return s === FState.Cancelled || s === FState.Finished;
@@ -238,6 +255,14 @@ function failed(f: Future<unknown>): boolean {
   return f.done() && !f.cancelled() && f.exception(0) !== null;
 }
 
+/** What wait() returns, as Python's (done, not_done) pair. */
+export interface DoneAndNotDone<R> {
+  /** The futures that had finished or been cancelled when wait() returned. */
+  done: Set<Future<R>>;
+  /** The others. */
+  notDone: Set<Future<R>>;
+}
+
 /**
  * Python's concurrent.futures.wait: blocks until `returnWhen` holds (default ALL_COMPLETED) or
  * `timeout` ms pass (undefined: no limit); returns the futures done and not done.
@@ -245,7 +270,7 @@ function failed(f: Future<unknown>): boolean {
 export function wait<R>(
   futures: Iterable<Future<R>>,
   options: { timeout?: number | null; returnWhen?: ReturnWhen } = {},
-): { done: Set<Future<R>>; notDone: Set<Future<R>> } {
+): DoneAndNotDone<R> {
   const list = checkFutures(futures, "wait") as Future<R>[];
   const { timeout, returnWhen = ALL_COMPLETED } = options;
   if (![FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED].includes(returnWhen)) {

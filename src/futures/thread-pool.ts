@@ -25,10 +25,23 @@ import { BrokenThreadPoolError, CancelledError, FState, Future, TimeoutError, ty
 import { checkTimeout } from "../common/checks.js";
 import { deadlineFrom, remaining } from "../memory/deadline.js";
 
+/**
+ * What new ThreadPoolExecutor() takes, as Python's ThreadPoolExecutor(max_workers,
+ * thread_name_prefix, initializer, initargs).
+ */
 export interface ThreadPoolOptions<I extends unknown[] = any[]> {
+  /**
+   * How many threads the pool runs at most (default: min(32, cores + 4), as Python; at most 1023).
+   */
   maxWorkers?: number;
+  /** Names of the pool's threads: prefix_0, prefix_1, ... (default "ThreadPoolExecutor-N"). */
   threadNamePrefix?: string;
+  /**
+   * Run in each pool thread before its first task, with initargs; if it throws, the pool breaks
+   * (BrokenThreadPoolError).
+   */
   initializer?: (...args: I) => unknown;
+  /** The initializer's arguments. */
   initargs?: I;
 }
 
@@ -56,7 +69,12 @@ const joinPools = () => {
 if (runtime.isMain) onShutdown(joinPools);
 else process.on("beforeExit", joinPools);
 
+/**
+ * Python's concurrent.futures.ThreadPoolExecutor: submit() or map() functions to a pool of threads
+ * and get Futures of their results.
+ */
 export class ThreadPoolExecutor implements ResultSource, Disposable {
+  /** How many threads the pool runs at most. */
   readonly maxWorkers: number;
   readonly #prefix: string;
   readonly #ctl: Int32Array;
@@ -370,6 +388,10 @@ export class ThreadPoolExecutor implements ResultSource, Disposable {
     }
   }
 
+  /**
+   * `using pool = new ThreadPoolExecutor()`: shuts the pool down (waiting for its tasks) when the
+   * block ends, as Python's `with`.
+   */
   [Symbol.dispose](): void {
     this.shutdown(true);
   }

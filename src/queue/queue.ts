@@ -90,6 +90,7 @@ const NEED_ROOM = Symbol("need room");
 
 /** The protocol every queue kind shares; the public classes pick what they expose. */
 abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
+  /** @internal The queue's control words (queue/layout.ts). */
   protected readonly ctl: Int32Array;
   readonly #store: QueueStorage;
   /**
@@ -123,6 +124,7 @@ abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
     this.#store.order = ORDERS[this.ctl[KIND] as Kind](this.#store);
   }
 
+  /** @internal The class name, for messages. */
   protected get name(): string {
     return this.#name;
   }
@@ -418,6 +420,7 @@ abstract class BaseQueue<T> implements Shareable, AsyncIterable<T> {
     return `<${this.name} size=${this.qsize()}${this.maxsize ? ` maxsize=${this.maxsize}` : ""}>`;
   }
 
+  /** @internal What crosses to another thread for this object (memory/handles.ts). */
   [SHARE]() {
     const s = this.#store;
     return { kind: KIND_NAMES[this.ctl[KIND] as Kind], ctl: this.ctl, index: s.indexSab, ...s.arena.share() };

@@ -9,20 +9,38 @@ import { readFileSync } from "node:fs";
 import { Code, Control, MAX_THREADS, stateCode } from "../memory/control-block.js";
 import { WaitKind, waitKindClass, waitKindText, type WaitSnapshot } from "../memory/wait-record.js";
 
+/** A thread named in a report. */
+export interface ThreadRef {
+  /** Its name. */
+  name: string;
+  /** Its ident. */
+  ident: number;
+}
+
+/** The thread holding what another waits for. */
+export interface Holder extends ThreadRef {
+  /** True when that thread has ended (it can't release anything now). */
+  ended: boolean;
+}
+
 /** One thread, as threadSnapshot() gives it. */
 export interface ThreadInfo {
+  /** The thread's name. */
   name: string;
+  /** The thread's ident. */
   ident: number;
   /** The OS thread id, null until the thread runs. */
   nativeId: number | null;
+  /** True for a daemon thread. */
   daemon: boolean;
+  /** Its state: runnable (waiting for a worker), running, or blocked in a skein call. */
   state: "runnable" | "running" | "blocked";
   /** The call it is blocked in ("Lock.acquire()"), null when not blocked in one. */
   waitsIn: string | null;
   /** The object it waits on ("Lock#2", `Thread "worker" (ident 3)`), null when none. */
   on: string | null;
   /** Who holds what it waits for (a lock's holder, the joined thread), null when no one does. */
-  heldBy: { name: string; ident: number; ended: boolean } | null;
+  heldBy: Holder | null;
   /** True when the wait has a timeout (it ends by itself). */
   timed: boolean;
   /** How long it has been blocked, in milliseconds; null when not blocked. */
@@ -31,18 +49,24 @@ export interface ThreadInfo {
   callSite: string | null;
   /** CPU time the thread has used, in milliseconds, where the platform tells it (Linux); else null. */
   cpuMs: number | null;
-  /** How many times it has slept in a blocking call, and for how long in all (ms). */
+  /** How many times it has slept in a blocking call. */
   waits: number;
+  /** How long it has slept in blocking calls, in all (ms). */
   waitedMs: number;
 }
 
 /** One thread of a deadlock cycle. */
 export interface DeadlockLink {
+  /** The thread's name. */
   name: string;
+  /** The thread's ident. */
   ident: number;
+  /** The call it is blocked in ("Lock.acquire()"). */
   waitsIn: string;
+  /** The object it waits on ("Lock#2", or the joined thread). */
   on: string;
-  heldBy: { name: string; ident: number } | null;
+  /** The thread holding what it waits for; null when none. */
+  heldBy: ThreadRef | null;
 }
 
 /** What findDeadlocks() gives. */
@@ -107,7 +131,7 @@ export function snapshot(control: Control, locks: ReadonlyMap<string, LockView>)
     const waiting = wait.kind !== WaitKind.None;
     const nativeId = control.nativeId(slot) || null;
     let on: string | null = null;
-    let heldBy: ThreadInfo["heldBy"] = null;
+    let heldBy: Holder | null = null;
     const cls = waitKindClass(wait.kind);
     if (waiting && cls) on = `${cls}#${wait.object}`;
     if (waiting && wait.kind === WaitKind.ThreadJoin) {

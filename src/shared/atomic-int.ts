@@ -53,10 +53,12 @@ export class AtomicInt implements Shareable {
     this.#w[0] = int32(initial, "new AtomicInt(initial)", "initial");
   }
 
+  /** The current value. */
   get(): number {
     return Atomics.load(this.#w, 0);
   }
 
+  /** Stores value (an int32). */
   set(value: number): void {
     Atomics.store(this.#w, 0, int32(value, "AtomicInt.set(value)", "value"));
   }
@@ -102,10 +104,12 @@ export class AtomicInt implements Shareable {
     return `<AtomicInt ${this.get()}>`;
   }
 
+  /** The value, for JSON.stringify. */
   toJSON(): number {
     return this.get();
   }
 
+  /** @internal What crosses to another thread for this object (memory/handles.ts). */
   [SHARE]() {
     return { kind: "AtomicInt", w: this.#w };
   }
@@ -125,10 +129,12 @@ export class AtomicBigInt implements Shareable {
     this.#w[0] = int64(initial, "new AtomicBigInt(initial)", "initial");
   }
 
+  /** The current value. */
   get(): bigint {
     return Atomics.load(this.#w, 0);
   }
 
+  /** Stores value (a 64-bit signed integer). */
   set(value: bigint): void {
     Atomics.store(this.#w, 0, int64(value, "AtomicBigInt.set(value)", "value"));
   }
@@ -145,18 +151,25 @@ export class AtomicBigInt implements Shareable {
     return BigInt.asIntN(64, Atomics.sub(this.#w, 0, d) - d);
   }
 
+  /** Adds 1 and returns the new value. */
   increment(): bigint {
     return BigInt.asIntN(64, Atomics.add(this.#w, 0, 1n) + 1n);
   }
 
+  /** Subtracts 1 and returns the new value. */
   decrement(): bigint {
     return BigInt.asIntN(64, Atomics.sub(this.#w, 0, 1n) - 1n);
   }
 
+  /** Stores value and returns the one it replaced. */
   exchange(value: bigint): bigint {
     return Atomics.exchange(this.#w, 0, int64(value, "AtomicBigInt.exchange(value)", "value"));
   }
 
+  /**
+   * Stores replacement if the value is expected; returns the value found (equal to expected when
+   * it stored).
+   */
   compareExchange(expected: bigint, replacement: bigint): bigint {
     const what = "AtomicBigInt.compareExchange(expected, replacement)";
     return Atomics.compareExchange(this.#w, 0, int64(expected, what, "expected"), int64(replacement, what, "replacement"));
@@ -175,6 +188,7 @@ export class AtomicBigInt implements Shareable {
     return this.get().toString();
   }
 
+  /** @internal What crosses to another thread for this object (memory/handles.ts). */
   [SHARE]() {
     return { kind: "AtomicBigInt", w: this.#w };
   }

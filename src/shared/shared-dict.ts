@@ -127,6 +127,10 @@ function keyString(bytes: Uint8Array): string {
 /** What `update` and the constructor take: a plain object, a Map or an iterable of [key, value]. */
 export type DictSource<V> = Record<string, V> | Map<string, V> | Iterable<readonly [string, V]>;
 
+/**
+ * A string-keyed dictionary shared by reference between threads: each single operation is atomic,
+ * values are copied in and out (see docs/shared-data.md).
+ */
 export class SharedDict<V = unknown> implements Shareable, Iterable<[string, V]> {
   readonly #meta: Int32Array;
   readonly #slotsSab: SharedArrayBuffer;
@@ -208,6 +212,7 @@ export class SharedDict<V = unknown> implements Shareable, Iterable<[string, V]>
     this.#apply([entryOf(toKey(key, what), copyIn(value, what))]);
   }
 
+  /** True if key is in the dictionary. */
   has(key: string): boolean {
     const k = toKey(key, "SharedDict.has(key)");
     return this.#locked(() => this.#find(k) >= 0);
@@ -312,10 +317,12 @@ export class SharedDict<V = unknown> implements Shareable, Iterable<[string, V]>
     return `<SharedDict size=${this.size}>`;
   }
 
+  /** A copy of the entries as a plain object, for JSON.stringify. */
   toJSON(): Record<string, V> {
     return Object.fromEntries(this.entries());
   }
 
+  /** @internal What crosses to another thread for this object (memory/handles.ts). */
   [SHARE]() {
     return { kind: "SharedDict", meta: this.#meta, slots: this.#slotsSab, entries: this.#entriesSab, ...this.#arena.share() };
   }

@@ -44,6 +44,10 @@ interface ListShare extends ArenaShare {
   index: SharedArrayBuffer;
 }
 
+/**
+ * A list shared by reference between threads: each single operation (append, get, set, pop, ...)
+ * is atomic, values are copied in and out (see docs/shared-data.md).
+ */
 export class SharedList<T = unknown> implements Shareable, Iterable<T> {
   readonly #meta: Int32Array;
   readonly #index: SharedArrayBuffer;
@@ -234,10 +238,12 @@ export class SharedList<T = unknown> implements Shareable, Iterable<T> {
     return `<SharedList length=${this.length}>`;
   }
 
+  /** A copy of the items as an array, for JSON.stringify. */
   toJSON(): T[] {
     return this.toArray();
   }
 
+  /** @internal What crosses to another thread for this object (memory/handles.ts). */
   [SHARE]() {
     return { kind: "SharedList", meta: this.#meta, index: this.#index, ...this.#arena.share() };
   }

@@ -65,6 +65,10 @@ interface Shared {
   unit: ShippedCode | null;
 }
 
+/**
+ * Python's threading.Barrier: `parties` threads wait() until all have arrived, then all go on (one
+ * of them first runs the action, if given).
+ */
 export class Barrier implements Shareable {
   readonly #w: Int32Array;
   readonly #timeout: Float64Array;
@@ -106,6 +110,7 @@ export class Barrier implements Shareable {
     this.#action = action ?? null;
   }
 
+  /** How many threads must call wait() for the barrier to open. */
   get parties(): number {
     return this.#w[PARTIES]!;
   }
@@ -116,6 +121,10 @@ export class Barrier implements Shareable {
     return state === FILLING || state === TRIPPING ? Atomics.load(this.#w, COUNT) : 0;
   }
 
+  /**
+   * True once the barrier is broken (a timeout, abort(), a failed action): wait() throws
+   * BrokenBarrierError until reset().
+   */
   get broken(): boolean {
     return Atomics.load(this.#w, STATE) === BROKEN;
   }
@@ -350,6 +359,7 @@ export class Barrier implements Shareable {
     return `<Barrier ${this.broken ? "broken" : "filling"}, waiters=${this.nWaiting}/${this.parties}>`;
   }
 
+  /** @internal What crosses to another thread for this Barrier. */
   [SHARE](ctx: ShareContext) {
     // The action travels as code next to the values, the way a target does, never inside them.
     return { kind: "Barrier", w: this.#w, cond: ctx.ref(this.#cond), action: this.#unit ? ctx.code(this.#unit) : -1 };

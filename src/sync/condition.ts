@@ -59,6 +59,10 @@ function nextWait(ms: number, deadline: number, first: boolean): number | null {
   return left <= 0 ? null : left;
 }
 
+/**
+ * Python's threading.Condition: wait() until notified, around a Lock or RLock (a new RLock if none
+ * is given). Waiters are woken in the order they began waiting.
+ */
 export class Condition implements Shareable {
   readonly #lock: Lock | RLock;
   readonly #w: Int32Array;
@@ -300,6 +304,7 @@ export class Condition implements Shareable {
     return `<Condition(${this.#lock})>`;
   }
 
+  /** @internal What crosses to another thread for this Condition. */
   [SHARE](ctx: ShareContext) {
     return { kind: "Condition", lock: ctx.ref(this.#lock), w: this.#w };
   }

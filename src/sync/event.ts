@@ -22,6 +22,10 @@ const WORDS = 2;
 /** Loads of the word before a waiter sleeps (a few microseconds). */
 const SPIN = 2000;
 
+/**
+ * Python's threading.Event: a flag threads wait for; set() wakes every waiter, clear() lowers it
+ * again.
+ */
 export class Event implements Shareable {
   readonly #w: Int32Array;
 
@@ -88,6 +92,7 @@ export class Event implements Shareable {
     return `<Event ${this.isSet() ? "set" : "unset"}>`;
   }
 
+  /** @internal What crosses to another thread for this object (memory/handles.ts). */
   [SHARE]() {
     return { kind: "Event", w: this.#w };
   }

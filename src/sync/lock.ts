@@ -38,6 +38,10 @@ const NUMBER = 3;
 const WATCHED = 4;
 const WORDS = 5;
 
+/**
+ * Python's threading.Lock: a mutex in shared memory, taken and released by any thread that has it
+ * (pass it in args). acquire() blocks the calling OS thread; acquireAsync() doesn't.
+ */
 export class Lock implements Shareable {
   readonly #word: Int32Array;
   #site: WaitSite | null = null;
@@ -91,6 +95,7 @@ export class Lock implements Shareable {
     if (!unlock(this.#word, MUTEX, MUTEX_ASYNC)) throw new RuntimeError("release unlocked lock: Lock.release() was called on a lock nobody holds");
   }
 
+  /** True while some thread holds the lock. */
   locked(): boolean {
     return isLocked(this.#word, MUTEX);
   }
@@ -101,6 +106,10 @@ export class Lock implements Shareable {
     return { [Symbol.dispose]: () => this.release() };
   }
 
+  /**
+   * `await using _ = await lock.holdAsync()`: Python's `async with`-like form; released when the
+   * block ends.
+   */
   async holdAsync(options?: { signal?: AbortSignal }): Promise<AsyncDisposable> {
     await this.acquireAsync(-1, options);
     return { [Symbol.asyncDispose]: async () => this.release() };
@@ -110,6 +119,7 @@ export class Lock implements Shareable {
     return `<Lock ${this.locked() ? "locked" : "unlocked"}>`;
   }
 
+  /** @internal What crosses to another thread for this object (memory/handles.ts). */
   [SHARE]() {
     return { kind: "Lock", w: this.#word };
   }

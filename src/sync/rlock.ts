@@ -28,6 +28,10 @@ const NUMBER = 4;
 const WATCHED = 5;
 const WORDS = 6;
 
+/**
+ * Python's threading.RLock: a lock the holding thread may take again (as many releases as acquires
+ * free it); only the holder may release it.
+ */
 export class RLock implements Shareable {
   readonly #w: Int32Array;
   #site: WaitSite | null = null;
@@ -132,6 +136,7 @@ export class RLock implements Shareable {
     return `<RLock ${owner ? "locked" : "unlocked"} owner=${owner || "None"} count=${Atomics.load(this.#w, COUNT)}>`;
   }
 
+  /** @internal What crosses to another thread for this object (memory/handles.ts). */
   [SHARE]() {
     return { kind: "RLock", w: this.#w };
   }

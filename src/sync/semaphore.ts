@@ -37,7 +37,12 @@ function acquireTimeout(blocking: unknown, timeout: unknown, what: string): numb
   return checkTimeout(timeout, what);
 }
 
+/**
+ * Python's threading.Semaphore: a counter of free slots; acquire() takes one (waiting while none
+ * is free), release() gives back.
+ */
 export class Semaphore implements Shareable {
+  /** @internal The shared words (see the table above). */
   protected readonly w: Int32Array;
 
   constructor(value = 1) {
@@ -93,6 +98,7 @@ export class Semaphore implements Shareable {
     Atomics.notify(this.w, VALUE, wakeCount(this.w, ASYNC_WAITERS, n));
   }
 
+  /** @internal Adds n free slots (release), refusing to pass 2**31 - 1. */
   protected add(n: number): void {
     for (;;) {
       const v = Atomics.load(this.w, VALUE);
@@ -106,11 +112,16 @@ export class Semaphore implements Shareable {
     return Atomics.load(this.w, VALUE);
   }
 
+  /** `using _ = sem.hold()` is Python's `with sem:`: one slot, released when the block ends. */
   hold(): Disposable {
     this.acquire();
     return { [Symbol.dispose]: () => this.release() };
   }
 
+  /**
+   * `await using _ = await sem.holdAsync()`: one slot without blocking the event loop, released
+   * when the block ends.
+   */
   async holdAsync(options?: { signal?: AbortSignal }): Promise<AsyncDisposable> {
     await this.acquireAsync(undefined, options);
     return { [Symbol.asyncDispose]: async () => this.release() };
@@ -120,11 +131,16 @@ export class Semaphore implements Shareable {
     return `<${this.constructor.name} value=${this.value}>`;
   }
 
+  /** @internal What crosses to another thread for this object (memory/handles.ts). */
   [SHARE]() {
     return { kind: this instanceof BoundedSemaphore ? "BoundedSemaphore" : "Semaphore", w: this.w };
   }
 }
 
+/**
+ * Python's threading.BoundedSemaphore: a Semaphore whose release() beyond its initial value is a
+ * RangeError (Python's ValueError).
+ */
 export class BoundedSemaphore extends Semaphore {
   protected override add(n: number): void {
     const initial = Atomics.load(this.w, INITIAL);

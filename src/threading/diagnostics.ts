@@ -6,7 +6,7 @@
 import { askHub } from "../runtime/ask-hub.js";
 import type { DeadlockReport, ThreadInfo } from "../runtime/thread-dump.js";
 
-export type { DeadlockLink, DeadlockReport, ThreadInfo } from "../runtime/thread-dump.js";
+export type { DeadlockLink, DeadlockReport, Holder, ThreadInfo, ThreadRef } from "../runtime/thread-dump.js";
 
 /**
  * The deadlocks in the program now, or null: `allAsleep` when every thread (main included) is

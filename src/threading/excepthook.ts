@@ -8,13 +8,19 @@ import { SystemExit } from "../common/errors.js";
 import { currentIdent } from "../runtime/runtime.js";
 import { codeFor, type ShippedCode } from "../ship/shipment.js";
 
+/** What an excepthook receives, as Python's threading.ExceptHookArgs. */
 export interface ExceptHookArgs {
+  /** The thrown value's constructor (Python's exc_type), null for values without one. */
   excType: Function | null;
+  /** The thrown value itself (exc_value). */
   excValue: unknown;
+  /** The thrown error's stack text, if it has one (exc_traceback). */
   excTraceback: string | null;
+  /** The Thread the exception ended, or null when the thread is unknown. */
   thread: unknown;
 }
 
+/** A function that reports an exception that ended a thread (Python's threading.excepthook). */
 export type ExceptHook = (args: ExceptHookArgs) => void;
 
 function defaultExcepthook(args: ExceptHookArgs): void {
@@ -56,6 +62,10 @@ export let excepthook: ExceptHook = defaultExcepthook;
 export const __excepthook__: ExceptHook = defaultExcepthook;
 let hookCode: ShippedCode | null = null;
 
+/**
+ * Sets the hook for uncaught exceptions of every thread started after this (Python's
+ * `threading.excepthook = hook`). The hook travels to threads as a target does.
+ */
 export function setExcepthook(hook: ExceptHook): void {
   if (typeof hook !== "function") throw new TypeError(`setExcepthook: hook must be a function taking { excType, excValue, excTraceback, thread }, got ${describe(hook)}`);
   // Checked now, so a hook that can't travel fails here rather than in every later thread.

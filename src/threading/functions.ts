@@ -6,10 +6,12 @@ import type { WaitLoop } from "../memory/sleep.js";
 import { plainSite, runAsync, runBlocking } from "../runtime/wait.js";
 import { WaitKind } from "../memory/wait-record.js";
 
+/** The current thread's ident (Python's threading.get_ident()). */
 export function getIdent(): number {
   return runtime.control.ident(runtime.slot);
 }
 
+/** The current thread's OS thread id (Linux tid; Python's threading.get_native_id()). */
 export function getNativeId(): number {
   return runtime.control.nativeId(runtime.slot);
 }

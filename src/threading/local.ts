@@ -12,8 +12,13 @@ export function clearLocals(): void {
   for (const s of stores) s.clear();
 }
 
+/** What local() returns: any properties, each thread seeing only its own. */
 export type Local = Record<PropertyKey, any>;
 
+/**
+ * Python's threading.local(): an object whose properties each thread sets and reads for itself.
+ * The type parameter says what the program keeps in it.
+ */
 export function local<T extends object = Local>(): T & Local {
   const perThread = new Map<string, Record<PropertyKey, unknown>>();
   stores.add(perThread);

@@ -21,6 +21,10 @@ import { assignOwn, packParts, type Packed } from "../ship/values.js";
 import { currentHookCode, reportException } from "./excepthook.js";
 import "../runtime/exit.js";
 
+/**
+ * What new Thread() takes, as Python's Thread(group, target, name, args, kwargs, daemon) does: the
+ * target, its arguments, the thread's name and whether it is a daemon.
+ */
 export interface ThreadOptions<A extends unknown[] = unknown[]> {
   /** What the thread runs (the default run() calls it with `args`); it travels as code. */
   target?: (...args: A) => unknown;
@@ -77,6 +81,11 @@ const STATE_NAMES = [ThreadState.TERMINATED, ThreadState.RUNNABLE, ThreadState.R
 /** Threads this OS thread knows as objects, so enumerate() and currentThread() return them. */
 const known = new Map<number, Thread>();
 
+/**
+ * Python's threading.Thread: code that runs on another OS thread (a worker). Give it a target and
+ * args, or subclass it and override run(); then start() and join(). See the README's "Threads in
+ * Python, in skein".
+ */
 export class Thread<A extends unknown[] = unknown[]> implements Shareable {
   declare private [INNER]: Inner;
 
@@ -192,18 +201,26 @@ export class Thread<A extends unknown[] = unknown[]> implements Shareable {
     return t.started && runtime.control.code(t.slot, t.gen) !== Code.Terminated;
   }
 
+  /**
+   * The thread's lifecycle state: "new", "runnable", "running", "blocked" or "terminated"
+   * (ThreadState), read from shared memory, so true from any thread.
+   */
   get state(): ThreadState {
     const t = this[INNER];
     if (!t.started) return ThreadState.NEW;
     return STATE_NAMES[runtime.control.code(t.slot, t.gen)] ?? ThreadState.TERMINATED;
   }
 
+  /** The thread's name ("Thread-N (target)" by default); not necessarily unique. */
   get name(): string {
     const t = this[INNER];
     if (t.started && runtime.control.code(t.slot, t.gen) !== Code.Terminated) t.name = runtime.control.readName(t.slot);
     return t.name;
   }
 
+  /**
+   * Renames the thread (any thread that has it sees the new name); at most 256 bytes of UTF-8.
+   */
   set name(value: string) {
     if (typeof value !== "string") throw new TypeError(`Thread.name must be a string, got ${describe(value)}`);
     checkThreadName(value, "Thread.name");
@@ -212,6 +229,10 @@ export class Thread<A extends unknown[] = unknown[]> implements Shareable {
     t.name = value;
   }
 
+  /**
+   * Python's ident: a number unique among the process's threads for the process's life, set at
+   * start(); null before.
+   */
   get ident(): number | null {
     return this[INNER].ident;
   }
@@ -231,10 +252,17 @@ export class Thread<A extends unknown[] = unknown[]> implements Shareable {
     return t.nativeId;
   }
 
+  /**
+   * True for a daemon thread: the program does not wait for it at exit, and it stops with the
+   * process.
+   */
   get daemon(): boolean {
     return this[INNER].daemon;
   }
 
+  /**
+   * Makes the thread a daemon or not; only before start() (Python's rule), else a RuntimeError.
+   */
   set daemon(value: boolean) {
     if (typeof value !== "boolean") throw new TypeError(`Thread.daemon must be a boolean, got ${describe(value)}`);
     const t = this[INNER];
@@ -246,12 +274,15 @@ export class Thread<A extends unknown[] = unknown[]> implements Shareable {
   setDaemon(daemonic: boolean): void {
     this.daemon = daemonic;
   }
+  /** Python's old spelling of `daemon`. */
   isDaemon(): boolean {
     return this.daemon;
   }
+  /** Python's old spelling of `name`. */
   getName(): string {
     return this.name;
   }
+  /** Python's old spelling of `name = ...`. */
   setName(name: string): void {
     this.name = name;
   }
@@ -262,6 +293,7 @@ export class Thread<A extends unknown[] = unknown[]> implements Shareable {
     return `<${this.constructor.name}(${this.name}, ${status}${t.daemon ? " daemon" : ""}${t.ident !== null ? ` ${t.ident}` : ""})>`;
   }
 
+  /** @internal What crosses to another thread for this Thread (memory/handles.ts). */
   [SHARE](_ctx?: ShareContext): Handle & ThreadHandle {
     const t = this[INNER];
     return { kind: "Thread", slot: t.slot, gen: t.gen, ident: t.ident, nativeId: t.nativeId, name: this.name, daemon: t.daemon, started: t.started };
@@ -353,6 +385,7 @@ function knownOrHandle(slot: number): Thread {
 
 let mainHandle: Thread | null = null;
 
+/** The main thread: the Thread of the OS thread the program started in. */
 export function mainThread(): Thread {
   if (runtime.isMain && runtime.current) return runtime.current as Thread;
   mainHandle ??= handle({ slot: 0, gen: 1, ident: runtime.control.ident(0), nativeId: runtime.control.nativeId(0), name: "MainThread", daemon: false, started: true }, MainThread.prototype);
@@ -363,6 +396,7 @@ export function mainThread(): Thread {
 /** The main thread's own class, as Python's _MainThread. */
 class MainThread extends Thread {}
 
+/** The Thread this code runs in (the main thread's at top level). */
 export function currentThread(): Thread {
   if (runtime.current) return runtime.current as Thread;
   return mainThread();
@@ -378,6 +412,7 @@ export function enumerate(): Thread[] {
   return out;
 }
 
+/** How many threads are alive (started, not yet terminated), the main thread included. */
 export function activeCount(): number {
   const control = runtime.control;
   let n = 1;

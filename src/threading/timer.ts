@@ -4,6 +4,10 @@ import { Event } from "../sync/event.js";
 import { describe } from "../common/checks.js";
 import { primitive, registerReviver, SHARE, type ShareContext } from "../memory/handles.js";
 
+/**
+ * Python's threading.Timer: a thread that runs its target after `interval` milliseconds, unless
+ * cancel() is called first.
+ */
 export class Timer<A extends unknown[] = unknown[]> extends Thread<A> {
   /** How long the timer waits before calling its function, in ms. */
   interval: number;
@@ -32,7 +36,7 @@ export class Timer<A extends unknown[] = unknown[]> extends Thread<A> {
     return result;
   }
 
-  /** Passed to another thread, a Timer arrives as a Timer there: cancel() works from anywhere. */
+  /** @internal Passed to another thread, a Timer arrives as a Timer there: cancel() works from anywhere. */
   override [SHARE](ctx: ShareContext) {
     return { ...super[SHARE](ctx), kind: "Timer", finished: ctx.ref(this.finished), interval: this.interval };
   }
