@@ -75,6 +75,19 @@ export const waitKindText = (kind: number): string => KIND_TEXT[kind as WaitKind
 /** The class whose objects a wait kind waits on ("Lock"), or undefined for joins and the like. */
 export const waitKindClass = (kind: number): string | undefined => KIND_CLASS[kind as WaitKind];
 
+/** True for the waits whose object has a holder: Lock and RLock acquire. */
+export const isLockWait = (kind: number): boolean => kind === WaitKind.LockAcquire || kind === WaitKind.RLockAcquire;
+
+/**
+ * What a wait of `kind` on `object` waits on, as reports show it ("Lock#2", `Thread "w" (ident 3)`,
+ * with `nameOf` naming a joined thread by its ident), or null when it waits on no object.
+ */
+export function waitObjectText(kind: number, object: number, nameOf: (ident: number) => string): string | null {
+  const cls = waitKindClass(kind);
+  if (cls) return `${cls}#${object}`;
+  return kind === WaitKind.ThreadJoin ? `Thread "${nameOf(object)}" (ident ${object})` : null;
+}
+
 const EPOCH_S = 0;
 const DEADLOCK = 1;
 const OBJECT_COUNTERS = 2;

@@ -34,17 +34,23 @@ const FRAME = /(?:\(|^at )((?:file:\/\/|\/|[A-Za-z]:\\)[^()]*?:\d+:\d+)\)?$/;
 /** Frames of skein's waiting machinery and public blocking methods, as V8 names them. */
 const SKEIN_FUNCTION = /^at (?:(?:blockedWait|sleepBlocking|runBlocking|callSite|shutdown|sleep) |(?:new )?_?(?:Lock|RLock|Condition|Semaphore|BoundedSemaphore|Event|Barrier|Queue|LifoQueue|PriorityQueue|SimpleQueue|Thread|Timer|Future|ThreadPoolExecutor)\.)/;
 
-/** The first frame of the current stack that is not skein's; "" if none. */
-export function callSite(): string {
+/** A frame of the current stack: where it is ("/path/file.js:line:column") and the frame's text. */
+export interface Frame {
+  loc: string;
+  text: string;
+}
+
+/** The current stack's frames that name a file, innermost first (this function's own left out). */
+export function stackFrames(): Frame[] {
   const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 40;
+  Error.stackTraceLimit = 60;
   const stack = new Error().stack ?? "";
   Error.stackTraceLimit = limit;
-  const skein = ownDir();
-  for (const raw of stack.split("\n").slice(1)) {
-    const line = raw.trim();
-    const m = FRAME.exec(line);
-    if (!m || SKEIN_FUNCTION.test(line)) continue;
+  const frames: Frame[] = [];
+  for (const raw of stack.split("\n").slice(2)) {
+    const text = raw.trim();
+    const m = FRAME.exec(text);
+    if (!m) continue;
     let loc = m[1]!;
     if (loc.startsWith("file://")) {
       const at = /:(\d+):(\d+)$/.exec(loc)!;
@@ -54,8 +60,14 @@ export function callSite(): string {
         continue;
       }
     }
-    if (skein && (loc.startsWith(join(skein, "dist") + sep) || loc.startsWith(join(skein, "src") + sep))) continue;
-    return loc;
+    frames.push({ loc, text });
   }
-  return "";
+  return frames;
+}
+
+/** The first frame of the current stack that is not skein's; "" if none. */
+export function callSite(): string {
+  const skein = ownDir();
+  const inSkein = (loc: string) => skein !== null && (loc.startsWith(join(skein, "dist") + sep) || loc.startsWith(join(skein, "src") + sep));
+  return stackFrames().find((f) => !SKEIN_FUNCTION.test(f.text) && !inSkein(f.loc))?.loc ?? "";
 }

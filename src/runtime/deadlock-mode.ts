@@ -11,15 +11,15 @@ import { ensureHub, runtime } from "./runtime.js";
 
 export type DeadlockMode = "warn" | "throw" | "off";
 
-/** The mode from SKEIN_DEADLOCK; anything else is refused with a warning, and warn is used. */
-export function deadlockMode(env: string | undefined = process.env.SKEIN_DEADLOCK): DeadlockMode {
+/** The mode SKEIN_DEADLOCK asks for; `valid` is false for a value that is no mode (warn is used then). */
+export function parseDeadlockMode(env: string | undefined = process.env.SKEIN_DEADLOCK): { mode: DeadlockMode; valid: boolean } {
   const v = (env ?? "").trim().toLowerCase();
-  if (v === "" || v === "warn") return "warn";
-  if (v === "throw" || v === "off") return v;
-  return "warn";
+  if (v === "") return { mode: "warn", valid: true };
+  if (v === "warn" || v === "throw" || v === "off") return { mode: v, valid: true };
+  return { mode: "warn", valid: false };
 }
 
-const throwing = deadlockMode() === "throw" && runtime.isMain && isMainThread;
+const throwing = parseDeadlockMode().mode === "throw" && runtime.isMain && isMainThread;
 
 /** In throw mode, main: the hub learns the word main is about to sleep on, to wake it. */
 export function watchMainWait(arr: Int32Array, index: number): void {

@@ -15,7 +15,7 @@
 import { writeSync } from "node:fs";
 import type { MessagePort } from "node:worker_threads";
 import type { Control } from "../memory/control-block.js";
-import { deadlockMode } from "./deadlock-mode.js";
+import { parseDeadlockMode } from "./deadlock-mode.js";
 import { deadlockText, dumpText, findDeadlocksIn, snapshot, type LockView, type Snapshot } from "./thread-dump.js";
 import { startLiveView } from "./live-view.js";
 
@@ -29,11 +29,8 @@ export interface DeadlockWatch {
 }
 
 export function watchDeadlocks(control: Control): DeadlockWatch {
-  const raw = process.env.SKEIN_DEADLOCK;
-  const mode = deadlockMode(raw);
-  if (raw !== undefined && raw.trim() !== "" && !["warn", "throw", "off"].includes(raw.trim().toLowerCase())) {
-    writeSync(2, `skein: SKEIN_DEADLOCK=${JSON.stringify(raw)} is not one of warn, throw, off; using warn\n`);
-  }
+  const { mode, valid } = parseDeadlockMode();
+  if (!valid) writeSync(2, `skein: SKEIN_DEADLOCK=${JSON.stringify(process.env.SKEIN_DEADLOCK)} is not one of warn, throw, off; using warn\n`);
   const pollEnv = Number(process.env.SKEIN_DEADLOCK_POLL_MS);
   const pollMs = Number.isFinite(pollEnv) && pollEnv >= 10 ? pollEnv : DEFAULT_POLL_MS;
   const locks = new Map<string, LockView>();

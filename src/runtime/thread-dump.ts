@@ -7,7 +7,7 @@
  */
 import { readFileSync } from "node:fs";
 import { Code, Control, MAX_THREADS, stateCode } from "../memory/control-block.js";
-import { WaitKind, waitKindClass, waitKindText, type WaitSnapshot } from "../memory/wait-record.js";
+import { isLockWait, WaitKind, waitKindClass, waitKindText, waitObjectText, type WaitSnapshot } from "../memory/wait-record.js";
 
 /** A thread named in a report. */
 export interface ThreadRef {
@@ -89,6 +89,8 @@ export interface Snapshot {
   threads: ThreadInfo[];
   seqs: Map<number, number>;
   pendingJobs: number;
+  /** What each blocked thread waits in, by ident. */
+  kinds: Map<number, WaitKind>;
   /**
    * Threads recorded as blocked whose wait is already over (the lock is free, the joined thread
    * has ended): woken, but not yet running again, which on a busy machine can take a while.
@@ -126,22 +128,20 @@ export function snapshot(control: Control, locks: ReadonlyMap<string, LockView>)
   const threads: ThreadInfo[] = [];
   const seqs = new Map<number, number>();
   const waking = new Set<number>();
+  const kinds = new Map<number, WaitKind>();
   for (const { slot, code, wait } of rows) {
     const ident = control.ident(slot);
     const waiting = wait.kind !== WaitKind.None;
     const nativeId = control.nativeId(slot) || null;
-    let on: string | null = null;
+    const on = waiting ? waitObjectText(wait.kind, wait.object, (i) => who(i).name) : null;
     let heldBy: Holder | null = null;
-    const cls = waitKindClass(wait.kind);
-    if (waiting && cls) on = `${cls}#${wait.object}`;
+    if (waiting) kinds.set(ident, wait.kind);
     if (waiting && wait.kind === WaitKind.ThreadJoin) {
-      const t = who(wait.object);
-      on = `Thread "${t.name}" (ident ${t.ident})`;
-      heldBy = t;
-      if (t.ended) waking.add(ident);
+      heldBy = who(wait.object);
+      if (heldBy.ended) waking.add(ident);
     }
-    if (waiting && (wait.kind === WaitKind.LockAcquire || wait.kind === WaitKind.RLockAcquire)) {
-      const lock = locks.get(`${cls}:${wait.object}`);
+    if (waiting && isLockWait(wait.kind)) {
+      const lock = locks.get(`${waitKindClass(wait.kind)}:${wait.object}`);
       if (lock && Atomics.load(lock.w, lock.mutex) !== 0) {
         const holder = Atomics.load(lock.w, lock.holder);
         if (holder !== 0) heldBy = who(holder);
@@ -167,7 +167,7 @@ export function snapshot(control: Control, locks: ReadonlyMap<string, LockView>)
       waitedMs: wait.waitedMs,
     });
   }
-  return { threads, seqs, pendingJobs: control.pendingJobs(), waking };
+  return { threads, seqs, pendingJobs: control.pendingJobs(), waking, kinds };
 }
 
 /** The deadlocks in a snapshot, and the idents of the threads in them; null when none. */
@@ -195,10 +195,11 @@ export function findDeadlocksIn(s: Snapshot): { report: DeadlockReport; idents: 
         t = undefined;
         break;
       }
-      if (next.ended && (t.waitsIn === "RLock.acquire()" || t.waitsIn === "Lock.acquire()")) {
+      const kind = s.kinds.get(t.ident);
+      if (next.ended && kind !== undefined && isLockWait(kind)) {
         // Held by a thread that has ended. An RLock can never be released now; a Lock could be,
         // by any other thread, so it counts only when no thread is left to do it (allAsleep).
-        if (t.waitsIn === "RLock.acquire()") {
+        if (kind === WaitKind.RLockAcquire) {
           cycles.push([link(t)]);
           involved.add(t.ident);
         }
@@ -218,7 +219,7 @@ export function findDeadlocksIn(s: Snapshot): { report: DeadlockReport; idents: 
   if (allAsleep) {
     for (const t of s.threads) {
       involved.add(t.ident);
-      if (t.heldBy?.ended && t.waitsIn === "Lock.acquire()") cycles.push([link(t)]);
+      if (t.heldBy?.ended && s.kinds.get(t.ident) === WaitKind.LockAcquire) cycles.push([link(t)]);
     }
   }
   if (!allAsleep && cycles.length === 0) return null;
@@ -244,7 +245,7 @@ export function dumpText(s: Snapshot): string {
       continue;
     }
     const timeout = t.timed ? " (with a timeout)" : "";
-    const holder = t.waitsIn === "Lock.acquire()" || t.waitsIn === "RLock.acquire()" ? held(t.heldBy, t.heldBy?.ended) : "";
+    const holder = isLockWait(s.kinds.get(t.ident) ?? WaitKind.None) ? held(t.heldBy, t.heldBy?.ended) : "";
     lines.push(`${head}: blocked for ${seconds(t.blockedMs ?? 0)} in ${t.waitsIn}${t.on ? ` on ${t.on}` : ""}${holder}${timeout}${cpu}`);
     if (t.callSite) lines.push(`      at ${t.callSite}`);
   }
@@ -269,7 +270,7 @@ export function deadlockText(found: DeadlockReport, s: Snapshot): string {
     out.push("", cycle.length > 1 ? "Cycle:" : "Waiting:");
     for (const l of cycle) {
       const t = byIdent.get(l.ident);
-      const holder = l.waitsIn === "Thread.join()" ? "" : held(l.heldBy, t?.heldBy?.ended);
+      const holder = s.kinds.get(l.ident) === WaitKind.ThreadJoin ? "" : held(l.heldBy, t?.heldBy?.ended);
       out.push(`  "${l.name}" (ident ${l.ident}) waits in ${l.waitsIn} on ${l.on}${holder}`);
       if (t?.callSite) out.push(`      at ${t.callSite}`);
     }

@@ -11,7 +11,7 @@ import { writeFileSync, writeSync } from "node:fs";
 import { resolve } from "node:path";
 import { Code, MAX_THREADS, stateCode } from "../memory/control-block.js";
 import { nowUs, RUNNING, type Span } from "../memory/trace-ring.js";
-import { waitKindClass, waitKindText, WaitKind } from "../memory/wait-record.js";
+import { waitKindText, waitObjectText } from "../memory/wait-record.js";
 import { runtime } from "./runtime.js";
 
 /** When the main thread began running, for its "running" span. */
@@ -36,11 +36,8 @@ export function writeTrace(): void {
   if (file) writeTraceFile(file, spans, names, dropped);
 }
 
-const onText = (s: Span, names: ReadonlyMap<number, string>): string | undefined => {
-  const cls = waitKindClass(s.kind);
-  if (cls) return `${cls}#${s.object}`;
-  return s.kind === WaitKind.ThreadJoin ? `Thread "${names.get(s.object) ?? s.object}" (ident ${s.object})` : undefined;
-};
+const onText = (s: Span, names: ReadonlyMap<number, string>): string | null =>
+  waitObjectText(s.kind, s.object, (ident) => names.get(ident) ?? String(ident));
 
 /** SKEIN_STATS's table: blocked waits by object (count, total, longest) and by thread. */
 function statsText(spans: Span[], names: ReadonlyMap<number, string>, dropped: number): string {

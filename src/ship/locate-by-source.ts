@@ -10,6 +10,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Location } from "./locate.js";
+import { stackFrames } from "../runtime/call-site.js";
 
 /** A file as the runtime compiled it, by URL (null: can't be read or transpiled here). */
 const compiled = new Map<string, string | null>();
@@ -46,16 +47,7 @@ export function compiledSource(url: string): string | null {
 
 /** File URLs on the current stack, nearest first (skein's own frames are searched too, harmlessly). */
 function stackFiles(): string[] {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 60;
-  const stack = new Error().stack ?? "";
-  Error.stackTraceLimit = limit;
-  const out: string[] = [];
-  for (const m of stack.matchAll(/(?:\(|at |@)((?:file:\/\/|\/)[^():\n]+?\.[cm]?[jt]sx?)(?::\d+){0,2}\)?$/gm)) {
-    const url = m[1]!.startsWith("file:") ? m[1]! : pathToFileURL(m[1]!).href;
-    if (!out.includes(url)) out.push(url);
-  }
-  return out;
+  return stackFrames().map((f) => pathToFileURL(f.loc.replace(/:\d+:\d+$/, "")).href);
 }
 
 /** Why a function couldn't be found, for the error: a TypeScript file with no transpiler here. */
@@ -65,7 +57,7 @@ export let lastMiss: string | null = null;
 export function locateBySource(fnText: string): Location | null {
   lastMiss = null;
   if (/\{\s*\[native code\]\s*\}$/.test(fnText)) return null;
-  const candidates = [...stackFiles(), ...known].filter((u, i, all) => all.indexOf(u) === i);
+  const candidates = [...new Set([...stackFiles(), ...known])];
   for (const url of candidates) {
     const source = compiledSource(url);
     if (source === null) {
