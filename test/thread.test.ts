@@ -286,6 +286,23 @@ test("a thread whose worker dies on the spot does not hang its joiners", () => {
   assert.equal(after[0], 1, "threads still start after a worker died");
 });
 
+test("a worker that dies while main is blocked joining its thread is reported, with why, before join returns", () => {
+  // The warm worker is the main thread's own: main, blocked in join(), can't hear its 'exit'
+  // event, so the hub must see it end by its port and say what it can.
+  const r = runSnippet(`
+    import { Thread } from "skein";
+    import { crashWorker } from "${new URL("./helpers/crash.ts", import.meta.url).href}";
+    const t = new Thread({ name: "Crasher", target: () => crashWorker(3) });
+    t.start();
+    console.log("joined:", t.join(10_000), t.state);
+  `, { env: { ...process.env, SKEIN_WARM_WORKERS: "1" } });
+  assert.equal(r.stdout, "joined: true terminated\n", r.stderr);
+  assert.equal(
+    r.stderr,
+    "Exception in thread Crasher:\nRuntimeError: the thread's worker died under it: its worker ended without running its exit handlers (out of memory, most likely)\n",
+  );
+});
+
 test("start() returns at once: the thread is runnable, has its ident, and gets its nativeId when it runs", () => {
   // No warm workers: the first thread's worker is still booting when start() returns.
   const r = runSnippet(`

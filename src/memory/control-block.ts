@@ -31,6 +31,9 @@
  *   +1  W_MAILBOX  set to 1 and notified by whoever claimed the worker and posted it a job
  *   +2  W_JOB_SLOT the thread slot it runs (for the hub to clean up if the worker dies)
  *   +3  W_JOB_GEN  that slot's generation
+ *   +4  W_EXITED   1 once the worker's own 'exit' handler ran (0 from spawn): a worker watched only
+ *                  through its port (one the main thread spawned) says so how it ended
+ *   +5  W_EXIT_CODE the code it exited with
  *
  * Start error (from word START_ERR_BASE; written by the hub only): why the last thread that no
  * worker could be made for didn't start, for its start() to say.
@@ -54,12 +57,14 @@ export const NAME_MAX_BYTES = 256;
  */
 export const MAIN_WORKERS = MAX_THREADS;
 export const MAX_WORKERS = 2 * MAX_THREADS;
-const WORKER_WORDS = 4;
+const WORKER_WORDS = 6;
 const WORKER_BASE = HEADER_WORDS + SLOT_WORDS * MAX_THREADS;
 const W_STATE = 0;
 const W_MAILBOX = 1;
 const W_JOB_SLOT = 2;
 const W_JOB_GEN = 3;
+const W_EXITED = 4;
+const W_EXIT_CODE = 5;
 const START_ERR_BASE = WORKER_BASE + WORKER_WORDS * MAX_WORKERS;
 const START_ERR_MAX_BYTES = 256;
 const START_ERR_WORDS = 3 + START_ERR_MAX_BYTES / 4;
@@ -353,8 +358,24 @@ export class Control {
 
   /** Claims a free entry in [from, to) for a worker about to be spawned. */
   allocWorker(from: number, to: number, state: WState): number | null {
-    for (let e = from; e < to; e++) if (this.casWState(e, WState.Free, state)) return e;
+    for (let e = from; e < to; e++) {
+      if (this.casWState(e, WState.Free, state)) {
+        Atomics.store(this.i32, worker(e, W_EXITED), 0);
+        return e;
+      }
+    }
     return null;
+  }
+
+  /** In the worker, from its process's 'exit' handler: how it ended. */
+  setWorkerExited(entry: number, code: number): void {
+    Atomics.store(this.i32, worker(entry, W_EXIT_CODE), code);
+    Atomics.store(this.i32, worker(entry, W_EXITED), 1);
+  }
+
+  /** The code the worker at `entry` exited with, or null if it ended without running its exit handlers. */
+  workerExitCode(entry: number): number | null {
+    return Atomics.load(this.i32, worker(entry, W_EXITED)) === 1 ? Atomics.load(this.i32, worker(entry, W_EXIT_CODE)) : null;
   }
 
   /** Claims a parked worker among `entries` for a job; the caller then posts the job and rings. */

@@ -7,7 +7,7 @@
  * what both sides share; runtime.ts registers notices and hands deaths to whoever reports them.
  */
 /** Why a worker died. */
-export const DeathKind = { OutOfMemory: 1, Error: 2, Exit: 3 } as const;
+export const DeathKind = { OutOfMemory: 1, Error: 2, Exit: 3, Vanished: 4 } as const;
 export type DeathKind = (typeof DeathKind)[keyof typeof DeathKind];
 
 /** What a thread asks the hub to do if its worker dies: store `kind` and `code`, bump a word. */
@@ -37,6 +37,11 @@ export function deathMessage(kind: number, code: number, message = ""): string {
       return "its worker ran out of memory";
     case DeathKind.Exit:
       return `its worker exited abruptly with code ${code}`;
+    case DeathKind.Vanished:
+      // Seen only by its port closing (a worker the main thread spawned, while main was busy):
+      // a worker that ends without running its exit handlers ran out of memory or was cut off
+      // by a native call.
+      return "its worker ended without running its exit handlers (out of memory, most likely)";
     default:
       return `its worker crashed${message ? `: ${message}` : ""}`;
   }

@@ -6,9 +6,10 @@
  * up when skein is imported, and main keeps one spare.
  */
 import { availableParallelism } from "node:os";
-import { isMainThread, MessageChannel, type MessagePort } from "node:worker_threads";
+import { isMainThread, MessageChannel, type MessagePort, type Worker } from "node:worker_threads";
 import { MAIN_WORKERS, WState } from "../memory/control-block.js";
-import { ensureHub, runtime } from "./runtime.js";
+import { ensureHub, runtime, workerExecArgv } from "./runtime.js";
+import { startThreadWorker, workerEntry } from "./worker-entry.js";
 
 /** The main thread's direct line to each worker it had spawned, by worker-table entry. */
 const ports = new Map<number, MessagePort>();
@@ -44,7 +45,10 @@ export function dispatch(job: Dispatchable): void {
   keepSpare();
 }
 
-/** Spawns a worker in the main thread's range (through the hub, which watches it). */
+/**
+ * Spawns a worker in the main thread's range. Main spawns it itself, so that the first workers boot
+ * beside the hub instead of after it; the hub adopts it, watching it through a port of its own.
+ */
 function spawn(): boolean {
   const control = runtime.control;
   for (const [e, p] of ports) {
@@ -55,9 +59,24 @@ function spawn(): boolean {
   }
   const entry = control.allocWorker(0, MAIN_WORKERS, WState.Starting);
   if (entry === null) return false;
-  const { port1, port2 } = new MessageChannel();
-  ports.set(entry, port1);
-  runtime.hubPost!({ type: "spawn", entry, port: port2 }, [port2]);
+  const direct = new MessageChannel();
+  const hub = new MessageChannel();
+  let worker: Worker;
+  try {
+    worker = startThreadWorker(workerEntry("worker"), {
+      workerData: { __skein: true, role: "worker", control: runtime.control.sab, trace: runtime.trace?.sab ?? null, entry, hubPort: hub.port2, mainPort: direct.port2, tsxApi: runtime.tsxApi },
+      transferList: [hub.port2, direct.port2],
+    }, workerExecArgv());
+  } catch {
+    // Node can't make one now: threads queue at the hub, which tries again and reports why.
+    control.setWState(entry, WState.Free);
+    return false;
+  }
+  // Reported by the hub, which watches it: here only so that an out-of-memory error isn't thrown.
+  worker.on("error", () => {});
+  worker.unref();
+  ports.set(entry, direct.port1);
+  runtime.hubPost!({ type: "adopt", entry, port: hub.port1 }, [hub.port1]);
   return true;
 }
 
@@ -72,12 +91,12 @@ function keepSpare(): void {
 
 /**
  * How many workers to warm up when skein is imported: SKEIN_WARM_WORKERS if set (0: none), else
- * one per core, at most 8.
+ * one per core but one, which the hub takes while it boots beside them, at most 8.
  */
 function warmCount(): number {
   const set = process.env.SKEIN_WARM_WORKERS;
   if (set !== undefined && set !== "" && Number.isInteger(Number(set)) && Number(set) >= 0) return Math.min(Number(set), MAIN_WORKERS);
-  return Math.min(availableParallelism(), 8);
+  return Math.min(Math.max(1, availableParallelism() - 1), 8);
 }
 
 // The first threads shouldn't wait for workers to boot: they boot in the background from the

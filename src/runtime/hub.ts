@@ -1,14 +1,15 @@
 /**
- * The hub: one worker, started by the main thread when skein is imported, that spawns every thread
- * worker and watches it die. The main thread asks it to spawn (and then talks to the worker
- * directly); jobs that found no parked worker queue here (from main, and all of other threads'),
- * and go to the first worker that is free. A worker that dies while running a thread gets that
+ * The hub: one worker, started by the main thread when skein is imported, that watches every thread
+ * worker die. The main thread spawns its own workers (so that they boot beside the hub) and hands
+ * the hub a port to each; the hub spawns the rest. Jobs that found no parked worker queue here
+ * (from main, and all of other threads'), and go to the first worker that is free. A worker that dies while running a thread gets that
  * thread marked terminated here, so its joiners never hang.
  */
 import { parentPort, workerData, Worker, MessageChannel, type MessagePort } from "node:worker_threads";
+import { availableParallelism } from "node:os";
 import { writeSync } from "node:fs";
 import { Control, MAIN_WORKERS, MAX_WORKERS, WState } from "../memory/control-block.js";
-import { startWorker, type WorkerEntry } from "./worker-entry.js";
+import { startThreadWorker, type WorkerEntry } from "./worker-entry.js";
 import { deathError, DeathKind, type Death, type DeathNotice } from "./death.js";
 import { watchDeadlocks } from "./deadlock.js";
 
@@ -24,58 +25,68 @@ export function runHub(): void {
   const control = new Control(data.control);
   /** The hub's line to every worker, by worker-table entry. */
   const ports = new Map<number, MessagePort>();
-  let execArgv = data.execArgv;
 
-  function newWorker(entry: number, hubPort: MessagePort, mainPort?: MessagePort): Worker {
-    const options = () => ({
-      workerData: { __skein: true, role: "worker", control: data.control, trace: data.trace, entry, hubPort, mainPort, tsxApi: data.tsxApi },
-      transferList: mainPort ? [hubPort, mainPort] : [hubPort],
-      execArgv,
-    });
-    try {
-      return startWorker(data.entry, options());
-    } catch (e) {
-      // Flags a worker can't take (--expose-gc, --max-old-space-size, ...): workers run without them.
-      if ((e as NodeJS.ErrnoException).code !== "ERR_WORKER_INVALID_EXEC_ARGV" || execArgv.length === 0) throw e;
-      execArgv = [];
-      return startWorker(data.entry, options());
-    }
-  }
-
-  function spawn(entry: number, mainPort?: MessagePort): MessagePort {
+  /** A worker of the hub's own: spawned here, its 'exit' event says how it ended. */
+  function spawn(entry: number): MessagePort {
     const { port1, port2 } = new MessageChannel();
     let worker: Worker;
     try {
-      worker = newWorker(entry, port2, mainPort);
+      worker = startThreadWorker(data.entry, {
+        workerData: { __skein: true, role: "worker", control: data.control, trace: data.trace, entry, hubPort: port2, tsxApi: data.tsxApi },
+        transferList: [port2],
+      }, data.execArgv);
     } catch (e) {
       failEntry(entry, e);
       throw e;
     }
-    ports.set(entry, port1);
-    bootStarted.set(entry, performance.now());
-    port1.on("message", fromWorker);
+    watch(entry, port1);
     let fatal: unknown = null;
     worker.on("error", (err) => {
       fatal = err;
     });
     worker.on("exit", (code) => {
       port1.close();
-      ports.delete(entry);
-      bootStarted.delete(entry);
-      const state = control.wState(entry);
-      if (state === WState.Idle) control.addIdle(-1);
-      if (state === WState.Busy) {
-        const { slot, gen } = control.workerJob(entry);
-        const oom = (fatal as NodeJS.ErrnoException | null)?.code === "ERR_WORKER_OUT_OF_MEMORY";
-        const kind = oom ? DeathKind.OutOfMemory : fatal ? DeathKind.Error : DeathKind.Exit;
-        const message = fatal instanceof Error ? fatal.message : fatal ? String(fatal) : "";
-        died(slot, gen, kind, code, message);
-      }
-      control.setWState(entry, WState.Free);
-      // Threads queued for it (it died booting) get another.
-      if (pending.length > 0) recheck ??= setTimeout(check, 0);
+      const oom = (fatal as NodeJS.ErrnoException | null)?.code === "ERR_WORKER_OUT_OF_MEMORY";
+      const kind = oom ? DeathKind.OutOfMemory : fatal ? DeathKind.Error : DeathKind.Exit;
+      gone(entry, kind, code, fatal instanceof Error ? fatal.message : fatal ? String(fatal) : "");
     });
     return port1;
+  }
+
+  /**
+   * A worker the main thread spawned (so that the first threads don't wait for the hub to boot
+   * before their workers can): its 'exit' event goes to main, which may be blocked, so the hub
+   * watches its port instead. The port closes when the worker is gone, whatever killed it, and the
+   * worker's own exit handler, if it got to run, left its code in the worker table.
+   */
+  function adopt(entry: number, port: MessagePort): void {
+    watch(entry, port);
+    port.on("close", () => {
+      if (!ports.has(entry)) return;
+      const code = control.workerExitCode(entry);
+      gone(entry, code === null ? DeathKind.Vanished : DeathKind.Exit, code ?? 0, "");
+    });
+  }
+
+  function watch(entry: number, port: MessagePort): void {
+    ports.set(entry, port);
+    bootStarted.set(entry, performance.now());
+    port.on("message", fromWorker);
+  }
+
+  /** A worker has ended: the thread it was running (if any) died with it; its entry is free again. */
+  function gone(entry: number, kind: DeathKind, code: number, message: string): void {
+    ports.delete(entry);
+    bootStarted.delete(entry);
+    const state = control.wState(entry);
+    if (state === WState.Idle) control.addIdle(-1);
+    if (state === WState.Busy) {
+      const { slot, gen } = control.workerJob(entry);
+      died(slot, gen, kind, code, message);
+    }
+    control.setWState(entry, WState.Free);
+    // Threads queued for it (it died booting) get another.
+    if (pending.length > 0) recheck ??= setTimeout(check, 0);
   }
 
   /** No worker could be made for an entry: free it; the oldest queued thread fails if none can run it. */
@@ -100,6 +111,12 @@ export function runHub(): void {
    * busy or booting worker before it gets a new one of its own.
    */
   let bootMs = 30;
+  /**
+   * At most this many workers boot at once. A boot is CPU work (compiling skein and the program's
+   * modules): eight boots on two cores all finish late, where two at a time hand the first queued
+   * threads a worker in one boot time and the rest no later than before.
+   */
+  const maxBooting = Math.max(2, availableParallelism());
   let recheck: ReturnType<typeof setTimeout> | null = null;
 
   function dispatch(job: Job): void {
@@ -118,7 +135,7 @@ export function runHub(): void {
   function check(): void {
     recheck = null;
     pump();
-    const deficit = pending.length - workersOnTheirWay();
+    const deficit = Math.min(pending.length, maxBooting) - workersOnTheirWay();
     for (let i = 0; i < deficit; i++) if (!spawnFresh()) break;
     if (pending.length > 0) recheck = setTimeout(check, bootMs);
   }
@@ -199,12 +216,8 @@ export function runHub(): void {
 
   parentPort!.on("message", (m: any) => {
     if (deadlocks.onMessage(m)) return;
-    if (m?.type === "spawn") {
-      try {
-        spawn(m.entry, m.port);
-      } catch {
-        // reported by failEntry
-      }
+    if (m?.type === "adopt") {
+      adopt(m.entry, m.port);
     } else if (m?.type === "start") {
       dispatch(m.job);
     }

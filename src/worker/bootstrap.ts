@@ -111,6 +111,8 @@ export function runWorker(): void {
   // loop running empty means the thread is done.
   (hubPort as MessagePort & { unref(): void }).unref();
   (mainPort as (MessagePort & { unref(): void }) | null)?.unref();
+  // For a hub that sees this worker end only by its port closing: an exit that ran its handlers.
+  process.on("exit", (code) => control.setWorkerExited(entry, code));
   process.on("beforeExit", () => {
     if (running) finish();
     next();
