@@ -56,11 +56,12 @@ function sections(text) {
 const demo = (cmd, args) => run(cmd, args);
 const nodeDemo = demo(process.execPath, ["--import", "tsx", "examples/demo.ts"]);
 const smoke = join(root, "test", "fixtures", "runtimes", "one-file.mjs");
+const twoFiles = join(root, "test", "fixtures", "runtimes", "two-files.mjs");
 
 // Deno is reported, not gating: see the README's Runtimes section for what doesn't work there yet.
-for (const [name, cmd, demoArgs, smokeArgs, gating] of [
-  ["Bun", bin("bun", "bin", "bun.exe"), ["examples/demo.ts"], [smoke], true],
-  ["Deno", bin("deno", "deno"), null, ["run", "-A", smoke], false],
+for (const [name, cmd, demoArgs, runArgs, gating] of [
+  ["Bun", bin("bun", "bin", "bun.exe"), ["examples/demo.ts"], [], true],
+  ["Deno", bin("deno", "deno"), null, ["run", "-A"], false],
 ]) {
   if (!existsSync(cmd)) {
     console.log(`== ${name}: not installed`);
@@ -81,11 +82,15 @@ for (const [name, cmd, demoArgs, smokeArgs, gating] of [
       console.log(r.stdout + r.stderr);
     }
   }
-  const s = run(cmd, smokeArgs);
-  const want = "even 0\neven 2\n[0,1,4,9]\ndone\n";
-  const ok = s.status === 0 && s.stdout === want && s.stderr === "";
-  results.push(`one-file program ${ok ? "ok" : `FAILS (exit ${s.status})\n${s.stdout}${s.stderr}`}`);
-  if (!ok) failed ||= gating;
+  for (const [label, file, want] of [
+    ["one-file program", smoke, "even 0\neven 2\n[0,1,4,9]\ndone\n"],
+    ["program of several files", twoFiles, "doubled 0 2 4 6\ntripled 0 3\n"],
+  ]) {
+    const s = run(cmd, [...runArgs, file]);
+    const ok = s.status === 0 && s.stdout === want && s.stderr === "";
+    results.push(`${label} ${ok ? "ok" : `FAILS (exit ${s.status})\n${s.stdout}${s.stderr}`}`);
+    if (!ok) failed ||= gating;
+  }
   console.log(`== ${name} ${version}: ${results.join("; ")}${gating ? "" : " (reported, not gating)"}`);
 }
 

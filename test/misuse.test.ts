@@ -1,7 +1,7 @@
 // Every misuse the SPEC names throws its documented error with a helpful message.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { currentThread, Event, RuntimeError, sleep, sleepAsync, Thread } from "skein";
+import { currentThread, Event, RuntimeError, sleep, sleepAsync, Thread, ThreadPoolExecutor } from "skein";
 import { LONG } from "./helpers/bounds.js";
 import { daemon, joined } from "./helpers/threads.js";
 
@@ -73,6 +73,20 @@ test("a non-function target, non-array args and wrong option types are TypeError
   assert.throws(() => new Thread(7 as unknown as {}), /options must be an object/);
   assert.throws(() => (new Thread().name = 3 as unknown as string), TypeError);
   assert.throws(() => (new Thread().daemon = 1 as unknown as boolean), TypeError);
+});
+
+test("the module option must name a file: import.meta.url, a file URL or an absolute path", () => {
+  for (const bad of ["./work.js", "work", "https://example.com/work.js", 5, {}]) {
+    assert.throws(() => new Thread({ target: () => {}, module: bad as string }), (e: unknown) => e instanceof TypeError && /new Thread: module must name the file that defines the code, as import\.meta\.url/.test((e as Error).message), String(bad));
+    assert.throws(() => new ThreadPoolExecutor({ module: bad as string }), (e: unknown) => e instanceof TypeError && /ThreadPoolExecutor: module must name/.test((e as Error).message), String(bad));
+  }
+  // Accepted, and on Node (whose inspector says where functions are) not needed.
+  for (const good of [import.meta.url, new URL(import.meta.url), "/tmp/somewhere.js"]) {
+    const t = new Thread({ target: () => {}, module: good });
+    t.start();
+    joined(t);
+    new ThreadPoolExecutor({ module: good }).shutdown();
+  }
 });
 
 test("sleep: negative, NaN and non-number lengths are errors", async () => {

@@ -153,3 +153,11 @@ for (const mode of modes) {
     }
   });
 }
+
+test("a program of several files: a target imported from the program's module, another named with the module option", () => {
+  // The smoke test every extra runtime runs too (scripts/ci-runtimes.mjs); on Node the option is not needed.
+  const r = runProgram(join(repo, "test/fixtures/runtimes/two-files.mjs"), [], { timeout: 60_000, cwd: repo });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, "doubled 0 2 4 6\ntripled 0 3\n", r.stderr);
+  assert.equal(r.stderr, "");
+});

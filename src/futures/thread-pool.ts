@@ -18,6 +18,7 @@ import {
   BROKEN, EVENTS, IDLE, poolWords, SHUTDOWN, T_CURRENT, T_DEATH_CODE, T_DEATH_KIND, threadWord, type FromWorker, type TaskRecord, type ToWorker,
 } from "./pool-layout.js";
 import { deathMessage } from "../runtime/death.js";
+import { hintModule, moduleOption } from "../ship/locate-by-source.js";
 import { runAsync } from "../runtime/wait.js";
 import { sleepOnce } from "../memory/sleep.js";
 import { poolWorker } from "./pool-worker.js";
@@ -43,6 +44,13 @@ export interface ThreadPoolOptions<I extends unknown[] = any[]> {
   initializer?: (...args: I) => unknown;
   /** The initializer's arguments. */
   initargs?: I;
+  /**
+   * The file that defines the initializer and the tasks: `import.meta.url`, a file URL or an
+   * absolute path. Needed only on runtimes that can't say where a function was defined (Bun,
+   * Deno), when that file is neither on the stack of the call to submit() nor imported by a file
+   * that is; Node ignores it.
+   */
+  module?: string | URL;
 }
 
 interface PoolThread {
@@ -117,6 +125,8 @@ export class ThreadPoolExecutor implements ResultSource, Disposable {
       throw new TypeError(`ThreadPoolExecutor: initializer must be a function, got ${describe(initializer)}`);
     }
     if (initargs !== undefined && !Array.isArray(initargs)) throw new TypeError(`ThreadPoolExecutor: initargs must be an array, got ${describe(initargs)}`);
+    const module = moduleOption(options.module, "ThreadPoolExecutor");
+    if (module) hintModule(module);
     // Python 3.13: min(32, process_cpu_count() + 4).
     this.maxWorkers = maxWorkers ?? Math.min(32, availableParallelism() + 4);
     this.#prefix = threadNamePrefix || `ThreadPoolExecutor-${poolCounter++}`;

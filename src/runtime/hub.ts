@@ -178,6 +178,14 @@ export function runHub(): void {
     if (t0 !== undefined) {
       bootStarted.delete(entry);
       bootMs = Math.max(5, Math.min(200, performance.now() - t0));
+      pump();
+      // Threads still queued behind the workers there are: the next boot starts now rather than
+      // at the next check, as one boot slot has just freed up.
+      if (pending.length > 0) {
+        if (recheck) clearTimeout(recheck);
+        check();
+      }
+      return;
     }
     pump();
   }

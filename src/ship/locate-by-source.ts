@@ -1,14 +1,16 @@
 /**
  * Where a function was defined, on runtimes whose inspector can't answer synchronously (Bun has
  * no Runtime.evaluate; Deno answers later): the files on the current stack (the program calling
- * start() or submit() is almost always the file that defines the function, or imported by it)
- * are searched for the function's own text, as the runtime compiled them. Bun runs every file
+ * start() or submit() is almost always the file that defines the function, or imports it), then
+ * the program's modules they import, then files the program named (`module` options), are
+ * searched for the function's own text, as the runtime compiled them. Bun runs every file
  * through its transpiler (which reprints JavaScript too and inlines constants), so on Bun each file
  * goes through Bun.Transpiler with the options its loader uses; Deno runs JavaScript as written
  * and offers no transpiler, so there TypeScript can't be searched, and the caller says so.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { isAbsolute } from "node:path";
 import type { Location } from "./locate.js";
 import { stackFrames } from "../runtime/call-site.js";
 
@@ -45,6 +47,79 @@ export function compiledSource(url: string): string | null {
   return out;
 }
 
+/** How many files one search reads at most (a program's own modules, not all of node_modules). */
+const MAX_FILES = 200;
+
+/** Files the program named (`module` options) as defining code it starts in threads. */
+const hints: string[] = [];
+
+/**
+ * Adds a file to those searched for functions: the file a `module` option names, for when the
+ * function's file is neither on the stack nor imported from a file that is.
+ */
+export function hintModule(url: string): void {
+  if (!hints.includes(url)) hints.push(url);
+}
+
+/**
+ * Checks a `module` option (import.meta.url, a file URL or an absolute path; undefined: none) and
+ * returns it as a file URL.
+ */
+export function moduleOption(value: unknown, what: string): string | null {
+  if (value === undefined || value === null) return null;
+  const text = value instanceof URL ? value.href : value;
+  if (typeof text === "string") {
+    if (text.startsWith("file:")) {
+      try {
+        fileURLToPath(text);
+        return new URL(text).href;
+      } catch {
+        // reported below
+      }
+    } else if (isAbsolute(text)) {
+      return pathToFileURL(text).href;
+    }
+  }
+  throw new TypeError(
+    `${what}: module must name the file that defines the code, as import.meta.url (or a file: URL, or an absolute path), got ${typeof value === "string" ? JSON.stringify(value) : Object.prototype.toString.call(value)}`,
+  );
+}
+
+/**
+ * The program's own modules that a file imports (relative specifiers, as written: static and
+ * dynamic imports and require calls), as file URLs that exist. A specifier found in a comment or a
+ * string only adds a file to search.
+ */
+function localImports(url: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(fileURLToPath(url), "utf8");
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  const re = /(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)(["'])(\.{1,2}\/[^"'\n]*)\1/g;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const file = existing(new URL(m[2]!, url));
+    if (file) out.push(file);
+  }
+  return out;
+}
+
+/** A module specifier's file as the runtime resolves it: as written, a TypeScript twin, or with an extension added. */
+function existing(u: URL): string | null {
+  const path = fileURLToPath(u);
+  const tries = [path, ...["ts", "tsx", "mts", "cts"].map((e) => path.replace(/\.[mc]?jsx?$/, `.${e}`)), ...["ts", "js", "mjs", "cjs", "tsx"].map((e) => `${path}.${e}`)];
+  for (const p of tries) {
+    try {
+      if (statSync(p).isFile()) return pathToFileURL(p).href;
+    } catch {
+      // not this one
+    }
+  }
+  return null;
+}
+
 /** File URLs on the current stack, nearest first (skein's own frames are searched too, harmlessly). */
 function stackFiles(): string[] {
   return stackFrames().map((f) => pathToFileURL(f.loc.replace(/:\d+:\d+$/, "")).href);
@@ -57,15 +132,27 @@ export let lastMiss: string | null = null;
 export function locateBySource(fnText: string): Location | null {
   lastMiss = null;
   if (/\{\s*\[native code\]\s*\}$/.test(fnText)) return null;
-  const candidates = [...new Set([...stackFiles(), ...known])];
-  for (const url of candidates) {
+  // The stack's files first, then what they import, breadth first: a target usually comes from
+  // the file that starts the thread or from a module of the program's that it imports.
+  const queue = [...new Set([...stackFiles(), ...known, ...hints])];
+  const seen = new Set(queue);
+  for (let k = 0; k < queue.length && k < MAX_FILES; k++) {
+    const url = queue[k]!;
     const source = compiledSource(url);
     if (source === null) {
       if (/\.[mc]?tsx?$/.test(url)) lastMiss ??= url;
       continue;
     }
     const at = source.indexOf(fnText);
-    if (at === -1) continue;
+    if (at === -1) {
+      for (const dep of localImports(url)) {
+        if (!seen.has(dep)) {
+          seen.add(dep);
+          queue.push(dep);
+        }
+      }
+      continue;
+    }
     if (!known.includes(url)) known.push(url);
     const before = source.slice(0, at);
     const line = before.split("\n").length - 1;

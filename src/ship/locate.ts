@@ -104,7 +104,8 @@ function locateWithoutInspector(fn: Function): Location | null {
     `skein can't find where ${fn.name ? `"${fn.name}"` : "this function"} is defined, to send it to another thread: ${runtime}'s inspector can't tell synchronously, ` +
       (lastMiss
         ? `and ${runtime} offers no way here to see TypeScript as it runs it (${lastMiss}); on ${runtime}, define threads' code in JavaScript files, or run the TypeScript on Node or Bun`
-        : `and no file on the stack holds its text; define it at the top level of the file that starts the thread, or of a module that file imports`),
+        : `and neither the files on the stack nor the modules they import hold its text; define it at the top level of the file that starts the thread or of a module that file imports, ` +
+          `or name its file: new Thread({ target, module: import.meta.url }) (or new ThreadPoolExecutor({ module }))`),
   );
 }
 

@@ -17,6 +17,7 @@ import { deathError } from "../runtime/death.js";
 import { dispatch } from "../runtime/dispatch.js";
 import { badHandle, integer, primitive, registerReviver, SHARE, type Handle, type Shareable, type ShareContext } from "../memory/handles.js";
 import { checkCallable, codeFor, type ShippedCode } from "../ship/shipment.js";
+import { hintModule, moduleOption } from "../ship/locate-by-source.js";
 import { assignOwn, packParts, type Packed } from "../ship/values.js";
 import { currentHookCode, reportException } from "./excepthook.js";
 import "../runtime/exit.js";
@@ -34,6 +35,13 @@ export interface ThreadOptions<A extends unknown[] = unknown[]> {
   name?: string | null;
   /** A daemon thread is stopped when the program ends; default: the creating thread's. */
   daemon?: boolean;
+  /**
+   * The file that defines the target (or the subclass): `import.meta.url`, a file URL or an
+   * absolute path. Needed only on runtimes that can't say where a function was defined (Bun,
+   * Deno) and only when that file is neither on the stack of the call to start() nor imported
+   * (directly or through the program's own modules) by a file that is; Node ignores it.
+   */
+  module?: string | URL;
 }
 
 /** Everything a worker needs to run a thread. */
@@ -94,6 +102,9 @@ export class Thread<A extends unknown[] = unknown[]> implements Shareable {
       throw new TypeError(`new Thread(options): options must be an object like { target, args, name, daemon }, got ${describe(options)}`);
     }
     const { target, args, name, daemon } = options;
+    // Hinted now: a file named here is searched for whatever this program ships later.
+    const module = moduleOption(options.module, "new Thread");
+    if (module) hintModule(module);
     if (target !== undefined && target !== null && typeof target !== "function") {
       throw new TypeError(`new Thread: target must be a function, got ${describe(target)}`);
     }

@@ -111,8 +111,18 @@ export function runWorker(): void {
   // loop running empty means the thread is done.
   (hubPort as MessagePort & { unref(): void }).unref();
   (mainPort as (MessagePort & { unref(): void }) | null)?.unref();
-  // For a hub that sees this worker end only by its port closing: an exit that ran its handlers.
-  process.on("exit", (code) => control.setWorkerExited(entry, code));
+  process.on("exit", (code) => {
+    // Deno emits no 'beforeExit' in a worker: one whose event loop runs empty exits, with 0. The
+    // thread it ran is done, not dead: it ends here and the worker leaves instead of parking.
+    if (running?.settled && code === 0) {
+      const r = running;
+      running = null;
+      control.setWState(entry, WState.Leaving);
+      control.terminate(r.job.slot, r.job.gen);
+    }
+    // For a hub that sees this worker end only by its port closing: an exit that ran its handlers.
+    control.setWorkerExited(entry, code);
+  });
   process.on("beforeExit", () => {
     if (running) finish();
     next();
