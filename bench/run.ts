@@ -96,7 +96,9 @@ function add(row: Omit<Row, "met" | "ratio"> & { ratio?: number | null }, check:
   process.stderr.write(`  done: ${last.workload}\n`);
 }
 
-process.stderr.write(`skein benchmarks${quick ? " (quick)" : ""}: ${cpus().length} cores, Node ${process.version}, ${python ?? "no python3: CPython rows skipped"}\n`);
+/** The runtime running the bench: Bun reports a Node version of its own in process.version. */
+const runtimeName = process.versions.bun ? `Bun ${process.versions.bun}` : `Node ${process.version}`;
+process.stderr.write(`skein benchmarks${quick ? " (quick)" : ""}: ${cpus().length} cores, ${runtimeName}, ${python ?? "no python3: CPython rows skipped"}\n`);
 
 {
   startRow(1);
@@ -261,14 +263,14 @@ const table = [
 ];
 const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
 const line = (row: string[]) => `| ${row.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
-console.log(`\nskein ${quick ? "quick " : ""}benchmark: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), Node ${process.version}, ${python ?? "no python3"}\n`);
+console.log(`\nskein ${quick ? "quick " : ""}benchmark: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), ${runtimeName}, ${python ?? "no python3"}\n`);
 console.log(line(table[0]!));
 console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
 for (const row of table.slice(1)) console.log(line(row));
 for (const r of rows) if (r.note) console.log(`  #${r.id}: ${r.note}`);
 
 if (!quick) {
-  const out = { date: new Date().toISOString(), machine: { cores: cpus().length, cpu: cpus()[0]?.model, node: process.version, python }, rows };
+  const out = { date: new Date().toISOString(), machine: { cores: cpus().length, cpu: cpus()[0]?.model, node: process.version, runtime: runtimeName, python }, rows };
   writeFileSync(new URL("./results.json", import.meta.url), JSON.stringify(out, null, 2) + "\n");
   console.log("\nwrote bench/results.json");
 }

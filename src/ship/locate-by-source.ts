@@ -120,9 +120,18 @@ function existing(u: URL): string | null {
   return null;
 }
 
-/** File URLs on the current stack, nearest first (skein's own frames are searched too, harmlessly). */
+/**
+ * skein's own folder when it runs from its files (dist/chunks/...): its frames are the nearest on
+ * the stack, and a function of the program's whose text happens to match one of skein's must not
+ * be found there. Bundled into the program's file, skein has no files of its own to skip.
+ */
+const ownDir = /\/dist\/chunks\/[^/]+$/.test(import.meta.url ?? "") ? new URL("../", import.meta.url).href : null;
+
+/** File URLs on the current stack, nearest first, skein's own left out. */
 function stackFiles(): string[] {
-  return stackFrames().map((f) => pathToFileURL(f.loc.replace(/:\d+:\d+$/, "")).href);
+  return stackFrames()
+    .map((f) => pathToFileURL(f.loc.replace(/:\d+:\d+$/, "")).href)
+    .filter((u) => ownDir === null || !u.startsWith(ownDir));
 }
 
 /** Why a function couldn't be found, for the error: a TypeScript file with no transpiler here. */
