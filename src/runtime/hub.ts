@@ -2,8 +2,8 @@
  * The hub: one worker, started by the main thread when skein is imported, that watches every thread
  * worker die. The main thread spawns its own workers (so that they boot beside the hub) and hands
  * the hub a port to each; the hub spawns the rest. Jobs that found no parked worker queue here
- * (from main, and all of other threads'), and go to the first worker that is free. A worker that dies while running a thread gets that
- * thread marked terminated here, so its joiners never hang.
+ * (from main, and all of other threads'), and go to the first worker that is free. A worker that
+ * dies while running a thread gets that thread marked terminated here, so its joiners never hang.
  */
 import { parentPort, workerData, Worker, MessageChannel, type MessagePort } from "node:worker_threads";
 import { availableParallelism } from "node:os";
