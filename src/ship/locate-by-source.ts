@@ -2,8 +2,9 @@
  * Where a function was defined, on runtimes whose inspector can't answer synchronously (Bun has
  * no Runtime.evaluate; Deno answers later): the files on the current stack (the program calling
  * start() or submit() is almost always the file that defines the function, or imports it), then
- * the program's modules they import, then files the program named (`module` options), are
- * searched for the function's own text, as the runtime compiled them. Bun runs every file
+ * files the program named (`module` options) and, in a thread, the files its shipped code came
+ * from, then the program's modules all these import, are searched for the function's own text, as
+ * the runtime compiled them. Bun runs every file
  * through its transpiler (which reprints JavaScript too and inlines constants), so on Bun each file
  * goes through Bun.Transpiler with the options its loader uses; Deno runs JavaScript as written
  * and offers no transpiler, so there TypeScript can't be searched, and the caller says so.
@@ -13,6 +14,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { isAbsolute } from "node:path";
 import type { Location } from "./locate.js";
 import { stackFrames } from "../runtime/call-site.js";
+import { squeeze, type Squeezed } from "./loose-text.js";
 
 /** A file as the runtime compiled it, by URL (null: can't be read or transpiled here). */
 const compiled = new Map<string, string | null>();
@@ -45,6 +47,20 @@ export function compiledSource(url: string): string | null {
   }
   compiled.set(url, out);
   return out;
+}
+
+/** Each searched file's text without whitespace, by URL. */
+const squeezedFiles = new Map<string, Squeezed>();
+
+/** Where fnText starts in source: as it stands, else matched without whitespace; -1 if nowhere. */
+function indexIgnoringSpace(url: string, source: string, fnText: string): number {
+  const at = source.indexOf(fnText);
+  if (at !== -1) return at;
+  let sq = squeezedFiles.get(url);
+  if (!sq) squeezedFiles.set(url, (sq = squeeze(source)));
+  const loose = squeeze(fnText).text;
+  const i = loose.length > 0 ? sq.text.indexOf(loose) : -1;
+  return i === -1 ? -1 : sq.at[i]!;
 }
 
 /** How many files one search reads at most (a program's own modules, not all of node_modules). */
@@ -138,12 +154,12 @@ function stackFiles(): string[] {
 export let lastMiss: string | null = null;
 
 /** The function's defining file and position, found by its text; null if no file on the stack holds it. */
-export function locateBySource(fnText: string): Location | null {
+export function locateBySource(fnText: string, shippedFrom: readonly string[] = []): Location | null {
   lastMiss = null;
   if (/\{\s*\[native code\]\s*\}$/.test(fnText)) return null;
   // The stack's files first, then what they import, breadth first: a target usually comes from
   // the file that starts the thread or from a module of the program's that it imports.
-  const queue = [...new Set([...stackFiles(), ...known, ...hints])];
+  const queue = [...new Set([...stackFiles(), ...known, ...hints, ...shippedFrom.filter((u) => u.startsWith("file:"))])];
   const seen = new Set(queue);
   for (let k = 0; k < queue.length && k < MAX_FILES; k++) {
     const url = queue[k]!;
@@ -152,7 +168,7 @@ export function locateBySource(fnText: string): Location | null {
       if (/\.[mc]?tsx?$/.test(url)) lastMiss ??= url;
       continue;
     }
-    const at = source.indexOf(fnText);
+    const at = indexIgnoringSpace(url, source, fnText);
     if (at === -1) {
       for (const dep of localImports(url)) {
         if (!seen.has(dep)) {

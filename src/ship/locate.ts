@@ -97,7 +97,8 @@ export function locate(fn: Function): Location | null {
 function locateWithoutInspector(fn: Function): Location | null {
   const text = Function.prototype.toString.call(fn);
   if (/\{\s*\[native code\]\s*\}$/.test(text)) return null;
-  const where = locateBySource(text);
+  // In a thread, code that came shipped was defined in its program's files: those are searched too.
+  const where = locateBySource(text, [...new Set([...shippedOrigins.values()].map((o) => o.url))]);
   if (where) return where;
   const runtime = typeof (globalThis as { Bun?: unknown }).Bun === "object" ? "Bun" : typeof (globalThis as { Deno?: unknown }).Deno === "object" ? "Deno" : "this runtime";
   throw new TypeError(

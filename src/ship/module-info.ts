@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseModule, scopes, walk, type AnyNode, type Scope } from "./parse.js";
+import { sameButSpace } from "./loose-text.js";
 
 export interface ImportBinding {
   local: string;
@@ -286,9 +287,10 @@ export function offsetOf(info: ModuleInfo, line: number, column: number): number
 
 /**
  * The node of a function or class defined in this script, found by its text (what toString gives)
- * around the place the inspector says it starts; with its innermost enclosing scope.
+ * around the place the inspector says it starts; with its innermost enclosing scope. With `loose`,
+ * texts that differ only in whitespace match (a function found by its text on Bun).
  */
-export function findDefinition(info: ModuleInfo, text: string, offset: number): { node: AnyNode; holder: AnyNode; scope: Scope } | null {
+export function findDefinition(info: ModuleInfo, text: string, offset: number, loose = false): { node: AnyNode; holder: AnyNode; scope: Scope } | null {
   let best: { node: AnyNode; holder: AnyNode; scope: Scope } | null = null;
   const visit = (n: AnyNode, scope: Scope): void => {
     if (n.start > offset + 1 || n.end < offset) return;
@@ -298,7 +300,8 @@ export function findDefinition(info: ModuleInfo, text: string, offset: number): 
     const isFn = n.type === "FunctionDeclaration" || n.type === "FunctionExpression" || n.type === "ArrowFunctionExpression"
       || n.type === "ClassDeclaration" || n.type === "ClassExpression";
     const isMethod = (n.type === "Property" || n.type === "MethodDefinition") && n.value?.type === "FunctionExpression";
-    if ((isFn || isMethod) && info.source.slice(n.start, n.end) === text) {
+    const ownText = isFn || isMethod ? info.source.slice(n.start, n.end) : null;
+    if (ownText !== null && (ownText === text || (loose && sameButSpace(ownText, text)))) {
       const node = isMethod ? n.value : n;
       best = { node, holder: n, scope: own && !isMethod ? own.parent ?? own : scope };
     }
