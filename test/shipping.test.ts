@@ -6,6 +6,7 @@ import { Lock, Thread } from "skein";
 import triple, { square } from "./fixtures/math.js";
 import { runJoined } from "./helpers/threads.js";
 import { LONG } from "./helpers/bounds.js";
+import { runSnippet } from "./helpers/child-process.js";
 
 /** A module-level variable the program reassigns (below): it can't go with a target. */
 let moduleLevel = 3;
@@ -30,6 +31,22 @@ test("a dynamic import inside a target resolves relative to the file that define
     o[0] = m.square(9);
   }, [out]);
   assert.equal(out[0], 81);
+});
+
+test("an enum as Bun compiles it, filled by ((E) => ...)(E ||= {}), travels with a target that uses it", () => {
+  const r = runSnippet(`
+    import { Thread } from "skein";
+    var Color;
+    ((Color) => {
+      Color[Color["Red"] = 0] = "Red";
+      Color[Color["Blue"] = 1] = "Blue";
+    })(Color ||= {});
+    function name(i: number) { console.log(Color[i], Color.Blue); }
+    const t = new Thread({ target: name, args: [0] });
+    t.start();
+    t.join();
+  `);
+  assert.equal(r.stdout, "Red 1\n", r.stderr);
 });
 
 test("a variable that can't travel is a TypeError at start() naming every one and saying to pass them in args", () => {

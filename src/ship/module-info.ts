@@ -179,7 +179,8 @@ function addExport(info: ModuleInfo, local: string, exported: string): void {
 
 /**
  * A statement that fills a top-level variable declared without its contents: tsc's enum and
- * namespace, `(function (E) {...})(E || (E = {}))` (also `E || (exports.E = E = {})`), and
+ * namespace, `(function (E) {...})(E || (E = {}))` (also `E || (exports.E = E = {})`, and Bun's
+ * `((E) => {...})(E ||= {})`), and
  * esbuild's module namespace object in a bundle, `__export(x_exports, { ... })`.
  */
 function fillerOf(st: AnyNode): string | null {
@@ -190,7 +191,9 @@ function fillerOf(st: AnyNode): string | null {
   }
   if (call.type !== "CallExpression" || (call.callee.type !== "FunctionExpression" && call.callee.type !== "ArrowFunctionExpression")) return null;
   const arg = call.arguments[0];
-  if (arg?.type !== "LogicalExpression" || arg.operator !== "||" || arg.left.type !== "Identifier") return null;
+  // Bun writes tsc's `E || (E = {})` as `E ||= {}`.
+  const fills = (arg?.type === "LogicalExpression" && arg.operator === "||") || (arg?.type === "AssignmentExpression" && arg.operator === "||=");
+  if (!fills || arg.left.type !== "Identifier") return null;
   return arg.left.name;
 }
 
@@ -205,7 +208,7 @@ function readChanges(info: ModuleInfo, program: AnyNode, top: Scope): void {
       list.push(st);
       info.fillers.set(name, list);
       const arg = st.expression.arguments[0];
-      if (arg.type === "LogicalExpression") fillerArgs.add(arg);
+      if (arg.type === "LogicalExpression" || arg.type === "AssignmentExpression") fillerArgs.add(arg);
     }
   }
   const isTop = (scope: Scope, name: string) => {

@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 // A cycle, read only inside functions, once every module has loaded.
 import * as api from "../index.js";
 import { internalName, internalValue } from "./internals.js";
+import { squeeze } from "./loose-text.js";
 
 /** How a function is found by name in another thread. */
 export type Ref =
@@ -34,6 +35,25 @@ export function ownName(value: unknown): string | null {
     for (const name of Object.keys(ownApi)) if (!ownByValue.has(ownApi[name])) ownByValue.set(ownApi[name], name);
   }
   return ownByValue.get(value) ?? null;
+}
+
+let ownByText: Map<string, unknown> | null = null;
+
+/**
+ * skein's export whose code reads `text` (whitespace aside), if one does: where a runtime can't
+ * read a module's values (Bun, Deno), skein's own functions inside a bundle are known by their text.
+ */
+export function ownByCode(text: string): unknown {
+  if (!ownByText) {
+    ownByText = new Map();
+    for (const name of Object.keys(ownApi)) {
+      const v = ownApi[name];
+      if (typeof v !== "function") continue;
+      const key = squeeze(Function.prototype.toString.call(v)).text;
+      if (!ownByText.has(key)) ownByText.set(key, v);
+    }
+  }
+  return ownByText.get(squeeze(text).text);
 }
 
 /** This copy of skein's export `name` (or internal `internal:name`). */

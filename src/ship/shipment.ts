@@ -16,7 +16,7 @@ import { pathToFileURL } from "node:url";
 import { declaredNames, parseCallable, freeNames, rewrite, type AnyNode, type Scope } from "./parse.js";
 import { bindingsOf, locate, scriptSource, shippedOrigins, type Location } from "./locate.js";
 import { bindingOf, entryUrl, findDefinition, moduleInfo, offsetOf, topDeclaration, type ModuleInfo } from "./module-info.js";
-import { cjsExportRef, ownName, rememberRef, runtimeRef, type Ref } from "./references.js";
+import { cjsExportRef, ownByCode, ownName, rememberRef, runtimeRef, type Ref } from "./references.js";
 import { HELPER_NAMES } from "./compiler-helpers.js";
 import { mirrorOf, type DeclItem } from "./mirrors.js";
 
@@ -199,9 +199,20 @@ class UnitBuilder {
   #ownExport(name: string): string | null {
     if (this.#bundled === undefined) this.#bundled = this.info.url === selfUrl() ? new Map() : null;
     if (!this.#bundled) return null;
-    if (!this.#bundled.has(name)) this.#bundled.set(name, bindingsOf(this.fn, [name]).get(name));
+    if (!this.#bundled.has(name)) {
+      const values = bindingsOf(this.fn, [name]);
+      this.#bundled.set(name, values.has(name) ? values.get(name) : this.#ownByDeclaration(name));
+    }
     const own = ownName(this.#bundled.get(name));
     return own && !own.startsWith("internal:") ? own : null;
+  }
+
+  /** Where a module's values can't be read (Bun, Deno): skein's export that `name`'s declaration is, by its code. */
+  #ownByDeclaration(name: string): unknown {
+    const top = topDeclaration(this.info, name);
+    if (!top) return undefined;
+    const code = top.decl.type === "VariableDeclarator" ? top.decl.init : top.decl;
+    return code ? ownByCode(this.info.source.slice(code.start, code.end)) : undefined;
   }
 
   build(fn: Function, found: { node: AnyNode; holder: AnyNode; scope: Scope }): Unit {
