@@ -290,13 +290,15 @@ export function offsetOf(info: ModuleInfo, line: number, column: number): number
 
 /**
  * The node of a function or class defined in this script, found by its text (what toString gives)
- * around the place the inspector says it starts; with its innermost enclosing scope. With `loose`,
- * texts that differ only in whitespace match (a function found by its text on Bun).
+ * around the place the inspector says it starts (anywhere in the file for an offset of -1: the
+ * first such); with its innermost enclosing scope. With `loose`, texts that differ only in
+ * whitespace match (a function found by its text on Bun).
  */
 export function findDefinition(info: ModuleInfo, text: string, offset: number, loose = false): { node: AnyNode; holder: AnyNode; scope: Scope } | null {
   let best: { node: AnyNode; holder: AnyNode; scope: Scope } | null = null;
   const visit = (n: AnyNode, scope: Scope): void => {
-    if (n.start > offset + 1 || n.end < offset) return;
+    if (best && offset < 0) return;
+    if (offset >= 0 && (n.start > offset + 1 || n.end < offset)) return;
     const own = info.map.get(n);
     const inner = own ?? scope;
     // A method's text starts at its key: the Property or MethodDefinition holds it.

@@ -105,8 +105,10 @@ function build(fn: Function, role: Role, what: string): ShippedCode {
   const text = Function.prototype.toString.call(fn);
   const info = infoFor(where, text);
   if (!info) throw new TypeError(`skein could not parse the file that defines ${what} (${where.url}) to send it to another thread`);
-  // Found by its text (Bun, Deno): the runtime may have indented it differently.
-  const found = findDefinition(info, text, offsetOf(info, where.line, where.column), where.scriptId.startsWith("source:"));
+  // Found by its text (Bun, Deno): the runtime may have indented it differently, and the text may
+  // first occur inside a longer function ("(f) => f" in "(f) => f.x"), so any whole match will do.
+  const bySource = where.scriptId.startsWith("source:");
+  const found = findDefinition(info, text, offsetOf(info, where.line, where.column), bySource) ?? (bySource ? findDefinition(info, text, -1, true) : null);
   if (!found) throw new TypeError(`skein could not find ${what} in ${where.url} to send it to another thread`);
   const ref = moduleRef(fn, info, found.node, found.holder);
   if (ref) return { by: "ref", ref };
