@@ -9,7 +9,8 @@ import { availableParallelism } from "node:os";
 import { isMainThread, MessageChannel, type MessagePort, type Worker } from "node:worker_threads";
 import { MAIN_WORKERS, WState } from "../memory/control-block.js";
 import { ensureHub, runtime, workerExecArgv } from "./runtime.js";
-import { startThreadWorker, workerEntry } from "./worker-entry.js";
+import { workerEntry } from "./worker-entry.js";
+import { startThreadWorker } from "../platform/workers.js";
 
 /** The main thread's direct line to each worker it had spawned, by worker-table entry. */
 const ports = new Map<number, MessagePort>();

@@ -9,7 +9,7 @@ import { parentPort, workerData, Worker, MessageChannel, type MessagePort } from
 import { availableParallelism } from "node:os";
 import { writeSync } from "node:fs";
 import { Control, MAIN_WORKERS, MAX_WORKERS, WState } from "../memory/control-block.js";
-import { startThreadWorker, type WorkerEntry } from "./worker-entry.js";
+import { startThreadWorker, type WorkerEntry } from "../platform/workers.js";
 import { deathError, DeathKind, type Death, type DeathNotice } from "./death.js";
 import { watchDeadlocks } from "./deadlock.js";
 

@@ -8,7 +8,8 @@ import { isMainThread as nodeIsMain, MessageChannel, receiveMessageOnPort, worke
 import { readlinkSync } from "node:fs";
 import { Control } from "../memory/control-block.js";
 import { TraceRing } from "../memory/trace-ring.js";
-import { startWorker, workerEntry } from "./worker-entry.js";
+import { workerEntry } from "./worker-entry.js";
+import { startWorker } from "../platform/workers.js";
 import type { Death, DeathNotice } from "./death.js";
 
 export interface WorkerBoot {

@@ -7,11 +7,8 @@
  */
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { Worker, type WorkerOptions } from "node:worker_threads";
 import { RuntimeError } from "../common/errors.js";
-
-/** A worker entry: a file's URL, or the source itself. */
-export type WorkerEntry = { file: string } | { code: string };
+import type { WorkerEntry } from "../platform/workers.js";
 
 const found = new Map<string, WorkerEntry>();
 
@@ -49,27 +46,4 @@ function embeddedSource(): string | null {
   // finds its files and never gets here.
   if (typeof require !== "function") return null;
   return (require("./worker-source.js") as { WORKER_SOURCE: string | null }).WORKER_SOURCE;
-}
-
-export function startWorker(entry: WorkerEntry, options: WorkerOptions): Worker {
-  return "file" in entry ? new Worker(new URL(entry.file), options) : new Worker(entry.code, { ...options, eval: true });
-}
-
-/** Set once Node has refused the program's flags for a worker: later workers start without them. */
-let flagsRefused = false;
-
-/**
- * Starts a thread worker with the program's flags (`execArgv`), or without them when a worker
- * can't take them (--expose-gc, --max-old-space-size, ...).
- */
-export function startThreadWorker(entry: WorkerEntry, options: WorkerOptions, execArgv: string[]): Worker {
-  if (!flagsRefused && execArgv.length > 0) {
-    try {
-      return startWorker(entry, { ...options, execArgv });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "ERR_WORKER_INVALID_EXEC_ARGV") throw e;
-      flagsRefused = true;
-    }
-  }
-  return startWorker(entry, { ...options, execArgv: [] });
 }

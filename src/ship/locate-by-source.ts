@@ -15,33 +15,19 @@ import { isAbsolute } from "node:path";
 import type { Location } from "./locate.js";
 import { stackFrames } from "../runtime/call-site.js";
 import { squeeze, type Squeezed } from "./loose-text.js";
+import { compiledText } from "../platform/compiled-text.js";
 
 /** A file as the runtime compiled it, by URL (null: can't be read or transpiled here). */
 const compiled = new Map<string, string | null>();
 /** Files that held functions before: searched first next time. */
 const known: string[] = [];
 
-interface BunTranspiler {
-  transformSync(code: string): string;
-}
-const bun = (globalThis as { Bun?: { Transpiler: new (o: object) => BunTranspiler } }).Bun;
-const transpilers = new Map<string, BunTranspiler>();
-
-function transpile(url: string, text: string): string | null {
-  const ext = /\.[mc]?([jt]sx?)$/.exec(url);
-  if (!bun) return ext && ext[1]!.startsWith("t") ? null : text;
-  const loader = ext ? ext[1]! : "js";
-  let t = transpilers.get(loader);
-  if (!t) transpilers.set(loader, (t = new bun.Transpiler({ loader, inline: true, target: "bun" })));
-  return t.transformSync(text);
-}
-
 /** The text of the file at `url` as the runtime runs it, or null. */
 export function compiledSource(url: string): string | null {
   if (compiled.has(url)) return compiled.get(url)!;
   let out: string | null = null;
   try {
-    out = transpile(url, readFileSync(fileURLToPath(url), "utf8"));
+    out = compiledText(url, readFileSync(fileURLToPath(url), "utf8"));
   } catch {
     out = null;
   }

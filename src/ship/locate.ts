@@ -8,10 +8,11 @@
  * (Bun, Deno), functions are found by their text in the files on the stack (ship/locate-by-source.ts).
  */
 import { readFileSync } from "node:fs";
-import { Session } from "node:inspector";
 import { fileURLToPath } from "node:url";
 import type { ImportBinding } from "./module-info.js";
 import { compiledSource, lastMiss, locateBySource } from "./locate-by-source.js";
+import { inspect as post, inspectorAnswers, onScriptParsed } from "../platform/inspector.js";
+import { runtimeLabel } from "../platform/runtime-kind.js";
 
 export interface Location {
   url: string;
@@ -34,49 +35,13 @@ export interface ShippedOrigin {
 /** Code that skein itself evaluated in this thread registers the origin it was shipped with, by script URL. */
 export const shippedOrigins = new Map<string, ShippedOrigin>();
 
-let session: Session | null = null;
 const urls = new Map<string, string>();
 const sources = new Map<string, string>();
-
-function post<T>(method: string, params?: object): T {
-  let result: any;
-  let error: any;
-  session!.post(method, params ?? {}, (err, res) => {
-    error = err;
-    result = res;
-  });
-  if (error) throw error;
-  if (result === undefined) throw new Error(`the inspector did not answer ${method} synchronously`);
-  return result as T;
-}
-
-let answers: boolean | undefined;
-
-/** True when this runtime's inspector answers synchronously (Node), as locate needs. */
-function inspectorAnswers(): boolean {
-  if (answers !== undefined) return answers;
-  try {
-    connect();
-    answers = post<{ result?: unknown }>("Runtime.evaluate", { expression: "0" }).result !== undefined;
-  } catch {
-    answers = false;
-  }
-  return answers;
-}
-
-function connect(): void {
-  if (session) return;
-  session = new Session();
-  session.connect();
-  session.on("Debugger.scriptParsed", (m: any) => {
-    urls.set(m.params.scriptId, m.params.url);
-  });
-}
+onScriptParsed((scriptId, url) => urls.set(scriptId, url));
 
 /** The function's script and position, or null for a function with no script (native, bound). */
 export function locate(fn: Function): Location | null {
   if (!inspectorAnswers()) return locateWithoutInspector(fn);
-  connect();
   const key = "__skein_locate_probe";
   (globalThis as any)[key] = fn;
   let loc: { scriptId: string; lineNumber: number; columnNumber: number } | undefined;
@@ -100,7 +65,7 @@ function locateWithoutInspector(fn: Function): Location | null {
   // In a thread, code that came shipped was defined in its program's files: those are searched too.
   const where = locateBySource(text, [...new Set([...shippedOrigins.values()].map((o) => o.url))]);
   if (where) return where;
-  const runtime = typeof (globalThis as { Bun?: unknown }).Bun === "object" ? "Bun" : typeof (globalThis as { Deno?: unknown }).Deno === "object" ? "Deno" : "this runtime";
+  const runtime = runtimeLabel;
   throw new TypeError(
     `skein can't find where ${fn.name ? `"${fn.name}"` : "this function"} is defined, to send it to another thread: ${runtime}'s inspector can't tell synchronously, ` +
       (lastMiss
@@ -180,7 +145,6 @@ export function bindingsOf(fn: Function, names: readonly string[]): Map<string, 
   const out = new Map<string, unknown>();
   // Without a synchronous inspector the values can't be read: declarations are made from source.
   if (!inspectorAnswers()) return out;
-  connect();
   const key = "__skein_locate_probe";
   const grab = "__skein_binding";
   (globalThis as any)[key] = fn;

@@ -1,0 +1,51 @@
+/**
+ * V8's inspector protocol, asked from inside this thread and answered at once: the one place V8
+ * tells where a function was defined and what its module's bindings hold. Node's inspector answers
+ * synchronously; Bun's has no Runtime.evaluate and Deno's answers later, so there skein finds
+ * functions by their text instead (ship/locate-by-source.ts).
+ */
+import { Session } from "node:inspector";
+
+let session: Session | null = null;
+const scriptListeners: ((scriptId: string, url: string) => void)[] = [];
+
+function connect(): Session {
+  if (session) return session;
+  session = new Session();
+  session.connect();
+  session.on("Debugger.scriptParsed", (m: any) => {
+    for (const fn of scriptListeners) fn(m.params.scriptId, m.params.url);
+  });
+  return session;
+}
+
+/** Sends `method` and returns its answer, which must come synchronously. */
+export function inspect<T>(method: string, params?: object): T {
+  let result: any;
+  let error: any;
+  connect().post(method, params ?? {}, (err, res) => {
+    error = err;
+    result = res;
+  });
+  if (error) throw error;
+  if (result === undefined) throw new Error(`the inspector did not answer ${method} synchronously`);
+  return result as T;
+}
+
+/** Calls `fn` for each script the debugger reports (while it is enabled). */
+export function onScriptParsed(fn: (scriptId: string, url: string) => void): void {
+  scriptListeners.push(fn);
+}
+
+let answers: boolean | undefined;
+
+/** True when this runtime's inspector answers synchronously (Node). */
+export function inspectorAnswers(): boolean {
+  if (answers !== undefined) return answers;
+  try {
+    answers = inspect<{ result?: unknown }>("Runtime.evaluate", { expression: "0" }).result !== undefined;
+  } catch {
+    answers = false;
+  }
+  return answers;
+}
