@@ -14,9 +14,8 @@ import { LONG } from "./helpers/bounds.js";
 import { shared, waitAtLeast } from "./helpers/cells.js";
 import { captureStderr } from "./helpers/stderr.js";
 import { within } from "./helpers/wait.js";
+import { notOnBun } from "./helpers/runtimes.js";
 
-/** Bun, where a few behaviours differ (each test that can't hold there says why in its title). */
-const onBun = process.versions.bun !== undefined;
 
 /** A module-level constant: tasks may use it (it goes with them to their pool thread). */
 const SCALE = 3;
@@ -525,8 +524,7 @@ describe("initializer", () => {
   });
 
   test(
-    `an initializer that uses a local variable is refused when the pool is made, saying to pass it in initargs${onBun ? " (skipped on Bun: Bun bakes a const's value into the function's text)" : ""}`,
-    { skip: onBun },
+    ...notOnBun("an initializer that uses a local variable is refused when the pool is made, saying to pass it in initargs", "Bun bakes a const's value into the function's text"),
     () => {
       const local = 2;
       assert.throws(() => new ThreadPoolExecutor({ initializer: () => local }), (e) => e instanceof TypeError && /"local"/.test(e.message) && /initargs/.test(e.message));

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { runProgram } from "./helpers/child-process.js";
+import { notOnBun } from "./helpers/runtimes.js";
 
 const repo = fileURLToPath(new URL("..", import.meta.url));
 const programs = join(repo, "test/fixtures/programs");
@@ -144,8 +145,8 @@ for (const mode of modes) {
       if (!mode.esm && ESM_ONLY.has(program)) continue;
       // A class that comes back from a thread is matched to the program's own by the module's
       // current values, which Bun gives no way to read.
-      const bunSkip = process.versions.bun !== undefined && program === "classes";
-      test(bunSkip ? `${program} (skipped on Bun: no way to read a module's values, so a class coming back is a copy and instanceof fails)` : program, { skip: bunSkip }, () => {
+      const title: [string, { skip: boolean }] = program === "classes" ? notOnBun(program, "no way to read a module's values, so a class coming back is a copy and instanceof fails") : [program, { skip: false }];
+      test(...title, () => {
         const { file, args, cli } = runners.get(mode.name)!(program);
         const r = cli
           ? runProgram(cli, [file, data, ...args], { timeout: 60_000, cwd: out })

@@ -1,13 +1,11 @@
 /**
  * Where a function was defined, on runtimes whose inspector can't answer synchronously (Bun has
- * no Runtime.evaluate; Deno answers later): the files on the current stack (the program calling
- * start() or submit() is almost always the file that defines the function, or imports it), then
- * files the program named (`module` options) and, in a thread, the files its shipped code came
- * from, then the program's modules all these import, are searched for the function's own text, as
- * the runtime compiled them. Bun runs every file
- * through its transpiler (which reprints JavaScript too and inlines constants), so on Bun each file
- * goes through Bun.Transpiler with the options its loader uses; Deno runs JavaScript as written
- * and offers no transpiler, so there TypeScript can't be searched, and the caller says so.
+ * no Runtime.evaluate; Deno answers later). The function's own text is searched for, in each file
+ * as the runtime compiled it (platform/compiled-text.ts): first the files on the current stack
+ * (the program calling start() or submit() almost always defines the function or imports it),
+ * then files the program named (`module` options) and, in a thread, the files its shipped code
+ * came from, then the program's modules all these import. Where the runtime can't show a file as
+ * compiled (TypeScript on Deno), the caller says so.
  */
 import { readFileSync, statSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -16,6 +14,7 @@ import type { Location } from "./locate.js";
 import { stackFrames } from "../runtime/call-site.js";
 import { squeeze, type Squeezed } from "./loose-text.js";
 import { compiledText } from "../platform/compiled-text.js";
+import { describe } from "../common/checks.js";
 
 /** A file as the runtime compiled it, by URL (null: can't be read or transpiled here). */
 const compiled = new Map<string, string | null>();
@@ -83,7 +82,7 @@ export function moduleOption(value: unknown, what: string): string | null {
     }
   }
   throw new TypeError(
-    `${what}: module must name the file that defines the code, as import.meta.url (or a file: URL, or an absolute path), got ${typeof value === "string" ? JSON.stringify(value) : Object.prototype.toString.call(value)}`,
+    `${what}: module must name the file that defines the code, as import.meta.url (or a file: URL, or an absolute path), got ${describe(value)}`,
   );
 }
 
