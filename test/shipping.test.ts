@@ -56,7 +56,7 @@ test("a variable that can't travel is a TypeError at start() naming every one an
   assert.throws(() => t.start(), (e: unknown) => e instanceof TypeError && /"local"/.test((e as Error).message) && /args: \[local\]/.test((e as Error).message));
   assert.equal(t.state, "new", "a thread that failed to start stays new");
   // A closure variable and a module-level variable the program reassigns, named together.
-  assert.throws(() => new Thread({ target: () => moduleLevel + local }).start(), (e: unknown) =>
+  assert.throws(() => new Thread({ target: () => moduleLevel + local.n }).start(), (e: unknown) =>
     e instanceof TypeError && /"moduleLevel"/.test((e as Error).message) && /"local"/.test((e as Error).message) && /reassigns/.test((e as Error).message));
 });
 
