@@ -303,6 +303,21 @@ test("a worker that dies while main is blocked joining its thread is reported, w
   );
 });
 
+test("a daemon thread still blocked when the program ends dies with it, unreported", () => {
+  // Its worker is the main thread's own (one warm worker): the hub sees it go at exit, and must
+  // not take that for a worker dying under its thread.
+  const r = runSnippet(`
+    import { Event, Thread } from "skein";
+    const never = new Event();
+    const t = new Thread({ name: "Housekeeping", target: (e: Event) => { e.wait(); }, args: [never], daemon: true });
+    t.start();
+    console.log("main done");
+  `, { env: { ...process.env, SKEIN_WARM_WORKERS: "1" } });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, "main done\n");
+  assert.equal(r.stderr, "");
+});
+
 test("start() returns at once: the thread is runnable, has its ident, and gets its nativeId when it runs", () => {
   // No warm workers: the first thread's worker is still booting when start() returns.
   const r = runSnippet(`

@@ -199,6 +199,12 @@ export function runHub(): void {
     const name = control.readName(slot);
     const daemon = control.daemon(slot);
     if (control.ended(slot, gen)) return;
+    // The program is exiting (main has stopped): a daemon thread dies with it, as in Python,
+    // and its worker going is no fault to report.
+    if (daemon && control.ended(0, 1)) {
+      control.terminate(slot, gen);
+      return;
+    }
     // Reported before its joiners wake, as the thread itself would: with the default excepthook
     // written here; a custom one runs in the main thread, which gets the death first.
     const death: Death = { slot, gen, ident, name, daemon, kind, code, message };
