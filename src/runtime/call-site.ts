@@ -65,9 +65,16 @@ export function stackFrames(): Frame[] {
   return frames;
 }
 
+/**
+ * True for a path in skein's own dist/ or src/ (a runtime that applies source maps, Deno, shows
+ * skein's frames in src/); never when skein is bundled into the program's file.
+ */
+export function isSkeinFile(path: string): boolean {
+  const skein = ownDir();
+  return skein !== null && (path.startsWith(join(skein, "dist") + sep) || path.startsWith(join(skein, "src") + sep));
+}
+
 /** The first frame of the current stack that is not skein's; "" if none. */
 export function callSite(): string {
-  const skein = ownDir();
-  const inSkein = (loc: string) => skein !== null && (loc.startsWith(join(skein, "dist") + sep) || loc.startsWith(join(skein, "src") + sep));
-  return stackFrames().find((f) => !SKEIN_FUNCTION.test(f.text) && !inSkein(f.loc))?.loc ?? "";
+  return stackFrames().find((f) => !SKEIN_FUNCTION.test(f.text) && !isSkeinFile(f.loc))?.loc ?? "";
 }

@@ -11,7 +11,7 @@ import { readFileSync, statSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { isAbsolute } from "node:path";
 import type { Location } from "./locate.js";
-import { stackFrames } from "../runtime/call-site.js";
+import { isSkeinFile, stackFrames } from "../runtime/call-site.js";
 import { squeeze, type Squeezed } from "./loose-text.js";
 import { compiledText } from "../platform/compiled-text.js";
 import { describe } from "../common/checks.js";
@@ -121,18 +121,14 @@ function existing(u: URL): string | null {
   return null;
 }
 
-/**
- * skein's own folder when it runs from its files (dist/chunks/...): its frames are the nearest on
- * the stack, and a function of the program's whose text happens to match one of skein's must not
- * be found there. Bundled into the program's file, skein has no files of its own to skip.
- */
-const ownDir = /\/dist\/chunks\/[^/]+$/.test(import.meta.url ?? "") ? new URL("../", import.meta.url).href : null;
-
 /** File URLs on the current stack, nearest first, skein's own left out. */
 function stackFiles(): string[] {
+  // skein's frames are the nearest; a function of the program's whose text happens to match one
+  // of skein's must not be found there.
   return stackFrames()
-    .map((f) => pathToFileURL(f.loc.replace(/:\d+:\d+$/, "")).href)
-    .filter((u) => ownDir === null || !u.startsWith(ownDir));
+    .map((f) => f.loc.replace(/:\d+:\d+$/, ""))
+    .filter((path) => !isSkeinFile(path))
+    .map((path) => pathToFileURL(path).href);
 }
 
 /** Why a function couldn't be found, for the error: a TypeScript file with no transpiler here. */
