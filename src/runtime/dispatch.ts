@@ -9,7 +9,7 @@ import { availableParallelism } from "node:os";
 import { isMainThread, MessageChannel, type MessagePort, type Worker } from "node:worker_threads";
 import { MAIN_WORKERS, WState } from "../memory/control-block.js";
 import { ensureHub, runtime, workerExecArgv } from "./runtime.js";
-import { workerEntry } from "./worker-entry.js";
+import { threadWorkerOptions, workerEntry } from "./worker-entry.js";
 import { startThreadWorker } from "../platform/workers.js";
 
 /** The main thread's direct line to each worker it had spawned, by worker-table entry. */
@@ -64,10 +64,8 @@ function spawn(): boolean {
   const hub = new MessageChannel();
   let worker: Worker;
   try {
-    worker = startThreadWorker(workerEntry("worker"), {
-      workerData: { __skein: true, role: "worker", control: runtime.control.sab, trace: runtime.trace?.sab ?? null, entry, hubPort: hub.port2, mainPort: direct.port2, tsxApi: runtime.tsxApi },
-      transferList: [hub.port2, direct.port2],
-    }, workerExecArgv());
+    const options = threadWorkerOptions({ control: runtime.control.sab, trace: runtime.trace?.sab ?? null, entry, hubPort: hub.port2, mainPort: direct.port2, tsxApi: runtime.tsxApi });
+    worker = startThreadWorker(workerEntry("worker"), options, workerExecArgv());
   } catch {
     // Node can't make one now: threads queue at the hub, which tries again and reports why.
     control.setWState(entry, WState.Free);

@@ -10,6 +10,7 @@ import { availableParallelism } from "node:os";
 import { writeSync } from "node:fs";
 import { Control, MAIN_WORKERS, MAX_WORKERS, WState } from "../memory/control-block.js";
 import { startThreadWorker, type WorkerEntry } from "../platform/workers.js";
+import { threadWorkerOptions } from "./worker-entry.js";
 import { deathError, DeathKind, type Death, type DeathNotice } from "./death.js";
 import { watchDeadlocks } from "./deadlock.js";
 
@@ -31,10 +32,7 @@ export function runHub(): void {
     const { port1, port2 } = new MessageChannel();
     let worker: Worker;
     try {
-      worker = startThreadWorker(data.entry, {
-        workerData: { __skein: true, role: "worker", control: data.control, trace: data.trace, entry, hubPort: port2, tsxApi: data.tsxApi },
-        transferList: [port2],
-      }, data.execArgv);
+      worker = startThreadWorker(data.entry, threadWorkerOptions({ control: data.control, trace: data.trace, entry, hubPort: port2, tsxApi: data.tsxApi }), data.execArgv);
     } catch (e) {
       failEntry(entry, e);
       throw e;

@@ -8,7 +8,9 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { RuntimeError } from "../common/errors.js";
+import type { MessagePort, WorkerOptions } from "node:worker_threads";
 import type { WorkerEntry } from "../platform/workers.js";
+import type { WorkerBoot } from "./runtime.js";
 
 const found = new Map<string, WorkerEntry>();
 
@@ -46,4 +48,13 @@ function embeddedSource(): string | null {
   // finds its files and never gets here.
   if (typeof require !== "function") return null;
   return (require("./worker-source.js") as { WORKER_SOURCE: string | null }).WORKER_SOURCE;
+}
+
+/**
+ * How a thread worker starts, whoever spawns it (the main thread or the hub): its boot data (what
+ * runtime.ts reads as WorkerBoot) and the ports it takes along.
+ */
+export function threadWorkerOptions(boot: Omit<WorkerBoot, "__skein">): WorkerOptions {
+  const ports = [boot.hubPort, boot.mainPort].filter((p): p is MessagePort => p !== undefined);
+  return { workerData: { __skein: true, role: "worker", ...boot }, transferList: ports };
 }
