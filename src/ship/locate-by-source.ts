@@ -92,13 +92,16 @@ export function moduleOption(value: unknown, what: string): string | null {
  * string only adds a file to search.
  */
 function localImports(url: string): string[] {
+  const seen = importsOf.get(url);
+  if (seen) return seen;
+  const out: string[] = [];
+  importsOf.set(url, out);
   let text: string;
   try {
     text = readFileSync(fileURLToPath(url), "utf8");
   } catch {
-    return [];
+    return out;
   }
-  const out: string[] = [];
   const re = /(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)(["'])(\.{1,2}\/[^"'\n]*)\1/g;
   for (let m = re.exec(text); m; m = re.exec(text)) {
     const file = existing(new URL(m[2]!, url));
@@ -106,6 +109,9 @@ function localImports(url: string): string[] {
   }
   return out;
 }
+
+/** What each file searched imports, by URL: every start() of a new function searches again. */
+const importsOf = new Map<string, string[]>();
 
 /** A module specifier's file as the runtime resolves it: as written, a TypeScript twin, or with an extension added. */
 function existing(u: URL): string | null {
