@@ -42,7 +42,8 @@ const life = new Thread({
     Atomics.store(signal, 0, 1); // "I am running"
     Atomics.notify(signal, 0);
     Atomics.wait(signal, 1, 0, 5_000); // running (not in a skein call) until main has looked
-    using _ = door.hold(); // main holds the door: this thread blocks here
+    door.acquire(); // main holds the door: this thread blocks here
+    door.release();
   },
   args: [door, signal],
 });
@@ -82,8 +83,14 @@ function unsafeIncrement(gate: Int32Array, counter: Int32Array, n: number) {
 function safeIncrement(gate: Int32Array, counter: Int32Array, lock: Lock, n: number) {
   Atomics.wait(gate, 0, 0);
   for (let i = 0; i < n; i++) {
-    using _ = lock.hold(); // Python: with lock:
-    counter[0] = counter[0]! + 1;
+    // Python's `with lock:`. Where the runtime has `using` (Node 24+, Bun, Deno, tsx), the same is
+    // `using _ = lock.hold();`; this demo also runs on Node 22, which lacks it.
+    lock.acquire();
+    try {
+      counter[0] = counter[0]! + 1;
+    } finally {
+      lock.release();
+    }
   }
 }
 

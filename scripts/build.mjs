@@ -7,7 +7,7 @@
 // The parsers (acorn, periscopic) are bundled into dist/chunks/parsing.cjs, loaded on first use:
 // the package resolves nothing at run time.
 // TypeScript only checks and writes the declarations (dist/**/*.d.ts).
-// dist/chunks/worker-source.js holds the workers' code as one CommonJS string, for programs that
+// dist/chunks/worker-source.js holds the workers' code as one script (a string), for programs that
 // bundle skein into their own file (runtime/worker-entry.ts finds it through a literal require).
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -48,11 +48,13 @@ for (const file of readdirSync(`${dist}chunks`)) {
   if (fixed !== text) writeFileSync(path, fixed);
 }
 
-// An eval'd worker runs CommonJS: import.meta has no URL there, which skein's code expects.
+// An eval'd worker runs a script with require: import.meta has no URL there, which skein's code
+// expects. An IIFE keeps skein's top-level names (its Event, Lock, ...) off the worker's global
+// object, where Deno runs eval'd code and its own code uses the global Event.
 const worker = await build({
   ...common,
   entryPoints: [`${root}src/worker/entry.ts`],
-  format: "cjs",
+  format: "iife",
   write: false,
   logOverride: { "empty-import-meta": "silent" },
   // Everything in the one string, the parsers too.

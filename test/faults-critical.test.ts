@@ -15,7 +15,7 @@ import { runSnippet } from "./helpers/child-process.js";
 import { silentExcepthook } from "./helpers/excepthook.js";
 import { daemon } from "./helpers/threads.js";
 import { untilBlocked } from "./helpers/wait.js";
-import { NO_HEAP_LIMIT, notOnBun } from "./helpers/runtimes.js";
+import { outOfMemoryTest } from "./helpers/runtimes.js";
 
 /** Where each object keeps its OP word (queue/layout.ts, shared/container.ts). */
 const OP_WORD: Record<string, number> = { Queue: 14, PriorityQueue: 14, SharedList: 1, SharedDict: 1 };
@@ -197,7 +197,7 @@ describe("threads that run out of memory inside queue and container calls wedge 
     ${after}
   `;
 
-  test(...notOnBun("PriorityQueue put and get", NO_HEAP_LIMIT), () => {
+  test(...outOfMemoryTest("PriorityQueue put and get"), () => {
     const r = runSnippet(
       program(
         `const obj = new PriorityQueue(); for (let i = 0; i < 2000; i++) obj.put([i % 13, "x".repeat(50), i]);`,
@@ -210,7 +210,7 @@ describe("threads that run out of memory inside queue and container calls wedge 
     assert.match(r.stdout, /^\[-1,"first"\] 2000\n$/, r.stderr);
   });
 
-  test(...notOnBun("SharedDict.entries() and set", NO_HEAP_LIMIT), () => {
+  test(...outOfMemoryTest("SharedDict.entries() and set"), () => {
     const r = runSnippet(
       program(
         `const obj = new SharedDict(); for (let i = 0; i < 2000; i++) obj.set("k" + i, { i, s: "x".repeat(50) });`,
@@ -223,7 +223,7 @@ describe("threads that run out of memory inside queue and container calls wedge 
     assert.match(r.stdout, /^2001 2001 1\n$/, r.stderr);
   });
 
-  test(...notOnBun("SharedList.toArray() and append/pop", NO_HEAP_LIMIT), () => {
+  test(...outOfMemoryTest("SharedList.toArray() and append/pop"), () => {
     const r = runSnippet(
       program(
         `const obj = new SharedList(); for (let i = 0; i < 2000; i++) obj.append({ i, s: "x".repeat(50) });`,

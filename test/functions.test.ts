@@ -5,6 +5,7 @@ import {
   activeCount, currentThread, enumerate, getIdent, getNativeId, isMainThread, local, Lock, mainThread, Thread,
 } from "skein";
 import { waitChange } from "./helpers/cells.js";
+import { notOn } from "./helpers/runtimes.js";
 import { joined } from "./helpers/threads.js";
 
 test("in the main thread: currentThread is mainThread, named MainThread, with ident and nativeId", () => {
@@ -12,10 +13,15 @@ test("in the main thread: currentThread is mainThread, named MainThread, with id
   assert.equal(mainThread().name, "MainThread");
   assert.equal(isMainThread(), true);
   assert.equal(getIdent(), mainThread().ident);
-  assert.equal(getNativeId(), process.pid, "the main thread's native id is the process id on Linux");
+  assert.equal(getNativeId(), mainThread().nativeId);
   assert.equal(mainThread().isAlive(), true);
   assert.equal(mainThread().state, "running");
   assert.equal(mainThread().daemon, false);
+});
+
+test(...notOn(["Deno"], "the main thread's native id is the process id on Linux", "deno test runs the tests off the process's main OS thread"), () => {
+  assert.equal(getNativeId(), process.pid);
+  assert.equal(mainThread().nativeId, process.pid);
 });
 
 test("inside a thread: currentThread is that thread, mainThread is main, isMainThread is false", () => {

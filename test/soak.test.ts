@@ -7,11 +7,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { runProgram } from "./helpers/child-process.js";
-import { NO_HEAP_LIMIT, notOnBun } from "./helpers/runtimes.js";
+import { outOfMemoryTest } from "./helpers/runtimes.js";
 
 const SECONDS = Number(process.env.SKEIN_SOAK_SECONDS ?? 20);
 
-test(...notOnBun(`soak: ${SECONDS} s of dying threads and pool tasks beside item movers: nothing hangs, nothing is lost, every future settles`, NO_HEAP_LIMIT), () => {
+test(...outOfMemoryTest(`soak: ${SECONDS} s of dying threads and pool tasks beside item movers: nothing hangs, nothing is lost, every future settles`), () => {
   const fixture = fileURLToPath(new URL("./fixtures/soak.ts", import.meta.url));
   const r = runProgram(fixture, [String(SECONDS)], {
     nodeArgs: ["--max-old-space-size=96"],

@@ -5,7 +5,7 @@
  * (the program calling start() or submit() almost always defines the function or imports it),
  * then files the program named (`module` options) and, in a thread, the files its shipped code
  * came from, then the program's modules all these import. Where the runtime can't show a file as
- * compiled (TypeScript on Deno), the caller says so.
+ * compiled (TypeScript on a Deno without node:module's stripTypeScriptTypes), the caller says so.
  */
 import { readFileSync, statSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";

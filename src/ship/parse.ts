@@ -18,9 +18,19 @@ let parsers: typeof Parsing | null = null;
  * is built into (scripts/build.mjs).
  */
 function parsing(): typeof Parsing {
+  if (parsers !== null) return parsers;
   // A literal require() where one exists, so that a bundler taking skein in takes them along.
-  if (parsers === null) parsers = typeof require === "function" ? require("./parsing.cjs") : loadOwnFile("./parsing.cjs");
-  return parsers!;
+  // Deno's workers have a global require of their own entry's, which doesn't find skein's chunk:
+  // then the file next to this module.
+  if (typeof require === "function") {
+    try {
+      parsers = require("./parsing.cjs") as typeof Parsing;
+    } catch {
+      parsers = null;
+    }
+  }
+  parsers ??= loadOwnFile("./parsing.cjs") as typeof Parsing;
+  return parsers;
 }
 
 /**

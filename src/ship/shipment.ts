@@ -18,6 +18,7 @@ import { bindingsOf, locate, scriptSource, shippedOrigins, type Location } from 
 import { bindingOf, entryUrl, findDefinition, moduleInfo, offsetOf, topDeclaration, type ModuleInfo } from "./module-info.js";
 import { cjsExportRef, ownByCode, ownName, rememberRef, runtimeRef, type Ref } from "./references.js";
 import { HELPER_NAMES } from "./compiler-helpers.js";
+import { inspectorAnswers } from "../platform/inspector.js";
 import { mirrorOf, type DeclItem } from "./mirrors.js";
 
 export interface ResolvedImport {
@@ -92,6 +93,11 @@ export function checkCallable(fn: unknown, what: string): void {
 function build(fn: Function, role: Role, what: string): ShippedCode {
   const own = ownName(fn);
   if (own) return { by: "ref", ref: { by: "skein", name: own } };
+  // Without a synchronous inspector (Bun, Deno) functions are found by their text, and the
+  // runtime's own may have one that no file of the program's holds (Deno writes node:fs in
+  // JavaScript): those are known by value first.
+  const early = inspectorAnswers() ? null : runtimeRef(fn, null);
+  if (early) return { by: "ref", ref: early };
   const where = locate(fn);
   if (!where || where.url.startsWith("node:")) {
     const ref = runtimeRef(fn, where?.url ?? null);

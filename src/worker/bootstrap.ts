@@ -117,6 +117,7 @@ export function runWorker(): void {
     if (running?.settled && code === 0) {
       const r = running;
       running = null;
+      runtime.trace?.add(runtime.ident, RUNNING, 0, r.startUs, nowUs());
       control.setWState(entry, WState.Leaving);
       control.terminate(r.job.slot, r.job.gen);
     }

@@ -1,10 +1,11 @@
 // Runs a program in its own process, as a user would, and captures what it prints: for what can
 // only be seen from outside (a process that must exit on its own, output order, a call that could
 // hang or exhaust memory if broken). A .ts file runs under tsx, a .py file under python3, anything
-// else under plain node. Each run is killed after its timeout, so a hung program fails the test.
+// else under plain node; under Deno, every program runs under Deno. Each run is killed after its timeout, so a hung program fails the test.
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { onDeno } from "./runtimes.js";
 
 export interface Ran {
   stdout: string;
@@ -26,7 +27,17 @@ export interface RunOptions {
 
 function command(file: string, args: string[], nodeArgs: string[] = []): [string, string[]] {
   if (file.endsWith(".py")) return ["python3", [file, ...args]];
+  if (onDeno) return [process.execPath, denoRun(file, args, nodeArgs)];
   return [process.execPath, [...nodeArgs, ...(file.endsWith(".ts") ? ["--import", "tsx"] : []), file, ...args]];
+}
+
+/**
+ * Under Deno, a program runs as Deno's users run one: `deno run -A`, with sloppy imports (a
+ * TypeScript program imports "./x.js" for its x.ts, as tsc wants), V8's flags through --v8-flags.
+ */
+function denoRun(file: string, args: string[], nodeArgs: string[]): string[] {
+  const v8 = nodeArgs.length > 0 ? [`--v8-flags=${nodeArgs.join(",")}`] : [];
+  return ["run", "-A", "--sloppy-imports", ...v8, file, ...args];
 }
 
 /** Runs `file` to its end (or its timeout), blocking this thread. */
@@ -74,7 +85,8 @@ export function runSnippet(source: string, options: RunOptions & { args?: string
   const file = `${dir}snippet-${process.pid}-${++snippets}.ts`;
   writeFileSync(file, source);
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [...(options.nodeArgs ?? []), "--import", "tsx", file, ...(options.args ?? [])], {
+  const argv = onDeno ? denoRun(file, options.args ?? [], options.nodeArgs ?? []) : [...(options.nodeArgs ?? []), "--import", "tsx", file, ...(options.args ?? [])];
+  const r = spawnSync(process.execPath, argv, {
     encoding: "utf8", timeout: options.timeout ?? 30_000, cwd: options.cwd ?? dir, env: options.env,
   });
   return { stdout: r.stdout ?? "", stderr: r.stderr ?? "", code: r.status, signal: r.signal, ms: performance.now() - t0 };
