@@ -11,6 +11,7 @@ import * as R from "./raw-workloads.js";
 import { piscinaTasks, skeinTasks } from "./pool-workloads.js";
 import { firstStart, poolLibrary } from "./shipping-workloads.js";
 import * as C from "./cold-workloads.js";
+import { tsChild } from "./child.js";
 
 const quick = process.argv.includes("--quick");
 
@@ -62,7 +63,7 @@ async function repAsync(times: number, f: () => Promise<number>): Promise<number
 const REPS = quick ? 1 : 3;
 
 function childMemory(mode: string, n: number): number {
-  const r = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", here + "memory.ts", mode, String(n)], { encoding: "utf8", timeout: 120_000 });
+  const r = spawnSync(process.execPath, tsChild(here + "memory.ts", [mode, String(n)], ["--expose-gc"]), { encoding: "utf8", timeout: 120_000 });
   if (r.status !== 0) throw new Error(`memory.ts ${mode} failed: ${r.stderr}`);
   return JSON.parse(r.stdout).mb;
 }
@@ -96,8 +97,9 @@ function add(row: Omit<Row, "met" | "ratio"> & { ratio?: number | null }, check:
   process.stderr.write(`  done: ${last.workload}\n`);
 }
 
-/** The runtime running the bench: Bun reports a Node version of its own in process.version. */
-const runtimeName = process.versions.bun ? `Bun ${process.versions.bun}` : `Node ${process.version}`;
+/** The runtime running the bench: Bun and Deno report a Node version of their own in process.version. */
+const versions = process.versions as { bun?: string; deno?: string };
+const runtimeName = versions.bun ? `Bun ${versions.bun}` : versions.deno ? `Deno ${versions.deno}` : `Node ${process.version}`;
 process.stderr.write(`skein benchmarks${quick ? " (quick)" : ""}: ${cpus().length} cores, ${runtimeName}, ${python ?? "no python3: CPython rows skipped"}\n`);
 
 {
@@ -229,7 +231,7 @@ process.stderr.write(`skein benchmarks${quick ? " (quick)" : ""}: ${cpus().lengt
   startRow(21);
   const runs = size(5, 1);
   const rowsOf = (mode: string) => {
-    const r = spawnSync(process.execPath, ["--import", "tsx", here + "fixtures/lock-rows.ts", String(size(2_000_000, 200_000)), String(size(1_000_000, 100_000))], {
+    const r = spawnSync(process.execPath, tsChild(here + "fixtures/lock-rows.ts", [String(size(2_000_000, 200_000)), String(size(1_000_000, 100_000))]), {
       encoding: "utf8", timeout: 300_000, env: { ...process.env, SKEIN_DEADLOCK: mode },
     });
     if (r.status !== 0) throw new Error(`lock-rows.ts (SKEIN_DEADLOCK=${mode}) failed: ${r.stderr}`);

@@ -3,6 +3,7 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { ThreadPoolExecutor } from "skein";
+import { tsChild } from "./child.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 
@@ -10,7 +11,7 @@ const here = fileURLToPath(new URL(".", import.meta.url));
 export function firstStart(runs: number): number {
   const xs: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const r = spawnSync(process.execPath, ["--import", "tsx", here + "first-start.ts"], { encoding: "utf8", timeout: 60_000 });
+    const r = spawnSync(process.execPath, tsChild(here + "first-start.ts"), { encoding: "utf8", timeout: 60_000 });
     if (r.status !== 0) throw new Error(`first-start.ts failed: ${r.stderr}`);
     xs.push(JSON.parse(r.stdout).ms);
   }

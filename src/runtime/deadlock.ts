@@ -12,7 +12,7 @@
  * path), so it reads who holds each one live instead of trusting what a waiter saw when it fell
  * asleep.
  */
-import { writeSync } from "node:fs";
+import { writeOutput } from "../platform/output.js";
 import type { MessagePort } from "node:worker_threads";
 import type { Control } from "../memory/control-block.js";
 import { parseDeadlockMode } from "./deadlock-mode.js";
@@ -30,7 +30,7 @@ export interface DeadlockWatch {
 
 export function watchDeadlocks(control: Control): DeadlockWatch {
   const { mode, valid } = parseDeadlockMode();
-  if (!valid) writeSync(2, `skein: SKEIN_DEADLOCK=${JSON.stringify(process.env.SKEIN_DEADLOCK)} is not one of warn, throw, off; using warn\n`);
+  if (!valid) writeOutput(2, `skein: SKEIN_DEADLOCK=${JSON.stringify(process.env.SKEIN_DEADLOCK)} is not one of warn, throw, off; using warn\n`);
   const pollEnv = Number(process.env.SKEIN_DEADLOCK_POLL_MS);
   const pollMs = Number.isFinite(pollEnv) && pollEnv >= 10 ? pollEnv : DEFAULT_POLL_MS;
   const locks = new Map<string, LockView>();
@@ -66,7 +66,7 @@ export function watchDeadlocks(control: Control): DeadlockWatch {
     if (reported.has(key)) return;
     reported.add(key);
     lastReport = text;
-    writeSync(2, text);
+    writeOutput(2, text);
   }
 
   if (mode !== "off") setInterval(poll, pollMs).unref?.();

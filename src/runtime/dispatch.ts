@@ -2,8 +2,8 @@
  * Getting a started thread to a worker. The main thread hands jobs straight to a parked worker
  * (post on its own port, then ring the worker's mailbox word: one futex wake, no event loop in
  * between); when none is parked, the job queues at the hub, which gives it to the first worker
- * that is free (runtime/hub.ts). Other threads send all their jobs to the hub. Workers are warmed
- * up when skein is imported, and main keeps one spare.
+ * that is free (runtime/hub.ts), and main spawns a worker for it. Other threads send all their
+ * jobs to the hub. Workers are warmed up when skein is imported, and main keeps one spare.
  */
 import { availableParallelism } from "node:os";
 import { isMainThread, MessageChannel, type MessagePort, type Worker } from "node:worker_threads";
@@ -11,6 +11,7 @@ import { MAIN_WORKERS, WState } from "../memory/control-block.js";
 import { ensureHub, runtime, workerExecArgv } from "./runtime.js";
 import { threadWorkerOptions, workerEntry } from "./worker-entry.js";
 import { startThreadWorker } from "../platform/workers.js";
+import { MAX_BOOTING } from "./boot-limit.js";
 
 /** The main thread's direct line to each worker it had spawned, by worker-table entry. */
 const ports = new Map<number, MessagePort>();
@@ -42,8 +43,19 @@ export function dispatch(job: Dispatchable): void {
     control.ring(entry);
   } else {
     runtime.hubPost!({ type: "start", job }, job.transfer);
+    // Main spawns a worker for it at once rather than leave that to the hub, which hears of the
+    // job a message later (and on Deno, a worker spawned from a worker boots ten times slower):
+    // as many booting at once as the boot limit allows. The hub counts them as on their way.
+    if (booting() < MAX_BOOTING) spawn();
   }
   keepSpare();
+}
+
+/** How many of main's workers are still booting. */
+function booting(): number {
+  let n = 0;
+  for (const e of ports.keys()) if (runtime.control.wState(e) === WState.Starting) n++;
+  return n;
 }
 
 /**

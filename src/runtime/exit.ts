@@ -6,7 +6,7 @@
  * uncaught exception or unhandled rejection (reported first, as Python reports the main thread's
  * error before it waits for the others).
  */
-import { writeSync } from "node:fs";
+import { writeOutput } from "../platform/output.js";
 import { inspect } from "node:util";
 import { runtime } from "./runtime.js";
 import { plainSite, runBlocking } from "./wait.js";
@@ -41,7 +41,7 @@ function shutdown(): void {
     // SKEIN_DEADLOCK=throw: the threads main waits for can never end; it ends without them.
     if (!(e instanceof DeadlockError)) throw e;
     deadlocked = true;
-    writeSync(2, `${inspect(e)}\n`);
+    writeOutput(2, `${inspect(e)}\n`);
     writeTrace();
     process.exit(1);
   }
@@ -58,7 +58,7 @@ function fatal(err: unknown, origin: string): void {
   } catch {
     text = "Uncaught exception (it could not be printed)";
   }
-  writeSync(2, `${text}\n`);
+  writeOutput(2, `${text}\n`);
   if (err instanceof DeadlockError) deadlocked = true;
   process.exit(1);
 }

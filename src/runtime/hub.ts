@@ -6,12 +6,12 @@
  * dies while running a thread gets that thread marked terminated here, so its joiners never hang.
  */
 import { parentPort, workerData, Worker, MessageChannel, type MessagePort } from "node:worker_threads";
-import { availableParallelism } from "node:os";
-import { writeSync } from "node:fs";
+import { writeOutput } from "../platform/output.js";
 import { Control, MAIN_WORKERS, MAX_WORKERS, WState } from "../memory/control-block.js";
 import { startThreadWorker, type WorkerEntry } from "../platform/workers.js";
 import { threadWorkerOptions } from "./worker-entry.js";
 import { deathError, DeathKind, type Death, type DeathNotice } from "./death.js";
+import { MAX_BOOTING } from "./boot-limit.js";
 import { watchDeadlocks } from "./deadlock.js";
 
 interface Job {
@@ -96,7 +96,7 @@ export function runHub(): void {
     control.setPendingJobs(pending.length);
     const why = `can't start new thread: Node couldn't create a worker for it: ${e instanceof Error ? e.message : String(e)}`;
     control.setStartError(job.slot, job.gen, why);
-    writeSync(2, `Exception in thread ${control.readName(job.slot)}:\nRuntimeError: ${why}\n`);
+    writeOutput(2, `Exception in thread ${control.readName(job.slot)}:\nRuntimeError: ${why}\n`);
     control.terminate(job.slot, job.gen);
   }
 
@@ -109,12 +109,8 @@ export function runHub(): void {
    * busy or booting worker before it gets a new one of its own.
    */
   let bootMs = 30;
-  /**
-   * At most this many workers boot at once. A boot is CPU work (compiling skein and the program's
-   * modules): eight boots on two cores all finish late, where two at a time hand the first queued
-   * threads a worker in one boot time and the rest no later than before.
-   */
-  const maxBooting = Math.max(2, availableParallelism());
+  /** At most this many workers boot at once (runtime/boot-limit.ts), main's and the hub's. */
+  const maxBooting = MAX_BOOTING;
   let recheck: ReturnType<typeof setTimeout> | null = null;
 
   function dispatch(job: Job): void {
@@ -207,7 +203,7 @@ export function runHub(): void {
     // written here; a custom one runs in the main thread, which gets the death first.
     const death: Death = { slot, gen, ident, name, daemon, kind, code, message };
     if (control.hooked(slot)) data.deaths.postMessage(death);
-    else writeSync(2, `Exception in thread ${name}:\n${deathError(death)}\n`);
+    else writeOutput(2, `Exception in thread ${name}:\n${deathError(death)}\n`);
     const mine = notices.get(slot);
     notices.delete(slot);
     const notified = mine?.gen === gen ? mine.list : [];

@@ -8,7 +8,7 @@
  *   /dump.txt     the text dump (with the deadlock report first when there is one)
  */
 import { createServer } from "node:http";
-import { writeSync } from "node:fs";
+import { writeOutput } from "../platform/output.js";
 
 export interface LiveSource {
   json(): unknown;
@@ -20,7 +20,7 @@ export function startLiveView(source: LiveSource, env: string | undefined = proc
   if (env === undefined || env.trim() === "") return;
   const port = Number(env);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    writeSync(2, `skein: SKEIN_INSPECT=${JSON.stringify(env)} is not a port number (0 for any free port); no live view\n`);
+    writeOutput(2, `skein: SKEIN_INSPECT=${JSON.stringify(env)} is not a port number (0 for any free port); no live view\n`);
     return;
   }
   const server = createServer((req, res) => {
@@ -44,11 +44,11 @@ export function startLiveView(source: LiveSource, env: string | undefined = proc
       res.end(`skein: ${e instanceof Error ? e.message : String(e)}\n`);
     }
   });
-  server.on("error", (e) => writeSync(2, `skein: live view could not listen on 127.0.0.1:${port}: ${e.message}\n`));
+  server.on("error", (e) => writeOutput(2, `skein: live view could not listen on 127.0.0.1:${port}: ${e.message}\n`));
   server.listen(port, "127.0.0.1", () => {
     const addr = server.address();
     const actual = typeof addr === "object" && addr ? addr.port : port;
-    writeSync(2, `skein: live view on http://127.0.0.1:${actual}/\n`);
+    writeOutput(2, `skein: live view on http://127.0.0.1:${actual}/\n`);
   });
   server.unref();
 }

@@ -7,7 +7,8 @@
  * `ts` and `dur` are microseconds from the program's start; `otherData.dropped` counts spans
  * that didn't fit (SKEIN_TRACE_EVENTS, 200,000 by default).
  */
-import { writeFileSync, writeSync } from "node:fs";
+import { writeFileSync } from "node:fs";
+import { writeOutput } from "../platform/output.js";
 import { resolve } from "node:path";
 import { Code, MAX_THREADS, stateCode } from "../memory/control-block.js";
 import { nowUs, RUNNING, type Span } from "../memory/trace-ring.js";
@@ -31,7 +32,7 @@ export function writeTrace(): void {
     if (stateCode(control.rawState(slot)) === Code.Unused) continue;
     names.set(control.ident(slot), control.readName(slot));
   }
-  if (process.env.SKEIN_STATS === "1") writeSync(2, statsText(spans, names, dropped));
+  if (process.env.SKEIN_STATS === "1") writeOutput(2, statsText(spans, names, dropped));
   const file = process.env.SKEIN_TRACE?.trim();
   if (file) writeTraceFile(file, spans, names, dropped);
 }
@@ -95,6 +96,6 @@ function writeTraceFile(file: string, spans: Span[], names: ReadonlyMap<number, 
   try {
     writeFileSync(resolve(file), JSON.stringify({ traceEvents: events, displayTimeUnit: "ms", otherData: { dropped, spans: spans.length } }));
   } catch (e) {
-    writeSync(2, `skein: could not write the trace to ${file}: ${e instanceof Error ? e.message : String(e)}\n`);
+    writeOutput(2, `skein: could not write the trace to ${file}: ${e instanceof Error ? e.message : String(e)}\n`);
   }
 }

@@ -6,7 +6,7 @@
  * when this worker's event loop has nothing left ('beforeExit'), the thread terminates and the
  * worker parks for the next one. An extra idle worker leaves after a while; one stays warm.
  */
-import { writeSync } from "node:fs";
+import { writeOutput } from "../platform/output.js";
 import { receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import { SystemExit } from "../common/errors.js";
 import { installDirectOutput } from "./output.js";
@@ -97,7 +97,7 @@ export function runWorker(): void {
     running = null;
     if (!r.settled) {
       const name = r.thread?.name ?? r.job.name;
-      writeSync(2, `skein: ${name}'s target returned a promise that never settled; nothing was left to run, so the thread ended\n`);
+      writeOutput(2, `skein: ${name}'s target returned a promise that never settled; nothing was left to run, so the thread ended\n`);
     }
     runtime.current = null;
     clearLocals();

@@ -1,24 +1,10 @@
 /**
  * A worker's process.stdout/stderr normally travel to the main thread as messages and appear only
  * when main's event loop runs, i.e. late, or never while main is blocked in join(). Writing
- * straight to the file descriptors keeps every thread's output in real time and in true order.
+ * straight to the file descriptors (platform/output.ts) keeps every thread's output in real time
+ * and in true order.
  */
-import { writeSync } from "node:fs";
-
-const backoff = new Int32Array(new SharedArrayBuffer(4));
-
-function writeAll(fd: number, data: Uint8Array): void {
-  let off = 0;
-  while (off < data.length) {
-    try {
-      off += writeSync(fd, data, off);
-    } catch (e) {
-      // A non-blocking pipe that is full: wait for the reader instead of dropping output.
-      if ((e as NodeJS.ErrnoException).code === "EAGAIN") Atomics.wait(backoff, 0, 0, 1);
-      else throw e;
-    }
-  }
-}
+import { writeOutput } from "../platform/output.js";
 
 export function installDirectOutput(): void {
   for (const [stream, fd] of [[process.stdout, 1], [process.stderr, 2]] as const) {
@@ -28,7 +14,7 @@ export function installDirectOutput(): void {
         ? Buffer.from(chunk, typeof encoding === "string" ? (encoding as BufferEncoding) : "utf8")
         : (chunk as Uint8Array);
       try {
-        writeAll(fd, bytes);
+        writeOutput(fd, bytes);
       } catch (e) {
         if (typeof callback === "function") queueMicrotask(() => callback(e));
         return false;
