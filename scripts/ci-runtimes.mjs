@@ -1,8 +1,7 @@
 // CI for the extra runtimes (.ci/run installs them into the folder given as argument): a
-// representative subset of the suite on Node 22, 24 and 26; on Bun the whole suite, on Deno the
-// subset (the whole suite takes about 21 minutes there: each thread boots a worker of its own);
-// on both the demo (compared with Node's, section by section) and two JavaScript programs (one
-// file, several files).
+// representative subset of the suite on Node 22, 24 and 26; on Bun and on Deno the whole suite,
+// the demo (compared with Node's, section by section) and two JavaScript programs (one file,
+// several files).
 // Prints each runtime's results under its own heading; exits 1 if any failed.
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
@@ -86,12 +85,12 @@ for (const [name, cmd, demoArgs, runArgs] of [
     if (!ok) failed = true;
   } else {
     // --sloppy-imports: the suite imports its TypeScript helpers as "./x.js", as tsc wants.
-    const r = run(cmd, ["test", "-A", "--no-check", "--sloppy-imports", ...SUBSET], { NO_COLOR: "1" });
+    const r = run(cmd, ["test", "-A", "--no-check", "--sloppy-imports", ...SUITE], { NO_COLOR: "1" });
     const out = r.stdout + r.stderr;
     // Deno counts a describe() as a test and the tests in it as its steps: its own summary says it.
     const m = /(\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed(?: \((\d+) steps?\))?(?: \| \d+ ignored(?: \(\d+ steps?\))?)?/.exec(out);
     const ok = r.status === 0 && m !== null && m[2] === "0" && (m[3] ?? "0") === "0";
-    results.push(`subset (${SUBSET.length} suites): ${m ? m[0] : `FAILS (exit ${r.status}, no summary)`}`);
+    results.push(`suite (${SUITE.length} files): ${m ? m[0] : `FAILS (exit ${r.status}, no summary)`}`);
     for (const line of out.split("\n").filter((l) => /\.\.\. (FAILED|ignored)/.test(l))) console.log(`   ${line.trim()}`);
     if (!ok) {
       failed = true;

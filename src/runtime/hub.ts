@@ -9,6 +9,7 @@ import { parentPort, workerData, Worker, MessageChannel, type MessagePort } from
 import { writeOutput } from "../platform/output.js";
 import { Control, MAIN_WORKERS, MAX_WORKERS, WState } from "../memory/control-block.js";
 import { startThreadWorker, type WorkerEntry } from "../platform/workers.js";
+import { runtimeLabel } from "../platform/runtime-kind.js";
 import { threadWorkerOptions } from "./worker-entry.js";
 import { deathError, DeathKind, type Death, type DeathNotice } from "./death.js";
 import { MAX_BOOTING } from "./boot-limit.js";
@@ -94,7 +95,7 @@ export function runHub(): void {
     if (pending.length === 0 || workersOnTheirWay() > 0) return;
     const job = pending.shift()!;
     control.setPendingJobs(pending.length);
-    const why = `can't start new thread: Node couldn't create a worker for it: ${e instanceof Error ? e.message : String(e)}`;
+    const why = `can't start new thread: ${runtimeLabel} couldn't create a worker for it: ${e instanceof Error ? e.message : String(e)}`;
     control.setStartError(job.slot, job.gen, why);
     writeOutput(2, `Exception in thread ${control.readName(job.slot)}:\nRuntimeError: ${why}\n`);
     control.terminate(job.slot, job.gen);
