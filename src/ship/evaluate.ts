@@ -15,6 +15,7 @@ import { mirrorOf } from "./mirrors.js";
 import { ownNamespace, rememberedRef, rememberRef, resolveRefWith, type Ref } from "./references.js";
 import { runtime } from "../runtime/runtime.js";
 import { compilerHelpers, HELPER_NAMES } from "./compiler-helpers.js";
+import { tsTwins } from "./ts-twins.js";
 
 let tsxReady: Promise<void> | null = null;
 let tsxCjsReady = false;
@@ -45,19 +46,6 @@ function ensureTsxSync(): void {
   } catch {
     // without tsx's hook, plain JavaScript still loads
   }
-}
-
-const TS_TWINS: Array<[RegExp, string[]]> = [
-  [/\.js$/, [".ts", ".tsx"]],
-  [/\.mjs$/, [".mts"]],
-  [/\.cjs$/, [".cts"]],
-];
-
-/** The TypeScript files a missing `.js` (or .mjs, .cjs) module may have been written as. */
-function tsTwins(spec: string): string[] {
-  const out: string[] = [];
-  for (const [re, alts] of TS_TWINS) if (re.test(spec)) for (const alt of alts) out.push(spec.replace(re, alt));
-  return out;
 }
 
 /** import() with TypeScript's ".js means .ts" convention, for programs run under tsx. */

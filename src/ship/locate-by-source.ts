@@ -14,6 +14,7 @@ import type { Location } from "./locate.js";
 import { isSkeinFile, stackFrames } from "../runtime/call-site.js";
 import { squeeze, type Squeezed } from "./loose-text.js";
 import { compiledText } from "../platform/compiled-text.js";
+import { tsTwins } from "./ts-twins.js";
 import { describe } from "../common/checks.js";
 
 /** A file as the runtime compiled it, by URL (null: can't be read or transpiled here). */
@@ -116,7 +117,7 @@ const importsOf = new Map<string, string[]>();
 /** A module specifier's file as the runtime resolves it: as written, a TypeScript twin, or with an extension added. */
 function existing(u: URL): string | null {
   const path = fileURLToPath(u);
-  const tries = [path, ...["ts", "tsx", "mts", "cts"].map((e) => path.replace(/\.[mc]?jsx?$/, `.${e}`)), ...["ts", "js", "mjs", "cjs", "tsx"].map((e) => `${path}.${e}`)];
+  const tries = [path, ...tsTwins(path), ...["ts", "js", "mjs", "cjs", "tsx"].map((e) => `${path}.${e}`)];
   for (const p of tries) {
     try {
       if (statSync(p).isFile()) return pathToFileURL(p).href;
