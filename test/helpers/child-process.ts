@@ -1,7 +1,8 @@
 // Runs a program in its own process, as a user would, and captures what it prints: for what can
 // only be seen from outside (a process that must exit on its own, output order, a call that could
 // hang or exhaust memory if broken). A .ts file runs under tsx, a .py file under python3, anything
-// else under plain node; under Deno, every program runs under Deno. Each run is killed after its timeout, so a hung program fails the test.
+// else under plain node; under Deno, every program runs under Deno. Each run is killed after its
+// timeout, so a hung program fails the test.
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
