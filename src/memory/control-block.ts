@@ -389,6 +389,13 @@ export class Control {
     return null;
   }
 
+  /** How many of `entries` are still booting (main's workers, or the hub's). */
+  booting(entries: Iterable<number>): number {
+    let n = 0;
+    for (const e of entries) if (this.wState(e) === WState.Starting) n++;
+    return n;
+  }
+
   /** Wakes a claimed worker whose job has been posted. */
   ring(entry: number): void {
     const m = this.mailboxIndex(entry);

@@ -46,16 +46,9 @@ export function dispatch(job: Dispatchable): void {
     // Main spawns a worker for it at once rather than leave that to the hub, which hears of the
     // job a message later (and on Deno, a worker spawned from a worker boots ten times slower):
     // as many booting at once as the boot limit allows. The hub counts them as on their way.
-    if (booting() < MAX_BOOTING) spawn();
+    if (runtime.control.booting(ports.keys()) < MAX_BOOTING) spawn();
   }
   keepSpare();
-}
-
-/** How many of main's workers are still booting. */
-function booting(): number {
-  let n = 0;
-  for (const e of ports.keys()) if (runtime.control.wState(e) === WState.Starting) n++;
-  return n;
 }
 
 /**

@@ -150,9 +150,7 @@ export function runHub(): void {
 
   /** Workers booting: each will take a queued thread when it is ready. */
   function workersOnTheirWay(): number {
-    let n = 0;
-    for (const e of ports.keys()) if (control.wState(e) === WState.Starting) n++;
-    return n;
+    return control.booting(ports.keys());
   }
 
   /** Spawns a worker in the hub's range; false if the table is full or Node refused. */
