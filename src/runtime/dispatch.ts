@@ -11,7 +11,7 @@ import { MAIN_WORKERS, WState } from "../memory/control-block.js";
 import { ensureHub, runtime, workerExecArgv } from "./runtime.js";
 import { threadWorkerOptions, workerEntry } from "./worker-entry.js";
 import { startThreadWorker } from "../platform/workers.js";
-import { MAX_BOOTING } from "./boot-limit.js";
+import { MAIN_EAGER_BOOTS } from "./boot-limit.js";
 
 /** The main thread's direct line to each worker it had spawned, by worker-table entry. */
 const ports = new Map<number, MessagePort>();
@@ -44,9 +44,9 @@ export function dispatch(job: Dispatchable): void {
   } else {
     runtime.hubPost!({ type: "start", job }, job.transfer);
     // Main spawns a worker for it at once rather than leave that to the hub, which hears of the
-    // job a message later (and on Deno, a worker spawned from a worker boots ten times slower):
-    // as many booting at once as the boot limit allows. The hub counts them as on their way.
-    if (runtime.control.booting(ports.keys()) < MAX_BOOTING) spawn();
+    // job a message later (and on Deno, a worker spawned from a worker boots ten times slower),
+    // unless enough of its own are already on their way (boot-limit.ts). The hub counts them.
+    if (runtime.control.booting(ports.keys()) < MAIN_EAGER_BOOTS) spawn();
   }
   keepSpare();
 }
@@ -65,6 +65,7 @@ function spawn(): boolean {
   }
   const entry = control.allocWorker(0, MAIN_WORKERS, WState.Starting);
   if (entry === null) return false;
+  const spawnedAt = performance.timeOrigin + performance.now();
   const direct = new MessageChannel();
   const hub = new MessageChannel();
   let worker: Worker;
@@ -80,7 +81,7 @@ function spawn(): boolean {
   worker.on("error", () => {});
   worker.unref();
   ports.set(entry, direct.port1);
-  runtime.hubPost!({ type: "adopt", entry, port: hub.port1 }, [hub.port1]);
+  runtime.hubPost!({ type: "adopt", entry, port: hub.port1, spawnedAt }, [hub.port1]);
   return true;
 }
 

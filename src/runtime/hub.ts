@@ -56,10 +56,11 @@ export function runHub(): void {
    * A worker the main thread spawned (so that the first threads don't wait for the hub to boot
    * before their workers can): its 'exit' event goes to main, which may be blocked, so the hub
    * watches its port instead. The port closes when the worker is gone, whatever killed it, and the
-   * worker's own exit handler, if it got to run, left its code in the worker table.
+   * worker's own exit handler, if it got to run, left its code in the worker table. `spawnedAt`
+   * (ms since the epoch, performance.timeOrigin + now) times its boot from when main spawned it.
    */
-  function adopt(entry: number, port: MessagePort): void {
-    watch(entry, port);
+  function adopt(entry: number, port: MessagePort, spawnedAt: number): void {
+    watch(entry, port, spawnedAt - performance.timeOrigin);
     port.on("close", () => {
       if (!ports.has(entry)) return;
       const code = control.workerExitCode(entry);
@@ -67,9 +68,9 @@ export function runHub(): void {
     });
   }
 
-  function watch(entry: number, port: MessagePort): void {
+  function watch(entry: number, port: MessagePort, spawnedAt = performance.now()): void {
     ports.set(entry, port);
-    bootStarted.set(entry, performance.now());
+    bootStarted.set(entry, spawnedAt);
     port.on("message", fromWorker);
   }
 
@@ -93,7 +94,7 @@ export function runHub(): void {
     bootStarted.delete(entry);
     control.setWState(entry, WState.Free);
     if (pending.length === 0 || workersOnTheirWay() > 0) return;
-    const job = pending.shift()!;
+    const { job } = pending.shift()!;
     control.setPendingJobs(pending.length);
     const why = `can't start new thread: ${runtimeLabel} couldn't create a worker for it: ${e instanceof Error ? e.message : String(e)}`;
     control.setStartError(job.slot, job.gen, why);
@@ -101,8 +102,8 @@ export function runHub(): void {
     control.terminate(job.slot, job.gen);
   }
 
-  /** Threads started while no worker was idle, oldest first. */
-  const pending: Job[] = [];
+  /** Threads started while no worker was idle, oldest first, with when each queued (performance.now()). */
+  const pending: { job: Job; at: number }[] = [];
   /** When each booting worker was spawned (performance.now()), by entry. */
   const bootStarted = new Map<number, number>();
   /**
@@ -115,7 +116,7 @@ export function runHub(): void {
   let recheck: ReturnType<typeof setTimeout> | null = null;
 
   function dispatch(job: Job): void {
-    pending.push(job);
+    pending.push({ job, at: performance.now() });
     control.setPendingJobs(pending.length);
     pump();
     if (pending.length === 0) return;
@@ -130,7 +131,12 @@ export function runHub(): void {
   function check(): void {
     recheck = null;
     pump();
-    const deficit = Math.min(pending.length, maxBooting) - workersOnTheirWay();
+    if (pending.length === 0) return;
+    // One worker is always on its way while threads are queued; beyond it, one for each thread
+    // that has waited a boot time (it may be behind threads that block), as many as may boot.
+    const now = performance.now();
+    const waited = pending.filter((p) => now - p.at >= bootMs).length;
+    const deficit = Math.max(1, Math.min(waited, maxBooting)) - workersOnTheirWay();
     for (let i = 0; i < deficit; i++) if (!spawnFresh()) break;
     if (pending.length > 0) recheck = setTimeout(check, bootMs);
   }
@@ -140,7 +146,7 @@ export function runHub(): void {
     while (pending.length > 0) {
       const entry = control.claimIdle(ports.keys());
       if (entry === null) return;
-      const job = pending.shift()!;
+      const { job } = pending.shift()!;
       control.setPendingJobs(pending.length);
       control.setWorkerJob(entry, job.slot, job.gen);
       ports.get(entry)!.postMessage(job, job.transfer);
@@ -224,7 +230,7 @@ export function runHub(): void {
   parentPort!.on("message", (m: any) => {
     if (deadlocks.onMessage(m)) return;
     if (m?.type === "adopt") {
-      adopt(m.entry, m.port);
+      adopt(m.entry, m.port, m.spawnedAt);
     } else if (m?.type === "start") {
       dispatch(m.job);
     }
