@@ -10,6 +10,7 @@
 // dist/chunks/worker-source.js holds the workers' code as one script (a string), for programs that
 // bundle skein into their own file (runtime/worker-entry.ts finds it through a literal require).
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -26,7 +27,7 @@ const PARSING = "./parsing.cjs";
 
 await build({
   ...common,
-  entryPoints: { index: `${root}src/index.ts`, worker: `${root}src/worker/entry.ts`, hub: `${root}src/runtime/hub-entry.ts`, internal: `${root}src/internal.ts` },
+  entryPoints: { index: `${root}src/index.ts`, worker: `${root}src/worker/thread-entry.ts`, hub: `${root}src/runtime/hub-entry.ts`, internal: `${root}src/internal.ts` },
   outdir: dist,
   format: "esm",
   splitting: true,
@@ -36,6 +37,10 @@ await build({
   external: [WORKER_SOURCE, PARSING],
 });
 await build({ ...common, entryPoints: [`${root}src/vendor/parsing.ts`], outfile: `${dist}chunks/parsing.cjs`, format: "cjs" });
+// Its content hash as its last line: what its V8 code cache must name to be used
+// (platform/code-cache.ts).
+const parsing = readFileSync(`${dist}chunks/parsing.cjs`, "utf8");
+writeFileSync(`${dist}chunks/parsing.cjs`, `${parsing}// skein:content-hash ${createHash("sha256").update(parsing).digest("hex")}\n`);
 
 // esbuild turns require() in ES module output into its __require shim, which another bundler
 // doesn't follow: put the literal require back (it only runs where require exists).

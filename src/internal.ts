@@ -7,3 +7,4 @@ export { SHARE } from "./memory/handles.js";
 export { unpack, type Packed } from "./ship/values.js";
 export { pythonCompare } from "./queue/python-order.js";
 export { runtime } from "./runtime/runtime.js";
+export { runCommonJs } from "./platform/code-cache.js";

@@ -4,9 +4,8 @@
  * few constructs that must mean the same in another thread (`import()`, `import.meta`, a class's
  * `extends`).
  */
-import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { compileFunction } from "node:vm";
+import { runCommonJs } from "../platform/code-cache.js";
 import type * as Parsing from "../vendor/parsing.js";
 import type { Node, Options, Scope } from "../vendor/parsing.js";
 
@@ -35,13 +34,11 @@ function parsing(): typeof Parsing {
 
 /**
  * One of skein's own CommonJS files, evaluated directly: not through the module loader, which
- * a program's loader hooks (tsx's) would slow down, re-transforming a file that needs none.
+ * a program's loader hooks (tsx's) would slow down, re-transforming a file that needs none. With
+ * V8's code cache where it can be kept (platform/code-cache.ts).
  */
 function loadOwnFile(path: string): any {
-  const file = fileURLToPath(new URL(path, import.meta.url));
-  const module = { exports: {} as any };
-  compileFunction(readFileSync(file, "utf8"), ["module", "exports"], { filename: file })(module, module.exports);
-  return module.exports;
+  return runCommonJs(fileURLToPath(new URL(path, import.meta.url)));
 }
 
 function acornParse(source: string, options: Options): Node {
