@@ -7,7 +7,6 @@
  *   /threads.json { threads: ThreadInfo[], deadlock: DeadlockReport | null }
  *   /dump.txt     the text dump (with the deadlock report first when there is one)
  */
-import { createServer } from "node:http";
 import { writeOutput } from "../platform/output.js";
 
 export interface LiveSource {
@@ -23,6 +22,14 @@ export function startLiveView(source: LiveSource, env: string | undefined = proc
     writeOutput(2, `skein: SKEIN_INSPECT=${JSON.stringify(env)} is not a port number (0 for any free port); no live view\n`);
     return;
   }
+  // Loaded only here: Node's HTTP modules would add to every hub's boot, beside the first workers'.
+  import("node:http").then(
+    ({ createServer }) => serve(createServer, source, port),
+    (e: Error) => writeOutput(2, `skein: no live view (${e.message})\n`),
+  );
+}
+
+function serve(createServer: typeof import("node:http").createServer, source: LiveSource, port: number): void {
   const server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     try {
