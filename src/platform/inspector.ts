@@ -4,7 +4,7 @@
  * synchronously; Bun's has no Runtime.evaluate and Deno's answers later, so there skein finds
  * functions by their text instead (ship/locate-by-source.ts).
  */
-import { Session } from "node:inspector";
+import { Session, console as inspectorConsole } from "node:inspector";
 
 let session: Session | null = null;
 const scriptListeners: ((scriptId: string, url: string) => void)[] = [];
@@ -30,6 +30,30 @@ export function inspect<T>(method: string, params?: object): T {
   if (error) throw error;
   if (result === undefined) throw new Error(`the inspector did not answer ${method} synchronously`);
   return result as T;
+}
+
+/**
+ * The scripts of the functions on this thread's stack now, with their URLs: what the inspector
+ * attaches to a console message that only it sees (a verbose one, which DevTools, if attached,
+ * hides unless asked). Far cheaper than listing every script, and the code that starts a thread
+ * is most often in the file that defines its target. Empty if the inspector can't say.
+ */
+export function stackScripts(): { scriptId: string; url: string }[] {
+  if (typeof inspectorConsole?.debug !== "function") return [];
+  const s = connect();
+  let frames: { scriptId: string; url: string }[] = [];
+  const heard = (m: any): void => {
+    frames = m.params?.stackTrace?.callFrames ?? frames;
+  };
+  s.on("Runtime.consoleAPICalled", heard);
+  try {
+    inspect("Runtime.enable");
+    inspectorConsole.debug("skein: which scripts are on the stack (to find a thread's code)");
+  } finally {
+    inspect("Runtime.disable");
+    s.off("Runtime.consoleAPICalled", heard);
+  }
+  return frames.map((f) => ({ scriptId: f.scriptId, url: f.url }));
 }
 
 /** Calls `fn` for each script the debugger reports (while it is enabled). */

@@ -1,7 +1,8 @@
 /**
  * Where a function was defined: its script's URL and source, and its line and column there, found
  * through the inspector protocol (the one place V8 tells a function's script). Runs in-thread and
- * synchronously. Cheap first: a script's URL comes from the profiler's coverage list (~2 ms), its
+ * synchronously. Cheap first: a script's URL comes from the stack (the code starting a thread is
+ * most often in its target's file, ~0.4 ms) or else the profiler's coverage list (~2.5 ms), its
  * source from its file when the file holds the function where V8 says (compiled JavaScript as
  * run); only otherwise (a loader transformed it, tsx) is the debugger switched on, which costs
  * ~15 ms the first time, as it reports every script. Where the inspector can't answer synchronously
@@ -11,7 +12,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { ImportBinding } from "./module-info.js";
 import { compiledSource, lastMiss, locateBySource } from "./locate-by-source.js";
-import { inspect as post, inspectorAnswers, onScriptParsed } from "../platform/inspector.js";
+import { inspect as post, inspectorAnswers, onScriptParsed, stackScripts } from "../platform/inspector.js";
 import { runtimeLabel } from "../platform/runtime-kind.js";
 
 export interface Location {
@@ -54,6 +55,7 @@ export function locate(fn: Function): Location | null {
     post("Runtime.releaseObjectGroup", { objectGroup: "skein" });
   }
   if (!loc?.scriptId) return null;
+  if (!urls.has(loc.scriptId)) learnUrlsFromStack();
   if (!urls.has(loc.scriptId)) learnUrls();
   if (!urls.has(loc.scriptId)) readScript(loc.scriptId);
   return { url: urls.get(loc.scriptId) ?? "", scriptId: loc.scriptId, line: loc.lineNumber, column: loc.columnNumber };
@@ -73,6 +75,11 @@ function locateWithoutInspector(fn: Function): Location | null {
         : `and neither the files on the stack nor the modules they import hold its text; define it at the top level of the file that starts the thread or of a module that file imports, ` +
           `or name its file: new Thread({ target, module: import.meta.url }) (or new ThreadPoolExecutor({ module }))`),
   );
+}
+
+/** Script URLs of the functions on the stack (most often the target's file starts its thread). */
+function learnUrlsFromStack(): void {
+  for (const { scriptId, url } of stackScripts()) if (url) urls.set(scriptId, url);
 }
 
 /** Script URLs from the profiler's list of scripts with live functions (without the debugger). */
