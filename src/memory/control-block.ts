@@ -12,7 +12,10 @@
  *   5  COMPLETIONS       bumped whenever a pool task finishes; futures.wait() sleeps on it
  *   6  PENDING_JOBS      started threads queued at the hub for a worker (a worker going idle
  *                        tells the hub while any are)
- *   7..15 reserved
+ *   7  BLOCKED_NOTICE    1 while the hub wants to hear of the next thread that blocks in a
+ *                        worker (threads are queued behind busy workers); that thread takes it
+ *                        (1 -> 0) and tells the hub, which may give the queued ones workers
+ *   8..15 reserved
  *
  * Slots (SLOT_WORDS words each, from word HEADER_WORDS; slot 0 is the main thread):
  *   +0  STATE      gen << CODE_BITS | code (read with stateGen, stateCode). code: Code.Unused,
@@ -79,6 +82,7 @@ export type WState = (typeof WState)[keyof typeof WState];
 const IDLE_WORKERS = 4;
 const COMPLETIONS = 5;
 const PENDING_JOBS = 6;
+const BLOCKED_NOTICE = 7;
 const NEXT_IDENT = 0;
 const NAME_COUNTER = 1;
 const NON_DAEMON_ALIVE = 2;
@@ -411,6 +415,16 @@ export class Control {
   /** The hub's count of queued threads (only the hub changes it). */
   setPendingJobs(n: number): void {
     Atomics.store(this.i32, PENDING_JOBS, n);
+  }
+
+  /** The hub asks (true) to hear of the next thread that blocks in a worker, or stops asking. */
+  askBlockedNotice(ask: boolean): void {
+    Atomics.store(this.i32, BLOCKED_NOTICE, ask ? 1 : 0);
+  }
+
+  /** True for the one thread that takes the hub's request to hear that a thread blocked. */
+  takeBlockedNotice(): boolean {
+    return Atomics.load(this.i32, BLOCKED_NOTICE) === 1 && Atomics.compareExchange(this.i32, BLOCKED_NOTICE, 1, 0) === 1;
   }
 
   idleWorkers(): number {

@@ -7,7 +7,7 @@
  */
 import { parentPort, workerData, Worker, MessageChannel, type MessagePort } from "node:worker_threads";
 import { writeOutput } from "../platform/output.js";
-import { Control, MAIN_WORKERS, MAX_WORKERS, WState } from "../memory/control-block.js";
+import { Code, Control, MAIN_WORKERS, MAX_WORKERS, WState } from "../memory/control-block.js";
 import { startThreadWorker, type WorkerEntry } from "../platform/workers.js";
 import { runtimeLabel } from "../platform/runtime-kind.js";
 import { threadWorkerOptions } from "./worker-entry.js";
@@ -119,26 +119,48 @@ export function runHub(): void {
     pending.push({ job, at: performance.now() });
     control.setPendingJobs(pending.length);
     pump();
-    if (pending.length === 0) return;
-    // None idle: a worker is spawned at once if none is on its way. Beyond that, a burst of
-    // short threads is better served by the workers there are (each boot costs a core ~30 ms);
-    // a thread still queued a boot time later gets a worker of its own, so it never waits long
-    // behind threads that block.
-    if (workersOnTheirWay() === 0) spawnFresh();
-    recheck ??= setTimeout(check, bootMs);
+    spawnAsNeeded();
+    if (pending.length > 0) recheck ??= setTimeout(check, bootMs);
   }
 
   function check(): void {
     recheck = null;
     pump();
-    if (pending.length === 0) return;
-    // One worker is always on its way while threads are queued; beyond it, one for each thread
-    // that has waited a boot time (it may be behind threads that block), as many as may boot.
-    const now = performance.now();
-    const waited = pending.filter((p) => now - p.at >= bootMs).length;
-    const deficit = Math.max(1, Math.min(waited, maxBooting)) - workersOnTheirWay();
-    for (let i = 0; i < deficit; i++) if (!spawnFresh()) break;
+    spawnAsNeeded();
     if (pending.length > 0) recheck = setTimeout(check, bootMs);
+  }
+
+  /**
+   * Workers for the threads queued, beyond those on their way, as many as may boot at once. A
+   * queued thread never waits behind a blocked one: when every busy worker's thread is blocked,
+   * each queued thread gets a worker at once (a thread that blocks later says so: BLOCKED_NOTICE).
+   * Otherwise the threads running will soon free their workers, and a burst of short threads is
+   * better served by the workers there are (each boot costs a core ~30 ms): a thread still queued
+   * a boot time later gets one of its own. With no worker busy, one is always on its way.
+   */
+  function spawnAsNeeded(): void {
+    control.askBlockedNotice(pending.length > 0);
+    if (pending.length === 0) return;
+    let busy = 0;
+    let blocked = 0;
+    for (const e of ports.keys()) {
+      if (control.wState(e) !== WState.Busy) continue;
+      busy++;
+      const { slot, gen } = control.workerJob(e);
+      if (control.code(slot, gen) === Code.Blocked) blocked++;
+    }
+    const now = performance.now();
+    const wanted =
+      busy === 0 ? Math.max(1, waitedBootTime(now)) : blocked === busy ? pending.length : waitedBootTime(now);
+    const deficit = Math.min(wanted, maxBooting) - workersOnTheirWay();
+    for (let i = 0; i < deficit; i++) if (!spawnFresh()) break;
+  }
+
+  /** How many queued threads have waited at least a boot time. */
+  function waitedBootTime(now: number): number {
+    let n = 0;
+    for (const p of pending) if (now - p.at >= bootMs) n++;
+    return n;
   }
 
   /** Hands queued threads to idle workers, oldest first. */
@@ -236,11 +258,15 @@ export function runHub(): void {
     }
   });
 
-  /** A worker's own messages: a job for another thread, its offer, or a notice for the thread it runs. */
+  /**
+   * A worker's own messages: a job for another thread, its offer, that its thread blocked (while
+   * threads are queued), or a notice for the thread it runs.
+   */
   function fromWorker(m: any): void {
     if (deadlocks.onMessage(m)) return;
     if (m?.type === "start") dispatch(m.job);
     else if (m?.type === "offered") offered(m.entry);
+    else if (m?.type === "blocked") spawnAsNeeded();
     else if (m?.type === "notice") {
       const mine = notices.get(m.slot);
       if (mine && mine.gen === m.gen) mine.list.push(m.notice);

@@ -6,7 +6,7 @@
  * runAsync sleeps in Atomics.waitAsync and never blocks the event loop; an AbortSignal ends the
  * wait.
  */
-import { runtime } from "./runtime.js";
+import { ensureHub, runtime } from "./runtime.js";
 import { Code } from "../memory/control-block.js";
 import { remaining } from "../memory/deadline.js";
 import { READY, WOKE, type Resumed, type Sleep, type WaitLoop } from "../memory/sleep.js";
@@ -99,6 +99,11 @@ export async function runAsync<R>(loop: WaitLoop<R>, signal?: AbortSignal): Prom
 /** A wait that lasts this long (ms) is worth recording its caller's call site. */
 const SITE_AFTER_MS = 50;
 
+function tellHubBlocked(): void {
+  ensureHub();
+  runtime.hubPost!({ type: "blocked" });
+}
+
 /**
  * Atomics.wait that shows the caller as blocked meanwhile, and with a site, what it waits in.
  * Returns Atomics.wait's result. With SKEIN_DEADLOCK=throw, a main thread found deadlocked wakes
@@ -110,6 +115,8 @@ export function blockedWait(arr: Int32Array, index: number, value: number, ms: n
   const t0 = trace ? nowUs() : 0;
   if (site) control.waits.begin(slot, site.kind, object, ms !== Infinity);
   control.setCode(slot, gen, Code.Blocked);
+  // Threads queued behind busy workers: the hub gives them workers once it hears this one blocked.
+  if (!runtime.isMain && control.takeBlockedNotice()) tellHubBlocked();
   try {
     if (!site || ms <= SITE_AFTER_MS) return Atomics.wait(arr, index, value, ms === Infinity ? undefined : ms);
     // Sleeps in two parts so that only a wait that lasts pays for its stack trace.
