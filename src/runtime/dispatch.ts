@@ -81,6 +81,8 @@ function spawn(): boolean {
   worker.on("error", () => {});
   worker.unref();
   ports.set(entry, direct.port1);
+  // The hub after the worker when skein is imported: the worker is what the first thread waits for.
+  ensureHub();
   runtime.hubPost!({ type: "adopt", entry, port: hub.port1, spawnedAt }, [hub.port1]);
   return true;
 }
@@ -110,7 +112,6 @@ function warmCount(): number {
 if (runtime.isMain && isMainThread) {
   const n = warmCount();
   if (n > 0) {
-    ensureHub();
     for (let i = 0; i < n; i++) spawn();
   }
 }
