@@ -1,5 +1,6 @@
 // What a fresh program pays (each run its own process): 8 threads started and joined right after
-// importing skein (compiled JavaScript and under tsx), the same in CPython, one bare Worker.
+// importing skein (compiled JavaScript and under tsx), the same in CPython, one bare Worker; and a
+// consumer started before its producer.
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { median } from "./measure.js";
@@ -31,6 +32,8 @@ export const coldSkein = (runs: number) => cold(process.execPath, [fixtures + "c
 export const coldSkeinTsx = (runs: number) => cold(process.execPath, ["--import", "tsx", fixtures + "cold8.mjs"], runs);
 export const coldBareWorker = (runs: number) => cold(process.execPath, [fixtures + "bare-worker.mjs"], runs);
 export const coldPython = (runs: number) => cold("python3", [fixtures + "cold8.py"], runs);
+export const coldConsumerFirst = (runs: number) => cold(process.execPath, [fixtures + "cold-pc.mjs"], runs);
+export const coldConsumerFirstPython = (runs: number) => cold("python3", [fixtures + "cold-pc.py"], runs);
 
 /** One fresh process running a fixture that prints a JSON object; returns that object. */
 export function fresh(cmd: string, args: string[], env: Record<string, string> = {}): any {

@@ -252,6 +252,17 @@ process.stderr.write(`skein benchmarks${quick ? " (quick)" : ""}: ${cpus().lengt
     workerThreads: null, piscina: null, ratio: onMs / offMs, ratioOf: "on / off", target: "<= 1.05",
     note: `detection off: ${offMs.toFixed(1)} ms` }, (r) => r <= 1.05);
 }
+{
+  // The other side of cold 8's one boot at a time (runtime/boot-limit.ts): a first thread that
+  // blocks before the second can run.
+  startRow(23);
+  const runs = size(7, 3);
+  const skein = C.coldConsumerFirst(runs);
+  const py = python ? C.coldConsumerFirstPython(runs) : null;
+  add({ id: 23, workload: "cold: a consumer thread, then its producer, 100 items (fresh process)", unit: "ms", skein: skein.ms, cpython: py?.ms ?? null,
+    workerThreads: null, piscina: null, ratioOf: "skein / CPython", target: "(reported)",
+    note: `whole process: skein ${skein.processMs.toFixed(0)} ms${py ? `, CPython ${py.processMs.toFixed(0)} ms` : ""}` }, null);
+}
 
 const fmt = (v: number | null, unit: string) => {
   if (v === null) return "n/a";
