@@ -1,10 +1,10 @@
 /**
  * Runs one of skein's own CommonJS files (the parsers) with V8's code cache, kept in a file beside
  * it. Without the cache, the first thread started from a function of the program's own file
- * compiles the parsers while it runs them (about 10 ms, most of that first start()); with it, about
- * 2 ms. The cache is written once, after first use (so that it holds the functions that use
- * compiled), and again only when the file, the V8 version or V8's flags change; where skein's files
- * aren't writable, there is none, and nothing else changes.
+ * compiles the parsers while it runs them (loading them and their first parse, about 10 ms of that
+ * first start()); with it, about 5 ms. The cache is written once, after first use (so that it holds
+ * the functions that use compiled), and again only when the file, the V8 version or V8's flags
+ * change; where skein's files aren't writable, there is none, and nothing else changes.
  *
  * Only skein's own files are cached, and their cache lives beside them: whoever can write it could
  * as well change the file it compiles. A cache is used only when its header names the file's
