@@ -23,6 +23,11 @@ export interface Sleep {
    * comes within microseconds, far sooner than a sleep and a wake-up); the async runner doesn't.
    */
   readonly spins?: number;
+  /**
+   * Then watches arr[index] for up to this many milliseconds (for a wait whose end is likely a
+   * moment away; a count of loads would last longer or shorter with the CPU).
+   */
+  readonly watchMs?: number;
   /** What the spin checks; by default, that arr[index] no longer holds value. */
   readonly ready?: () => boolean;
   /** Only spin, never sleep: the loop resumes with WOKE when the spin found nothing. */

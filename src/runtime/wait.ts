@@ -6,6 +6,7 @@
  * runAsync sleeps in Atomics.waitAsync and never blocks the event loop; an AbortSignal ends the
  * wait.
  */
+import { availableParallelism } from "node:os";
 import { ensureHub, runtime } from "./runtime.js";
 import { Code } from "../memory/control-block.js";
 import { remaining } from "../memory/deadline.js";
@@ -22,6 +23,26 @@ import { deadlockRaised, watchMainWait } from "./deadlock-mode.js";
 export interface WaitSite {
   readonly kind: WaitKind;
   object(): number;
+}
+
+/**
+ * How long (ms) to watch a word before sleeping on it where the other side is likely a moment
+ * away: a short thread's end, for its join; the next job, for a worker that has just finished one
+ * (in a loop of start and join). A waiter that sleeps at once makes its waker wake a sleeping
+ * core, which on a virtual machine costs 50-100 us: start + join of a no-op thread took
+ * 0.03-0.15 ms without, 0.02-0.04 ms with. None on one core, where watching would only delay the
+ * thread waited for.
+ */
+export const BRIEF_WATCH_MS = availableParallelism() > 1 ? 0.05 : 0;
+
+/** Watches arr[index] for up to `ms` milliseconds; true as soon as it no longer holds `value`. */
+export function watchBriefly(arr: Int32Array, index: number, value: number, ms: number): boolean {
+  if (ms <= 0) return false;
+  const until = performance.now() + ms;
+  do {
+    for (let i = 0; i < 64; i++) if (Atomics.load(arr, index) !== value) return true;
+  } while (performance.now() < until);
+  return false;
 }
 
 /** Drives a wait loop on this thread, blocking it while the loop sleeps; `site` says what it waits in. */
@@ -62,6 +83,7 @@ function sleepBlocking(s: Sleep, site: WaitSite | undefined): Resumed {
       if (ready ? ready() : Atomics.load(arr, index) !== value) return READY;
     }
   }
+  if (s.watchMs && watchBriefly(s.arr, s.index, s.value, s.watchMs)) return READY;
   if (s.spinOnly) return WOKE;
   // A waker that sees no sleeper skips its notify; counted before the wait re-checks the word.
   if (s.sleepers !== undefined) Atomics.add(s.arr, s.sleepers, 1);

@@ -9,7 +9,7 @@ import { checkSignal, checkTimeout, describe } from "../common/checks.js";
 import { Code, MAX_THREADS, NAME_MAX_BYTES, stateAlive, stateEnded, stateGen } from "../memory/control-block.js";
 import { deadlineFrom, remaining } from "../memory/deadline.js";
 import type { WaitLoop } from "../memory/sleep.js";
-import { plainSite, runAsync, runBlocking } from "../runtime/wait.js";
+import { BRIEF_WATCH_MS, plainSite, runAsync, runBlocking } from "../runtime/wait.js";
 import { WaitKind } from "../memory/wait-record.js";
 import { ThreadState } from "./thread-state.js";
 import { drainDeaths, onDeath, runtime } from "../runtime/runtime.js";
@@ -325,7 +325,7 @@ function* joinLoop(t: Inner, ms: number): WaitLoop<boolean> {
     const w = control.rawState(t.slot);
     if (stateEnded(w, t.gen)) return true;
     if (remaining(deadline) <= 0) return false;
-    yield { arr: control.i32, index: control.stateIndex(t.slot), value: w, deadline };
+    yield { arr: control.i32, index: control.stateIndex(t.slot), value: w, deadline, watchMs: BRIEF_WATCH_MS };
   }
 }
 

@@ -14,6 +14,7 @@ import { materialize } from "../ship/evaluate.js";
 // Every shareable class registers its reviver when loaded: a worker must be able to revive any.
 import "../index.js";
 import { osThreadId, runtime } from "../runtime/runtime.js";
+import { BRIEF_WATCH_MS, watchBriefly } from "../runtime/wait.js";
 import { Code, WState } from "../memory/control-block.js";
 import { nowUs, RUNNING } from "../memory/trace-ring.js";
 import { assignOwn, preload, unpack } from "../ship/values.js";
@@ -65,8 +66,12 @@ export function runWorker(): void {
     booted = true;
   }
 
-  /** Blocks this (offered) worker until it is given a job; null when it should leave instead. */
+  /**
+   * Blocks this (offered) worker until it is given a job; null when it should leave instead. It
+   * watches its mailbox briefly first: in a loop of start and join, the next job is a moment away.
+   */
   function park(): Job | null {
+    watchBriefly(control.i32, mailbox, 0, BRIEF_WATCH_MS);
     for (;;) {
       const r = Atomics.wait(control.i32, mailbox, 0, IDLE_KEEP_MS);
       if (Atomics.exchange(control.i32, mailbox, 0) === 1) {
