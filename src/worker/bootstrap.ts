@@ -15,6 +15,7 @@ import { materialize } from "../ship/evaluate.js";
 import "../index.js";
 import { osThreadId, runtime } from "../runtime/runtime.js";
 import { BRIEF_WATCH_MS, watchBriefly } from "../runtime/wait.js";
+import { runtimeKind } from "../platform/runtime-kind.js";
 import { Code, WState } from "../memory/control-block.js";
 import { nowUs, RUNNING } from "../memory/trace-ring.js";
 import { assignOwn, preload, unpack } from "../ship/values.js";
@@ -39,6 +40,7 @@ export function runWorker(): void {
   const mailbox = control.mailboxIndex(entry);
   /** How long an idle worker beyond the warm spares waits for work before it leaves. */
   const IDLE_KEEP_MS = 3000;
+  const PARK_WATCH_MS = runtimeKind === "bun" ? 0 : BRIEF_WATCH_MS;
   const WARM_SPARES = 1;
 
   /** The thread this worker runs now: its job, its Thread object, and whether run() has finished. */
@@ -69,9 +71,11 @@ export function runWorker(): void {
   /**
    * Blocks this (offered) worker until it is given a job; null when it should leave instead. It
    * watches its mailbox briefly first: in a loop of start and join, the next job is a moment away.
+   * Not on Bun, where it made such a loop slower in half the runs (a start + join's median 0.12 ms
+   * against 0.04 ms), measured; its join's watch alone is as fast as neither.
    */
   function park(): Job | null {
-    watchBriefly(control.i32, mailbox, 0, BRIEF_WATCH_MS);
+    watchBriefly(control.i32, mailbox, 0, PARK_WATCH_MS);
     for (;;) {
       const r = Atomics.wait(control.i32, mailbox, 0, IDLE_KEEP_MS);
       if (Atomics.exchange(control.i32, mailbox, 0) === 1) {
