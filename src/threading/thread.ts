@@ -321,11 +321,14 @@ function packArgsAndFields(args: unknown[], self: object, transfer: MessagePort[
 function* joinLoop(t: Inner, ms: number): WaitLoop<boolean> {
   const control = runtime.control;
   const deadline = deadlineFrom(ms);
+  // Watched for BRIEF_WATCH_MS in all: the word also changes as the thread starts running and
+  // as it blocks, which would otherwise keep a joiner of a busy thread watching, not sleeping.
+  const watchUntil = performance.now() + BRIEF_WATCH_MS;
   for (;;) {
     const w = control.rawState(t.slot);
     if (stateEnded(w, t.gen)) return true;
     if (remaining(deadline) <= 0) return false;
-    yield { arr: control.i32, index: control.stateIndex(t.slot), value: w, deadline, watchMs: BRIEF_WATCH_MS };
+    yield { arr: control.i32, index: control.stateIndex(t.slot), value: w, deadline, watchMs: Math.max(0, watchUntil - performance.now()) };
   }
 }
 
