@@ -323,12 +323,12 @@ function* joinLoop(t: Inner, ms: number): WaitLoop<boolean> {
   const deadline = deadlineFrom(ms);
   // Watched for BRIEF_WATCH_MS in all: the word also changes as the thread starts running and
   // as it blocks, which would otherwise keep a joiner of a busy thread watching, not sleeping.
-  const watchUntil = performance.now() + BRIEF_WATCH_MS;
+  const watchEnd = deadlineFrom(BRIEF_WATCH_MS);
   for (;;) {
     const w = control.rawState(t.slot);
     if (stateEnded(w, t.gen)) return true;
     if (remaining(deadline) <= 0) return false;
-    yield { arr: control.i32, index: control.stateIndex(t.slot), value: w, deadline, watchMs: Math.max(0, watchUntil - performance.now()) };
+    yield { arr: control.i32, index: control.stateIndex(t.slot), value: w, deadline, watchMs: remaining(watchEnd) };
   }
 }
 
