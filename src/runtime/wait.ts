@@ -9,7 +9,7 @@
 import { availableParallelism } from "node:os";
 import { ensureHub, runtime } from "./runtime.js";
 import { Code } from "../memory/control-block.js";
-import { remaining } from "../memory/deadline.js";
+import { deadlineFrom, remaining } from "../memory/deadline.js";
 import { READY, WOKE, type Resumed, type Sleep, type WaitLoop } from "../memory/sleep.js";
 import type { ObjectClass, WaitKind } from "../memory/wait-record.js";
 import { callSite } from "./call-site.js";
@@ -38,10 +38,10 @@ export const BRIEF_WATCH_MS = availableParallelism() > 1 ? 0.05 : 0;
 /** Watches arr[index] for up to `ms` milliseconds; true as soon as it no longer holds `value`. */
 export function watchBriefly(arr: Int32Array, index: number, value: number, ms: number): boolean {
   if (ms <= 0) return false;
-  const until = performance.now() + ms;
+  const end = deadlineFrom(ms);
   do {
     for (let i = 0; i < 64; i++) if (Atomics.load(arr, index) !== value) return true;
-  } while (performance.now() < until);
+  } while (remaining(end) > 0);
   return false;
 }
 
