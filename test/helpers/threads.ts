@@ -2,7 +2,7 @@
 // process alive) and every join is bounded and asserted (a stuck thread fails the test, naming
 // the thread, instead of hanging it).
 import assert from "node:assert/strict";
-import { Thread } from "skein";
+import { dumpThreads, Thread } from "skein";
 import { open } from "./cells.js";
 import { LONG } from "./bounds.js";
 
@@ -15,8 +15,19 @@ export function daemon<A extends unknown[]>(target: (...args: A) => unknown, arg
 
 /** Joins one thread, failing the test if it is still alive after `ms`. */
 export function joined(t: Thread<any>, ms = LONG): void {
-  assert.equal(t.join(ms), true, `${t.name} did not finish within ${ms} ms`);
+  // A join that lasts long shows what every thread is doing, once per process: a rare hang in a
+  // full run leaves its reason in the log, not only the name of the thread that was joined.
+  let left = ms;
+  if (ms > DUMP_AFTER_MS && !dumped && !t.join(DUMP_AFTER_MS)) {
+    dumped = true;
+    process.stderr.write(`${t.name} still running after ${DUMP_AFTER_MS} ms; every thread:\n${dumpThreads()}\n`);
+    left -= DUMP_AFTER_MS;
+  }
+  assert.equal(t.join(left), true, `${t.name} did not finish within ${ms} ms`);
 }
+
+const DUMP_AFTER_MS = 20_000;
+let dumped = false;
 
 /** Joins every thread (each within LONG). */
 export function joinAll(...threads: Thread<any>[]): void {
