@@ -348,3 +348,21 @@ test("threads that block hold no one up: 24 threads waiting at one Barrier all g
   `, { env: { ...process.env, SKEIN_WARM_WORKERS: "1" }, timeout: 60_000 });
   assert.equal(r.stdout, "all met\n", r.stderr);
 });
+
+test("warm workers that left before the first thread (idle for 3 s, before the hub started) hold no one up", () => {
+  // Main starts the hub with the first thread: the warm workers that left meanwhile are handed to
+  // it then, already gone, and the threads must still all get workers, with nothing reported.
+  const r = runSnippet(`
+    import { Barrier, Thread } from "skein";
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3600);
+    const b = new Barrier(5);
+    function meet(b: Barrier) { b.wait(30_000); }
+    const threads = Array.from({ length: 4 }, () => new Thread({ target: meet, args: [b] }));
+    for (const t of threads) t.start();
+    b.wait(30_000);
+    for (const t of threads) t.join();
+    console.log("all met");
+  `, { env: { ...process.env, SKEIN_WARM_WORKERS: "3" }, timeout: 60_000 });
+  assert.equal(r.stdout, "all met\n", r.stderr);
+  assert.equal(r.stderr, "");
+});

@@ -8,7 +8,7 @@
 import { availableParallelism } from "node:os";
 import { isMainThread, MessageChannel, type MessagePort, type Worker } from "node:worker_threads";
 import { MAIN_WORKERS, WState } from "../memory/control-block.js";
-import { ensureHub, runtime, workerExecArgv } from "./runtime.js";
+import { ensureHub, runtime, whenHubStarts, workerExecArgv } from "./runtime.js";
 import { threadWorkerOptions, workerEntry } from "./worker-entry.js";
 import { startThreadWorker } from "../platform/workers.js";
 import { MAIN_EAGER_BOOTS } from "./boot-limit.js";
@@ -81,11 +81,35 @@ function spawn(): boolean {
   worker.on("error", () => {});
   worker.unref();
   ports.set(entry, direct.port1);
-  // The hub after the worker when skein is imported: the worker is what the first thread waits for.
-  ensureHub();
-  runtime.hubPost!({ type: "adopt", entry, port: hub.port1, spawnedAt }, [hub.port1]);
+  const adoption = { entry, port: hub.port1, spawnedAt };
+  if (runtime.hubPost) adopt(adoption);
+  else unadopted.push(adoption);
   return true;
 }
+
+interface Adoption {
+  entry: number;
+  /** The hub's end of its line to the worker. */
+  port: MessagePort;
+  /** When main spawned it, in ms since the epoch (performance.timeOrigin + now). */
+  spawnedAt: number;
+}
+
+/**
+ * The workers warmed up when skein was imported, waiting for the hub: it starts with the first
+ * thread (or whatever else needs it first), not beside them, as its boot would slow theirs, and
+ * the first thread waits for theirs. Until then no thread runs, so no death can go unwatched.
+ */
+const unadopted: Adoption[] = [];
+
+/** Hands the hub a worker of main's to watch. One that has ended meanwhile still transfers its port, which the hub then sees close (as in Node, Bun and Deno). */
+function adopt(a: Adoption): void {
+  runtime.hubPost!({ type: "adopt", ...a }, [a.port]);
+}
+
+whenHubStarts(() => {
+  for (const a of unadopted.splice(0)) adopt(a);
+});
 
 function keepSpare(): void {
   const control = runtime.control;
@@ -114,4 +138,6 @@ if (runtime.isMain && isMainThread) {
   if (n > 0) {
     for (let i = 0; i < n; i++) spawn();
   }
+  // The live view is asked for from the start: it is served by the hub.
+  if (process.env.SKEIN_INSPECT) ensureHub();
 }

@@ -1,9 +1,10 @@
 /**
- * The hub: one worker, started by the main thread when skein is imported, that watches every thread
- * worker die. The main thread spawns its own workers (so that they boot beside the hub) and hands
- * the hub a port to each; the hub spawns the rest. Jobs that found no parked worker queue here
- * (from main, and all of other threads'), and go to the first worker that is free. A worker that
- * dies while running a thread gets that thread marked terminated here, so its joiners never hang.
+ * The hub: one worker, started by the main thread with the first thread (or whatever else needs it
+ * first), that watches every thread worker die. The main thread spawns its own workers (the warm
+ * ones when skein is imported, before the hub, whose boot would slow theirs) and hands the hub a
+ * port to each; the hub spawns the rest. Jobs that found no parked worker queue here (from main,
+ * and all of other threads'), and go to the first worker that is free. A worker that dies while
+ * running a thread gets that thread marked terminated here, so its joiners never hang.
  */
 import { parentPort, workerData, Worker, MessageChannel, type MessagePort } from "node:worker_threads";
 import { writeOutput } from "../platform/output.js";
@@ -193,12 +194,16 @@ export function runHub(): void {
     }
   }
 
-  /** A worker has booted (its first offer) or gone idle while threads are queued. */
-  function offered(entry: number): void {
+  /**
+   * A worker has booted (its first offer, with when: ms since the epoch) or gone idle while
+   * threads are queued.
+   */
+  function offered(entry: number, bootedAt: number | undefined): void {
     const t0 = bootStarted.get(entry);
     if (t0 !== undefined) {
       bootStarted.delete(entry);
-      bootMs = Math.max(5, Math.min(200, performance.now() - t0));
+      const t1 = bootedAt === undefined ? performance.now() : bootedAt - performance.timeOrigin;
+      bootMs = Math.max(5, Math.min(200, t1 - t0));
       pump();
       // Threads still queued behind the workers there are: the next boot starts now rather than
       // at the next check, as one boot slot has just freed up.
@@ -265,7 +270,7 @@ export function runHub(): void {
   function fromWorker(m: any): void {
     if (deadlocks.onMessage(m)) return;
     if (m?.type === "start") dispatch(m.job);
-    else if (m?.type === "offered") offered(m.entry);
+    else if (m?.type === "offered") offered(m.entry, m.bootedAt);
     else if (m?.type === "blocked") spawnAsNeeded();
     else if (m?.type === "notice") {
       const mine = notices.get(m.slot);

@@ -133,6 +133,14 @@ export function ensureHub(): void {
   hub.unref();
   const h = hub;
   runtime.hubPost = (m, t) => h.postMessage(m, t as any);
+  hubStarted?.();
+}
+
+let hubStarted: (() => void) | null = null;
+
+/** Runs `f` once the hub has been started (dispatch.ts hands it the workers main warmed up before). */
+export function whenHubStarts(f: () => void): void {
+  hubStarted = f;
 }
 
 /** The ident of the thread running now: what owns an RLock. */

@@ -64,7 +64,10 @@ export function runWorker(): void {
     control.addIdle(1);
     control.setWState(entry, WState.Idle);
     // Read after going idle: a hub that queues a thread meanwhile finds this worker idle.
-    if (!booted || control.pendingJobs() > 0) hubPort.postMessage({ type: "offered", entry });
+    // The first offer says when the boot ended (ms since the epoch): the hub may hear it much later,
+    // as main starts the hub only with the first thread.
+    if (!booted) hubPort.postMessage({ type: "offered", entry, bootedAt: performance.timeOrigin + performance.now() });
+    else if (control.pendingJobs() > 0) hubPort.postMessage({ type: "offered", entry });
     booted = true;
   }
 
