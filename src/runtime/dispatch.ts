@@ -122,7 +122,7 @@ function keepSpare(): void {
 
 /**
  * How many workers to warm up when skein is imported: SKEIN_WARM_WORKERS if set (0: none), else
- * one per core but one, which the hub takes while it boots beside them, at most 8.
+ * one per core but one (the main thread's, which goes on with the program meanwhile), at most 8.
  */
 function warmCount(): number {
   const set = process.env.SKEIN_WARM_WORKERS;
