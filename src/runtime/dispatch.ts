@@ -102,7 +102,10 @@ interface Adoption {
  */
 const unadopted: Adoption[] = [];
 
-/** Hands the hub a worker of main's to watch. One that has ended meanwhile still transfers its port, which the hub then sees close (as in Node, Bun and Deno). */
+/**
+ * Hands the hub a worker of main's to watch. One that has ended meanwhile still transfers its
+ * port, which the hub then sees close (so in Node, Bun and Deno).
+ */
 function adopt(a: Adoption): void {
   runtime.hubPost!({ type: "adopt", ...a }, [a.port]);
 }
