@@ -437,3 +437,25 @@ test("Barrier(5): 1,000 rounds, each index 0..4 returned exactly once per round,
   assert.equal(barrier.broken, false);
   assert.equal(barrier.nWaiting, 0);
 });
+
+// ---------------------------------------------------------------------------------------------
+// Threads queued behind busy workers: the hub posts each one's job ahead to a busy worker and to
+// the first free one, and exactly one copy may run (Control.claim). Short threads in bursts make
+// the races likely: a worker running a copy to its end while the hub hands another copy out.
+
+function tick(runs: Int32Array, k: number) {
+  Atomics.add(runs, k, 1);
+}
+
+test("bursts of 32 short threads: 200 rounds, each thread runs exactly once", () => {
+  const ROUNDS = 200;
+  const BURST = 32;
+  const runs = new Int32Array(new SharedArrayBuffer(4 * BURST * ROUNDS));
+  for (let round = 0; round < ROUNDS; round++) {
+    const ts = Array.from({ length: BURST }, (_, i) => new Thread({ target: tick, args: [runs, round * BURST + i], daemon: true }));
+    for (const t of ts) t.start();
+    for (const t of ts) assert.equal(t.join(HEAVY), true, `round ${round}: ${t.name} never ended`);
+  }
+  const wrong = [...runs.keys()].filter((k) => runs[k] !== 1).map((k) => `thread ${k}: ${runs[k]} runs`);
+  assert.deepEqual(wrong, []);
+});

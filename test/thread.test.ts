@@ -366,3 +366,47 @@ test("warm workers that left before the first thread (idle for 3 s, before the h
   assert.equal(r.stdout, "all met\n", r.stderr);
   assert.equal(r.stderr, "");
 });
+
+// Threads queued behind busy workers are posted ahead to them (runtime/hub.ts postAhead), and to
+// any worker that is free or new: each copy may be picked up, exactly one runs.
+const queuedBehindSpinners = (crash: boolean) => `
+  import { Thread } from "skein";
+  import { crashWorker } from "${new URL("./helpers/crash.ts", import.meta.url).href}";
+  const QUEUED = 40;
+  // [runs of each queued thread..., all runs, spinners running, spinners that gave up]
+  const cells = new Int32Array(new SharedArrayBuffer(4 * (QUEUED + 3)));
+  const ALL = QUEUED, SPINNING = QUEUED + 1, GAVE_UP = QUEUED + 2;
+  // Running, not blocked, until half the queued threads have run: the rest are then taken from
+  // their ports while other workers are given them too.
+  function spin(cells: Int32Array, until: number, crash: boolean) {
+    Atomics.add(cells, ${"QUEUED + 1"}, 1);
+    Atomics.notify(cells, ${"QUEUED + 1"});
+    const end = Date.now() + 30_000;
+    while (Atomics.load(cells, ${"QUEUED"}) < until) if (Date.now() > end) { Atomics.add(cells, ${"QUEUED + 2"}, 1); break; }
+    if (crash) crashWorker(3);
+  }
+  function once(cells: Int32Array, k: number) {
+    Atomics.add(cells, k, 1);
+    Atomics.add(cells, ${"QUEUED"}, 1);
+  }
+  const spinners = [${crash}, false].map((c) => new Thread({ name: c ? "Crasher" : "Spinner", target: spin, args: [cells, QUEUED / 2, c] }));
+  for (const t of spinners) t.start();
+  for (let n; (n = Atomics.load(cells, SPINNING)) < 2;) if (Atomics.wait(cells, SPINNING, n, 20_000) === "timed-out") throw new Error("spinners never ran");
+  const queued = Array.from({ length: QUEUED }, (_, k) => new Thread({ target: once, args: [cells, k] }));
+  for (const t of queued) t.start();
+  for (const t of [...spinners, ...queued]) if (!t.join(40_000)) throw new Error(t.name + " never ended");
+  const counts = Array.from(cells.subarray(0, QUEUED));
+  console.log(counts.every((c) => c === 1) ? "each ran once" : "runs: " + counts.join(","), cells[ALL], "gave up:", cells[GAVE_UP]);
+`;
+
+test("threads queued behind threads that run (not blocked) each run exactly once, and don't wait for them", () => {
+  const r = runSnippet(queuedBehindSpinners(false), { env: { ...process.env, SKEIN_WARM_WORKERS: "2" }, timeout: 60_000 });
+  assert.equal(r.stdout, "each ran once 40 gave up: 0\n", r.stderr);
+  assert.equal(r.stderr, "");
+});
+
+test("a worker that dies holding queued threads posted ahead to it loses none of them", () => {
+  const r = runSnippet(queuedBehindSpinners(true), { env: { ...process.env, SKEIN_WARM_WORKERS: "2" }, timeout: 60_000 });
+  assert.equal(r.stdout, "each ran once 40 gave up: 0\n", r.stderr);
+  assert.match(r.stderr, /^Exception in thread Crasher:\nRuntimeError: the thread's worker died under it/);
+});

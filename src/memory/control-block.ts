@@ -27,6 +27,9 @@
  *   +4  NAME_SEQ   seqlock for the name: odd while a writer is inside
  *   +5  NAME_LEN   name length in UTF-8 bytes
  *   +6..+69        name bytes (up to NAME_MAX_BYTES)
+ *   +70 CLAIM      who picked the thread up: (gen mod 2^20) << 12 | (worker entry + 1), 0 before
+ *                  any generation was. A queued thread's job may be posted to more than one
+ *                  worker (runtime/hub.ts); exactly one wins this compare-and-swap and runs it.
  *
  * Worker table (WORKER_WORDS words each, from word WORKER_BASE; entries below MAIN_WORKERS are
  * spawned for and dispatched to directly by the main thread, the rest by the hub):
@@ -98,6 +101,14 @@ const NAME_BYTES = 6 * 4;
 /** FLAGS bits: the thread is a daemon; it has a custom excepthook (the main thread runs it if its worker dies). */
 const DAEMON = 1;
 const HOOKED = 2;
+const CLAIM = 70;
+const CLAIM_ENTRY_BITS = 12;
+const CLAIM_GEN_MASK = (1 << (32 - CLAIM_ENTRY_BITS)) - 1;
+/** A CLAIM word: the generation's low bits above the claiming worker's entry + 1 (never 0). */
+const claimWord = (gen: number, entry: number): number => ((gen << CLAIM_ENTRY_BITS) | (entry + 1)) | 0;
+const claimGen = (word: number): number => word >>> CLAIM_ENTRY_BITS;
+/** The claimant the hub writes for a queued thread it fails (no worker could be made for it). */
+export const HUB_CLAIM = MAX_WORKERS;
 
 export const Code = { Unused: 0, Runnable: 1, Running: 2, Blocked: 3, Terminated: 4 } as const;
 export type Code = (typeof Code)[keyof typeof Code];
@@ -251,6 +262,35 @@ export class Control {
     // A start() still waiting for the pick-up must not wait for a thread that is already gone.
     Atomics.notify(this.i32, this.base(slot) + NATIVE_ID);
     return true;
+  }
+
+  /**
+   * Picks runnable thread (slot, gen) up for worker `entry`: true for the one call, of all the
+   * workers', that wins it. Copies of a queued thread's job may reach several workers (and the same
+   * worker twice: once ahead of time, once when it is free), and this is what makes exactly one
+   * run it, once.
+   */
+  claim(slot: number, gen: number, entry: number): boolean {
+    const idx = this.base(slot) + CLAIM;
+    const mine = claimWord(gen, entry);
+    for (;;) {
+      const w = Atomics.load(this.i32, idx);
+      if (w !== 0 && claimGen(w) === (gen & CLAIM_GEN_MASK)) return false;
+      // Every way out of runnable (a worker running it, the hub failing it) claims it first.
+      if (this.code(slot, gen) !== Code.Runnable) return false;
+      if (Atomics.compareExchange(this.i32, idx, w, mine) === w) return true;
+    }
+  }
+
+  /** True if worker `entry` has picked thread (slot, gen) up. */
+  heldBy(slot: number, gen: number, entry: number): boolean {
+    return Atomics.load(this.i32, this.base(slot) + CLAIM) === claimWord(gen, entry);
+  }
+
+  /** True once some worker (or the hub) has picked thread (slot, gen) up, or it has ended. */
+  claimed(slot: number, gen: number): boolean {
+    const w = Atomics.load(this.i32, this.base(slot) + CLAIM);
+    return (w !== 0 && claimGen(w) === (gen & CLAIM_GEN_MASK)) || this.ended(slot, gen);
   }
 
   ident(slot: number): number {

@@ -3,14 +3,15 @@
  * first), that watches every thread worker die. The main thread spawns its own workers (the warm
  * ones when skein is imported, before the hub, whose boot would slow theirs) and hands the hub a
  * port to each; the hub spawns the rest. Jobs that found no parked worker queue here (from main,
- * and all of other threads'), and go to the first worker that is free. A worker that dies while
+ * and all of other threads'), and go to the first worker that is free, or, posted ahead, to a busy
+ * one that finishes its thread first (postAhead). A worker that dies while
  * running a thread gets that thread marked terminated here, so its joiners never hang.
  */
 import { parentPort, workerData, Worker, MessageChannel, type MessagePort } from "node:worker_threads";
 import { writeOutput } from "../platform/output.js";
-import { Code, Control, MAIN_WORKERS, MAX_WORKERS, WState } from "../memory/control-block.js";
+import { Code, Control, HUB_CLAIM, MAIN_WORKERS, MAX_WORKERS, WState } from "../memory/control-block.js";
 import { startThreadWorker, type WorkerEntry } from "../platform/workers.js";
-import { runtimeLabel } from "../platform/runtime-kind.js";
+import { runtimeKind, runtimeLabel } from "../platform/runtime-kind.js";
 import { threadWorkerOptions } from "./worker-entry.js";
 import { deathError, DeathKind, type Death, type DeathNotice } from "./death.js";
 import { MAX_BOOTING } from "./boot-limit.js";
@@ -82,9 +83,14 @@ export function runHub(): void {
     const state = control.wState(entry);
     if (state === WState.Idle) control.addIdle(-1);
     if (state === WState.Busy) {
+      // Its thread, unless that is one still queued here that it hadn't picked up: that one goes
+      // to another worker. A job posted only to it dies with it, picked up or not.
       const { slot, gen } = control.workerJob(entry);
-      died(slot, gen, kind, code, message);
+      const queued = pending.some((p) => p.job.slot === slot && p.job.gen === gen);
+      const held = control.heldBy(slot, gen, entry);
+      if (held || (!queued && control.claim(slot, gen, entry))) died(slot, gen, kind, code, message);
     }
+    for (const p of pending) if (p.ahead === entry) p.ahead = null;
     control.setWState(entry, WState.Free);
     // Threads queued for it (it died booting) get another.
     if (pending.length > 0) recheck ??= setTimeout(check, 0);
@@ -94,17 +100,23 @@ export function runHub(): void {
   function failEntry(entry: number, e: unknown): void {
     bootStarted.delete(entry);
     control.setWState(entry, WState.Free);
+    prune();
     if (pending.length === 0 || workersOnTheirWay() > 0) return;
     const { job } = pending.shift()!;
     control.setPendingJobs(pending.length);
+    // Posted ahead to a busy worker, it may yet be picked up there: then that worker runs it.
+    if (!control.claim(job.slot, job.gen, HUB_CLAIM)) return;
     const why = `can't start new thread: ${runtimeLabel} couldn't create a worker for it: ${e instanceof Error ? e.message : String(e)}`;
     control.setStartError(job.slot, job.gen, why);
     writeOutput(2, `Exception in thread ${control.readName(job.slot)}:\nRuntimeError: ${why}\n`);
     control.terminate(job.slot, job.gen);
   }
 
-  /** Threads started while no worker was idle, oldest first, with when each queued (performance.now()). */
-  const pending: { job: Job; at: number }[] = [];
+  /**
+   * Threads started while no worker was idle, oldest first, with when each queued
+   * (performance.now()) and the busy worker it was posted to ahead of time, if any (postAhead).
+   */
+  const pending: { job: Job; at: number; ahead: number | null }[] = [];
   /** When each booting worker was spawned (performance.now()), by entry. */
   const bootStarted = new Map<number, number>();
   /**
@@ -117,7 +129,7 @@ export function runHub(): void {
   let recheck: ReturnType<typeof setTimeout> | null = null;
 
   function dispatch(job: Job): void {
-    pending.push({ job, at: performance.now() });
+    pending.push({ job, at: performance.now(), ahead: null });
     control.setPendingJobs(pending.length);
     pump();
     spawnAsNeeded();
@@ -140,6 +152,7 @@ export function runHub(): void {
    * a boot time later gets one of its own. With no worker busy, one is always on its way.
    */
   function spawnAsNeeded(): void {
+    prune();
     control.askBlockedNotice(pending.length > 0);
     if (pending.length === 0) return;
     let busy = 0;
@@ -164,16 +177,61 @@ export function runHub(): void {
     return n;
   }
 
-  /** Hands queued threads to idle workers, oldest first. */
+  /**
+   * Hands queued threads to idle workers, oldest first, and posts the rest ahead to busy ones
+   * (postAhead).
+   */
   function pump(): void {
+    prune();
     while (pending.length > 0) {
       const entry = control.claimIdle(ports.keys());
-      if (entry === null) return;
+      if (entry === null) break;
       const { job } = pending.shift()!;
       control.setPendingJobs(pending.length);
       control.setWorkerJob(entry, job.slot, job.gen);
       ports.get(entry)!.postMessage(job, job.transfer);
       control.ring(entry);
+    }
+    postAhead();
+  }
+
+  /** Drops the queued threads a worker has picked up (one posted ahead to it, or one it failed). */
+  function prune(): void {
+    let kept = 0;
+    for (const p of pending) if (!control.claimed(p.job.slot, p.job.gen)) pending[kept++] = p;
+    if (kept === pending.length) return;
+    pending.length = kept;
+    control.setPendingJobs(kept);
+  }
+
+  /**
+   * Posts each queued thread's job, ahead of time, to a worker whose thread is running (not
+   * blocked): one that finishes its thread takes the next from its own port (worker/bootstrap.ts),
+   * without telling the hub it is free and waiting for a job back, which in a burst of short
+   * threads cost more than the threads. The thread stays queued here all the same: an idle worker
+   * or a new one (spawnAsNeeded) gets another copy, and whichever picks it up first runs it
+   * (Control.claim), so it never waits behind a thread that runs long or blocks. Not a job that
+   * moves ports, which only one copy can carry, nor on Deno, whose workers run one thread each
+   * (worker/bootstrap.ts).
+   */
+  function postAhead(): void {
+    if (runtimeKind === "deno") return;
+    const running: number[] = [];
+    for (const e of ports.keys()) {
+      if (control.wState(e) !== WState.Busy) continue;
+      const { slot, gen } = control.workerJob(e);
+      if (control.code(slot, gen) === Code.Running) running.push(e);
+    }
+    if (running.length === 0) return;
+    const load = new Map<number, number>(running.map((e) => [e, 0]));
+    for (const p of pending) if (p.ahead !== null && load.has(p.ahead)) load.set(p.ahead, load.get(p.ahead)! + 1);
+    for (const p of pending) {
+      if ((p.ahead !== null && load.has(p.ahead)) || p.job.transfer.length > 0) continue;
+      let best = running[0]!;
+      for (const e of running) if (load.get(e)! < load.get(best)!) best = e;
+      ports.get(best)!.postMessage(p.job);
+      p.ahead = best;
+      load.set(best, load.get(best)! + 1);
     }
   }
 

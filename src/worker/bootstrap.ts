@@ -4,7 +4,8 @@
  * runs it as a thread: evaluate the shipped code, revive the values, run. The thread lives, as a
  * Node worker does, until its target is done and every timer or handle it opened has closed:
  * when this worker's event loop has nothing left ('beforeExit'), the thread terminates and the
- * worker parks for the next one. An extra idle worker leaves after a while; one stays warm.
+ * worker runs a queued thread the hub posted it meanwhile, or parks for the next one. An extra
+ * idle worker leaves after a while; one stays warm.
  */
 import { writeOutput } from "../platform/output.js";
 import { receiveMessageOnPort, type MessagePort } from "node:worker_threads";
@@ -46,9 +47,47 @@ export function runWorker(): void {
   /** The thread this worker runs now: its job, its Thread object, and whether run() has finished. */
   let running: { job: Job; thread: Thread | null; settled: boolean; startUs: number } | null = null;
 
-  function receiveJob(): Job | null {
+  function nextMessage(): Job | null {
     const m = (mainPort && receiveMessageOnPort(mainPort)) || receiveMessageOnPort(hubPort);
     return m ? (m.message as Job) : null;
+  }
+
+  /** A copy of a job that another worker runs: the ports it carried are this copy's to close. */
+  function drop(job: Job): void {
+    for (const p of job.transfer ?? []) p.close();
+  }
+
+  /**
+   * The job whoever rang this worker posted it (its worker-table job, set before the ring), or
+   * null if another worker ran that thread first: the hub may post a queued thread's job to more
+   * than one worker (runtime/hub.ts), and exactly one wins it (Control.claim). Copies ahead of it
+   * were posted while this worker was busy, and the hub still holds those no worker has taken.
+   */
+  function takeRung(): Job | null {
+    const want = control.workerJob(entry);
+    for (let job = nextMessage(); job; job = nextMessage()) {
+      if (job.slot === want.slot && job.gen === want.gen && control.claim(job.slot, job.gen, entry)) return job;
+      drop(job);
+      if (job.slot === want.slot && job.gen === want.gen) return null;
+    }
+    return null;
+  }
+
+  /**
+   * A queued thread the hub posted this worker while it was busy (first: the first message read)
+   * that no other worker has taken: it becomes this worker's, without a word to the hub and back.
+   * Its worker-table job changes only after the last thread ended, and before it claims, so that if
+   * this worker dies the hub finds whatever it had claimed there (and leaves the rest queued).
+   */
+  function takeQueued(first: Job): Job | null {
+    for (let job: Job | null = first; job; job = nextMessage()) {
+      if (!control.claimed(job.slot, job.gen)) {
+        control.setWorkerJob(entry, job.slot, job.gen);
+        if (control.claim(job.slot, job.gen, entry)) return job;
+      }
+      drop(job);
+    }
+    return null;
   }
 
   let offered = false;
@@ -82,8 +121,11 @@ export function runWorker(): void {
     for (;;) {
       const r = Atomics.wait(control.i32, mailbox, 0, IDLE_KEEP_MS);
       if (Atomics.exchange(control.i32, mailbox, 0) === 1) {
-        const job = receiveJob();
+        const job = takeRung();
         if (job) return job;
+        // Its job went to another worker: this one is free again.
+        offered = false;
+        offer();
         continue;
       }
       if (r === "timed-out" && control.idleWorkers() > WARM_SPARES && control.casWState(entry, WState.Idle, WState.Leaving)) {
@@ -103,8 +145,11 @@ export function runWorker(): void {
     else realExit(0);
   }
 
-  /** The running thread has nothing left to run: its target is done, its timers and handles closed. */
-  function finish(): void {
+  /**
+   * The running thread has nothing left to run: its target is done, its timers and handles closed.
+   * Returns the queued thread to run next, if the hub posted this worker one meanwhile.
+   */
+  function finish(): Job | null {
     const r = running!;
     running = null;
     if (!r.settled) {
@@ -114,9 +159,15 @@ export function runWorker(): void {
     runtime.current = null;
     clearLocals();
     runtime.trace?.add(runtime.ident, RUNNING, 0, r.startUs, nowUs());
-    // Offered before its joiners wake, so a thread started right after can take this worker.
-    offer();
+    const queued = nextMessage();
+    if (queued === null) {
+      // Offered before its joiners wake, so a thread started right after can take this worker.
+      offer();
+      control.terminate(r.job.slot, r.job.gen);
+      return null;
+    }
     control.terminate(r.job.slot, r.job.gen);
+    return takeQueued(queued);
   }
 
   // Its ports don't keep this worker alive: only the thread's own work does, so that the event
@@ -137,8 +188,9 @@ export function runWorker(): void {
     control.setWorkerExited(entry, code);
   });
   process.on("beforeExit", () => {
-    if (running) finish();
-    next();
+    const queued = running ? finish() : null;
+    if (queued) setImmediate(() => void runJob(queued));
+    else next();
   });
   // Errors from what the thread left running (a timer's callback) are that thread's.
   const report = (err: unknown) => reportException(err, running?.thread ?? null);
