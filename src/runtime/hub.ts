@@ -216,11 +216,13 @@ export function runHub(): void {
    */
   function postAhead(): void {
     if (runtimeKind === "deno") return;
+    // A worker's thread that is still runnable (the worker loading it) counts as running: main
+    // hands the first threads of a burst straight to workers, and the hub hears of the rest first.
     const running: number[] = [];
     for (const e of ports.keys()) {
       if (control.wState(e) !== WState.Busy) continue;
       const { slot, gen } = control.workerJob(e);
-      if (control.code(slot, gen) === Code.Running) running.push(e);
+      if (control.code(slot, gen) !== Code.Blocked) running.push(e);
     }
     if (running.length === 0) return;
     const load = new Map<number, number>(running.map((e) => [e, 0]));
