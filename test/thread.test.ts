@@ -410,3 +410,33 @@ test("a worker that dies holding queued threads posted ahead to it loses none of
   assert.equal(r.stdout, "each ran once 40 gave up: 0\n", r.stderr);
   assert.match(r.stderr, /^Exception in thread Crasher:\nRuntimeError: the thread's worker died under it/);
 });
+
+test("queued threads whose workers die under them, taken ahead or not, are each reported once and joined", () => {
+  const r = runSnippet(`
+    import { Thread } from "skein";
+    import { crashWorker } from "${new URL("./helpers/crash.ts", import.meta.url).href}";
+    const QUEUED = 10;
+    // [queued threads started, spinners running]
+    const cells = new Int32Array(new SharedArrayBuffer(8));
+    function spin(cells: Int32Array) {
+      Atomics.add(cells, 1, 1);
+      Atomics.notify(cells, 1);
+      const end = Date.now() + 30_000;
+      while (Atomics.load(cells, 0) < ${"QUEUED / 2"} && Date.now() < end) {}
+    }
+    function die(cells: Int32Array) {
+      Atomics.add(cells, 0, 1);
+      crashWorker(3);
+    }
+    const spinners = [0, 1].map(() => new Thread({ target: spin, args: [cells] }));
+    for (const t of spinners) t.start();
+    for (let n; (n = Atomics.load(cells, 1)) < 2;) if (Atomics.wait(cells, 1, n, 20_000) === "timed-out") throw new Error("spinners never ran");
+    const queued = Array.from({ length: QUEUED }, (_, k) => new Thread({ name: "Doomed-" + k, target: die, args: [cells] }));
+    for (const t of queued) t.start();
+    for (const t of [...spinners, ...queued]) if (!t.join(40_000)) throw new Error(t.name + " never ended");
+    console.log("started", cells[0], "alive", queued.filter((t) => t.isAlive()).length);
+  `, { env: { ...process.env, SKEIN_WARM_WORKERS: "2" }, timeout: 60_000 });
+  assert.equal(r.stdout, "started 10 alive 0\n", r.stderr);
+  const reported = [...r.stderr.matchAll(/^Exception in thread (Doomed-\d+):$/gm)].map((m) => m[1]).sort();
+  assert.deepEqual(reported, Array.from({ length: 10 }, (_, k) => `Doomed-${k}`).sort(), r.stderr);
+});
