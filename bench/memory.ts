@@ -1,5 +1,5 @@
 // Resident memory added per idle thread, measured in a process of its own:
-//   node --import tsx bench/memory.ts skein|raw N   -> prints {"mb": ...}
+//   node --import tsx bench/memory.ts skein|raw|raw-esm N   -> prints {"mb": ...}
 // For skein, per worker added (threads blocked, one worker each), counted in the control block:
 // workers warmed up at import or kept as spares would otherwise hide in "before".
 import { Worker } from "node:worker_threads";
@@ -45,10 +45,16 @@ if (mode === "skein") {
   settle();
   const before = rssMb();
   const gate = new Int32Array(new SharedArrayBuffer(8));
-  const workers = Array.from({ length: n }, () => new Worker(`
+  // "raw": a CommonJS entry, evaluated; "raw-esm": an ES module file, as skein's workers' entry is.
+  // Neither takes this process's --import tsx along, as skein's workers don't (workerExecArgv): a
+  // bare CommonJS worker with tsx's hooks is 0.4 MB more, an ES module one twice as big.
+  const workers = Array.from({ length: n }, () =>
+    mode === "raw-esm"
+      ? new Worker(new URL("./fixtures/idle-esm-worker.mjs", import.meta.url), { workerData: gate, execArgv: [] })
+      : new Worker(`
 const { workerData: g } = require("node:worker_threads");
 Atomics.add(g, 1, 1); Atomics.notify(g, 1);
-Atomics.wait(g, 0, 0);`, { eval: true, workerData: gate }));
+Atomics.wait(g, 0, 0);`, { eval: true, workerData: gate, execArgv: [] }));
   const deadline = Date.now() + 30_000;
   while (Atomics.load(gate, 1) < n && Date.now() < deadline) Atomics.wait(gate, 1, Atomics.load(gate, 1), 100);
   settle();
