@@ -83,8 +83,9 @@ export function runHub(): void {
     const state = control.wState(entry);
     if (state === WState.Idle) control.addIdle(-1);
     if (state === WState.Busy) {
-      // Its thread, unless that is one still queued here that it hadn't picked up: that one goes
-      // to another worker. A job posted only to it dies with it, picked up or not.
+      // Its thread dies with it: the one it had picked up, or one handed to it (by main, or here
+      // to an idle worker) that it hadn't yet, which nobody else holds. A thread still queued
+      // here that it hadn't picked up goes to another worker instead.
       const { slot, gen } = control.workerJob(entry);
       const queued = pending.some((p) => p.job.slot === slot && p.job.gen === gen);
       const held = control.heldBy(slot, gen, entry);
