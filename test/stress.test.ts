@@ -10,6 +10,7 @@ import { Barrier, BoundedSemaphore, Condition, Event, getIdent, Lock, RLock, Sem
 import { HEAVY } from "./helpers/bounds.js";
 import { enter, shared } from "./helpers/cells.js";
 import { runAtGate } from "./helpers/threads.js";
+import { onDeno } from "./helpers/runtimes.js";
 
 const THREADS = 8;
 const OPS = 20_000;
@@ -447,11 +448,14 @@ function tick(runs: Int32Array, k: number) {
   Atomics.add(runs, k, 1);
 }
 
-test("bursts of 32 short threads: 200 rounds, each thread runs exactly once", () => {
-  const ROUNDS = 200;
+// On Deno every thread boots a worker of its own (about 60 ms) and nothing is posted ahead: a few
+// rounds check the same invariant there.
+const BURST_ROUNDS = onDeno ? 5 : 200;
+
+test(`bursts of 32 short threads: ${BURST_ROUNDS} rounds, each thread runs exactly once`, () => {
   const BURST = 32;
-  const runs = new Int32Array(new SharedArrayBuffer(4 * BURST * ROUNDS));
-  for (let round = 0; round < ROUNDS; round++) {
+  const runs = new Int32Array(new SharedArrayBuffer(4 * BURST * BURST_ROUNDS));
+  for (let round = 0; round < BURST_ROUNDS; round++) {
     const ts = Array.from({ length: BURST }, (_, i) => new Thread({ target: tick, args: [runs, round * BURST + i], daemon: true }));
     for (const t of ts) t.start();
     for (const t of ts) assert.equal(t.join(HEAVY), true, `round ${round}: ${t.name} never ended`);
