@@ -24,6 +24,22 @@ test("identifiers imported by the defining module are imported again in the thre
   assert.deepEqual([...out], [16, 15, 1]);
 });
 
+// A constant that is another constant's name: its initializer is a bare identifier, which the
+// scope analysis must still see as a use (periscopic counts a reference by its parent).
+const SHIP_BASE = 7;
+const SHIP_ALIAS = SHIP_BASE;
+const SHIP_FIRST = SHIP_BASE, SHIP_NEXT = SHIP_BASE + 1;
+
+test("a constant whose value is another constant's name travels with that constant", () => {
+  const out = new Int32Array(new SharedArrayBuffer(8));
+  runJoined((o: Int32Array) => {
+    o[0] = SHIP_ALIAS;
+    o[1] = SHIP_FIRST;
+  }, [out]);
+  assert.deepEqual([...out], [7, 7]);
+  assert.equal(SHIP_NEXT, 8);
+});
+
 test("a dynamic import inside a target resolves relative to the file that defines it", () => {
   const out = new Int32Array(new SharedArrayBuffer(4));
   runJoined(async (o: Int32Array) => {

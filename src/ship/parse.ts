@@ -107,6 +107,9 @@ export function scopes(root: AnyNode): { map: WeakMap<Node, Scope>; scope: Scope
  * `import.meta` and `new.target` are not names; a class expression may name itself.
  */
 export function freeNames(node: AnyNode): string[] {
+  // periscopic counts an identifier as a reference by its parent, and a root has none:
+  // `const LIMIT = MAX` must still take MAX along.
+  if (node.type === "Identifier") return [node.name];
   const { globals } = analyze(node);
   const out: string[] = [];
   for (const name of globals.keys()) {
