@@ -379,15 +379,15 @@ const queuedBehindSpinners = (crash: boolean) => `
   // Running, not blocked, until half the queued threads have run: the rest are then taken from
   // their ports while other workers are given them too.
   function spin(cells: Int32Array, until: number, crash: boolean) {
-    Atomics.add(cells, ${"QUEUED + 1"}, 1);
-    Atomics.notify(cells, ${"QUEUED + 1"});
+    Atomics.add(cells, SPINNING, 1);
+    Atomics.notify(cells, SPINNING);
     const end = Date.now() + 30_000;
-    while (Atomics.load(cells, ${"QUEUED"}) < until) if (Date.now() > end) { Atomics.add(cells, ${"QUEUED + 2"}, 1); break; }
+    while (Atomics.load(cells, ALL) < until) if (Date.now() > end) { Atomics.add(cells, GAVE_UP, 1); break; }
     if (crash) crashWorker(3);
   }
   function once(cells: Int32Array, k: number) {
     Atomics.add(cells, k, 1);
-    Atomics.add(cells, ${"QUEUED"}, 1);
+    Atomics.add(cells, ALL, 1);
   }
   const spinners = [${crash}, false].map((c) => new Thread({ name: c ? "Crasher" : "Spinner", target: spin, args: [cells, QUEUED / 2, c] }));
   for (const t of spinners) t.start();
@@ -422,7 +422,7 @@ test("queued threads whose workers die under them, taken ahead or not, are each 
       Atomics.add(cells, 1, 1);
       Atomics.notify(cells, 1);
       const end = Date.now() + 30_000;
-      while (Atomics.load(cells, 0) < ${"QUEUED / 2"} && Date.now() < end) {}
+      while (Atomics.load(cells, 0) < QUEUED / 2 && Date.now() < end) {}
     }
     function die(cells: Int32Array) {
       Atomics.add(cells, 0, 1);

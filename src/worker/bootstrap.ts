@@ -66,9 +66,10 @@ export function runWorker(): void {
   function takeRung(): Job | null {
     const want = control.workerJob(entry);
     for (let job = nextMessage(); job; job = nextMessage()) {
-      if (job.slot === want.slot && job.gen === want.gen && control.claim(job.slot, job.gen, entry)) return job;
+      const wanted = job.slot === want.slot && job.gen === want.gen;
+      if (wanted && control.claim(job.slot, job.gen, entry)) return job;
       drop(job);
-      if (job.slot === want.slot && job.gen === want.gen) return null;
+      if (wanted) return null;
     }
     return null;
   }
