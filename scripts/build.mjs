@@ -27,7 +27,7 @@ const PARSING = "./parsing.cjs";
 
 await build({
   ...common,
-  entryPoints: { index: `${root}src/index.ts`, worker: `${root}src/worker/thread-entry.ts`, hub: `${root}src/runtime/hub-entry.ts`, internal: `${root}src/internal.ts` },
+  entryPoints: { index: `${root}src/package-entry.ts`, worker: `${root}src/worker/thread-entry.ts`, hub: `${root}src/runtime/hub-entry.ts`, internal: `${root}src/internal.ts` },
   outdir: dist,
   format: "esm",
   splitting: true,

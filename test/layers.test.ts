@@ -33,8 +33,6 @@ test("no source file imports a layer its folder's README doesn't allow", () => {
         const target = relative(src, normalize(join(src, layer, spec!)));
         const to = target.includes("/") ? target.slice(0, target.indexOf("/")) : "(index)";
         if (to === layer || may === "anything") continue;
-        // skein's own functions cross threads by their public names: the one import of the API from inside.
-        if (to === "(index)" && `${layer}/${file}` === "ship/references.ts") continue;
         if (to === "(index)" || !may.has(to)) wrong.push(`src/${layer}/${file} imports ${spec} (${to})`);
       }
     }
@@ -49,3 +47,25 @@ test("src/index.ts only re-exports", () => {
 });
 
 
+
+// A thread worker boots with what running a thread and the sync primitives take; the rest of the
+// API loads when a thread first needs it (common/own-api.ts), about 1 MB less per worker
+// (docs/benchmarks.md, row 8). An import that pulls the API into the boot undoes that silently.
+test("a thread worker's boot loads neither the public API nor the queues, pools and containers", () => {
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = readFileSync(join(src, file), "utf8");
+    // Static imports that stay in the JavaScript: not `import type`, not `import()`.
+    for (const [, what, spec] of text.matchAll(/^(?:import|export)\s+(type\s+)?(?:[^;]*?\s+from\s+)?["'](\.\.?\/[^"']+)["']/gm)) {
+      if (what) continue;
+      visit(relative(src, normalize(join(src, file, "..", spec!.replace(/\.js$/, ".ts")))));
+    }
+  };
+  visit("worker/thread-entry.ts");
+  const loaded = [...seen];
+  assert.ok(loaded.includes("sync/lock.ts") && loaded.includes("threading/thread.ts"), `the walk found the boot's modules: ${loaded.join(" ")}`);
+  const tooMuch = loaded.filter((f) => !f.includes("/") || /^(queue|futures|shared)\//.test(f));
+  assert.deepEqual(tooMuch, []);
+});

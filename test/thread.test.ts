@@ -6,7 +6,7 @@ import { gateOpen } from "./fixtures/gate.js";
 import { notOn } from "./helpers/runtimes.js";
 import { shared, waitChange } from "./helpers/cells.js";
 import { joined } from "./helpers/threads.js";
-import { runSnippet } from "./helpers/child-process.js";
+import { runFixture, runSnippet } from "./helpers/child-process.js";
 import { crashWorker } from "./helpers/crash.js";
 import { LONG } from "./helpers/bounds.js";
 import { eventually, within } from "./helpers/wait.js";
@@ -439,4 +439,20 @@ test("queued threads whose workers die under them, taken ahead or not, are each 
   assert.equal(r.stdout, "started 10 alive 0\n", r.stderr);
   const reported = [...r.stderr.matchAll(/^Exception in thread (Doomed-\d+):$/gm)].map((m) => m[1]).sort();
   assert.deepEqual(reported, Array.from({ length: 10 }, (_, k) => `Doomed-${k}`).sort(), r.stderr);
+});
+
+test("a worker loads the rest of skein's API the first time a thread needs it: a Queue or SharedDict sent, the API by name, a pool made in the thread", () => {
+  const r = runFixture("lazy-api.mjs", [], 60_000);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr, "");
+  assert.deepEqual(r.stdout.trim().split("\n"), [
+    "pool-in-thread alive while its tasks wait: true",
+    "api-by-name: api-by-name true",
+    "dict-arg: true v",
+    "pool-in-thread: task 0 true",
+    "pool-in-thread: task 1 true",
+    "pool-in-thread: task 2 true",
+    "queue-arg: item 0",
+    "joined; the dict was set: true",
+  ]);
 });

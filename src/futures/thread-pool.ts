@@ -74,8 +74,17 @@ const live = new Set<ThreadPoolExecutor>();
 const joinPools = () => {
   for (const pool of live) pool.shutdown(true);
 };
+// In a worker, ahead of the listeners that end the thread (worker/bootstrap.ts), which were there
+// first: a worker loads this module only when a thread first uses the API (common/own-api.ts).
+// Deno emits no 'beforeExit' in a worker: its thread ends when the worker exits with 0, its event
+// loop empty. Elsewhere a worker exits with 0 only idle, its pools joined already.
 if (runtime.isMain) onShutdown(joinPools);
-else process.on("beforeExit", joinPools);
+else {
+  process.prependListener("beforeExit", joinPools);
+  process.prependListener("exit", (code) => {
+    if (code === 0) joinPools();
+  });
+}
 
 /**
  * Python's concurrent.futures.ThreadPoolExecutor: submit() or map() functions to a pool of threads

@@ -11,6 +11,7 @@
  * take only what users pass.
  */
 import type { MessagePort } from "node:worker_threads";
+import { loadApi } from "../common/own-api.js";
 
 /**
  * The method by which a skein object describes itself for another thread. A private symbol, not
@@ -61,7 +62,9 @@ export function registerReviver(kind: string, reviver: Reviver): void {
 }
 
 export function reviverFor(kind: unknown): Reviver {
-  const r = typeof kind === "string" ? revivers.get(kind) : undefined;
+  if (typeof kind !== "string") throw badHandle(`its kind ${JSON.stringify(kind)} is not one skein shares`);
+  // A worker loads most classes with the API, the first time it is sent one (common/own-api.ts).
+  const r = revivers.get(kind) ?? (loadApi() ? revivers.get(kind) : undefined);
   if (!r) throw badHandle(`its kind ${JSON.stringify(kind)} is not one skein shares`);
   return r;
 }

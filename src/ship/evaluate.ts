@@ -14,6 +14,7 @@ import { originals, unitKey, type ShippedCode, type Unit } from "./shipment.js";
 import { mirrorOf } from "./mirrors.js";
 import { ownNamespace, rememberedRef, rememberRef, resolveRefWith, type Ref } from "./references.js";
 import { runtime } from "../runtime/runtime.js";
+import { loadApi } from "../common/own-api.js";
 import { compilerHelpers, HELPER_NAMES } from "./compiler-helpers.js";
 import { tsTwins } from "./ts-twins.js";
 
@@ -29,6 +30,7 @@ function needsTsx(url: string): boolean {
 
 async function ensureTsx(): Promise<void> {
   tsxReady ??= (async () => {
+    loadApiFirst();
     const api = await import(runtime.tsxApi!);
     api.register();
   })();
@@ -39,6 +41,7 @@ async function ensureTsx(): Promise<void> {
 function ensureTsxSync(): void {
   if (tsxCjsReady || runtime.tsxApi === null) return;
   tsxCjsReady = true;
+  loadApiFirst();
   const esmApi = runtime.tsxApi.startsWith("file:") ? fileURLToPath(runtime.tsxApi) : runtime.tsxApi;
   const req = createRequire(esmApi.startsWith("/") ? esmApi : fallbackBase());
   try {
@@ -46,6 +49,15 @@ function ensureTsxSync(): void {
   } catch {
     // without tsx's hook, plain JavaScript still loads
   }
+}
+
+/**
+ * A worker loads skein's API on first need (common/own-api.ts) with require(), which must get the
+ * modules this worker already runs. Under tsx's hooks it would get copies, compiled anew: so the
+ * API loads before tsx is registered.
+ */
+function loadApiFirst(): void {
+  loadApi();
 }
 
 /** import() with TypeScript's ".js means .ts" convention, for programs run under tsx. */

@@ -8,9 +8,7 @@
  */
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
-// The one import of the public API from inside: skein's own functions cross by their public name.
-// A cycle, read only inside functions, once every module has loaded.
-import * as api from "../index.js";
+import { loadApi, ownApi } from "../common/own-api.js";
 import { internalName, internalValue } from "./internals.js";
 import { squeeze } from "./loose-text.js";
 
@@ -23,7 +21,6 @@ export type Ref =
 
 // ---- skein's own API ----
 
-const ownApi = api as unknown as Record<string, unknown>;
 let ownByValue: Map<unknown, string> | null = null;
 
 /** The name by which this copy of skein exports `value`, if it does. */
@@ -32,7 +29,8 @@ export function ownName(value: unknown): string | null {
   if (internal) return `internal:${internal}`;
   if (!ownByValue) {
     ownByValue = new Map();
-    for (const name of Object.keys(ownApi)) if (!ownByValue.has(ownApi[name])) ownByValue.set(ownApi[name], name);
+    const api = ownApi();
+    for (const name of Object.keys(api)) if (!ownByValue.has(api[name])) ownByValue.set(api[name], name);
   }
   return ownByValue.get(value) ?? null;
 }
@@ -46,8 +44,9 @@ let ownByText: Map<string, unknown> | null = null;
 export function ownByCode(text: string): unknown {
   if (!ownByText) {
     ownByText = new Map();
-    for (const name of Object.keys(ownApi)) {
-      const v = ownApi[name];
+    const api = ownApi();
+    for (const name of Object.keys(api)) {
+      const v = api[name];
       if (typeof v !== "function") continue;
       const key = squeeze(Function.prototype.toString.call(v)).text;
       if (!ownByText.has(key)) ownByText.set(key, v);
@@ -59,17 +58,20 @@ export function ownByCode(text: string): unknown {
 /** This copy of skein's export `name` (or internal `internal:name`). */
 export function ownValue(name: string): unknown {
   if (name.startsWith("internal:")) {
-    const v = internalValue(name.slice("internal:".length));
+    const key = name.slice("internal:".length);
+    // A pool thread's loop loads with the API (common/own-api.ts).
+    const v = internalValue(key) ?? (loadApi() ? internalValue(key) : undefined);
     if (v === undefined) throw new TypeError(`skein has no internal ${JSON.stringify(name)} in this thread`);
     return v;
   }
-  if (!(name in ownApi)) throw new TypeError(`skein has no export ${JSON.stringify(name)} in this thread`);
-  return ownApi[name];
+  const api = ownApi();
+  if (!(name in api)) throw new TypeError(`skein has no export ${JSON.stringify(name)} in this thread`);
+  return api[name];
 }
 
 /** This copy of skein's public namespace, for `import ... from "skein"` in shipped code. */
 export function ownNamespace(): Record<string, unknown> {
-  return ownApi;
+  return ownApi();
 }
 
 // ---- globals ----

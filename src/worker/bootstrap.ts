@@ -12,8 +12,15 @@ import { receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import { SystemExit } from "../common/errors.js";
 import { installDirectOutput } from "./output.js";
 import { materialize } from "../ship/evaluate.js";
-// Every shareable class registers its reviver when loaded: a worker must be able to revive any.
-import "../index.js";
+// Every shareable class registers its reviver when loaded. The sync primitives, small and what
+// most threads block on, load with the worker; the other classes with the API, when a thread is
+// first sent one (memory/handles.ts, common/own-api.ts).
+import "../sync/lock.js";
+import "../sync/rlock.js";
+import "../sync/condition.js";
+import "../sync/semaphore.js";
+import "../sync/event.js";
+import "../sync/barrier.js";
 import { osThreadId, runtime } from "../runtime/runtime.js";
 import { BRIEF_WATCH_MS, watchBriefly } from "../runtime/wait.js";
 import { runtimeKind } from "../platform/runtime-kind.js";

@@ -3,6 +3,8 @@
  * One entry, so that a bundle of skein needs only one piece of worker code.
  */
 import { workerData } from "node:worker_threads";
+// The whole API at once: this code is one script, loaded whole anyway.
+import "../package-entry.js";
 import { runHub } from "../runtime/hub.js";
 import { runWorker } from "./bootstrap.js";
 
