@@ -8,3 +8,4 @@ export { unpack, type Packed } from "./ship/values.js";
 export { pythonCompare } from "./queue/python-order.js";
 export { runtime } from "./runtime/runtime.js";
 export { runCommonJs } from "./platform/code-cache.js";
+export { loadApi, loadApiWith, ownApi } from "./common/own-api.js";

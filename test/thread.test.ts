@@ -441,6 +441,13 @@ test("queued threads whose workers die under them, taken ahead or not, are each 
   assert.deepEqual(reported, Array.from({ length: 10 }, (_, k) => `Doomed-${k}`).sort(), r.stderr);
 });
 
+test("a thread whose API fails to load says why each time it needs it, not only the first", () => {
+  const r = runFixture("api-load-fails.mjs");
+  assert.equal(r.code, 0, r.stderr);
+  const line = "RuntimeError: skein's public API failed to load in this thread: require() of an ES module is not supported | cause: require() of an ES module is not supported";
+  assert.deepEqual(r.stdout.trim().split("\n"), [line, line, line]);
+});
+
 test("a worker loads the rest of skein's API the first time a thread needs it: a Queue or SharedDict sent, the API by name, a pool made in the thread", () => {
   const r = runFixture("lazy-api.mjs", [], 60_000);
   assert.equal(r.code, 0, r.stderr);

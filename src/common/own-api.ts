@@ -4,7 +4,7 @@
  * classes whose objects a thread may be sent (each registers its reviver when loaded).
  *
  * The package's entry hands it over as it loads (package-entry.ts). A thread worker boots without
- * it: it loads only what running a thread and blocking on a sync primitive take, about 1.2 MB less
+ * it: it loads only what running a thread and blocking on a sync primitive take, about 1 MB less
  * per worker (docs/benchmarks.md, row 8), and its entry sets how to load the rest the first time
  * a thread needs it. That load is synchronous, as revivals (a queue's get()) are.
  */
@@ -15,6 +15,8 @@ export type Api = Record<string, unknown>;
 
 let api: Api | null = null;
 let loader: (() => void) | null = null;
+/** Why loading failed, if it did: every later use says so, not only the first. */
+let failure: RuntimeError | null = null;
 
 /** The package's entry, as it loads: this thread's API. */
 export function provideApi(ns: Api): void {
@@ -29,14 +31,22 @@ export function loadApiWith(load: () => void): void {
 
 /**
  * Loads the API if this thread hasn't yet. False if there was nothing to load (it was loaded, or
- * this thread has no loader): whoever missed something in a registry needn't look again.
+ * this thread has no loader): whoever missed something in a registry needn't look again. Throws
+ * if loading failed, now or before.
  */
 export function loadApi(): boolean {
+  if (failure) throw failure;
   if (api || !loader) return false;
   // Taken first: loading runs the package's modules, and nothing they do may load it again.
   const load = loader;
   loader = null;
-  load();
+  try {
+    load();
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    failure = new RuntimeError(`skein's public API failed to load in this thread: ${why}`, { cause: e });
+    throw failure;
+  }
   return true;
 }
 
