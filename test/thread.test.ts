@@ -405,6 +405,63 @@ test("threads queued behind threads that run (not blocked) each run exactly once
   assert.equal(r.stderr, "");
 });
 
+// A worker whose thread has ended takes the next thread posted ahead to it at once, without
+// waiting for 'beforeExit' (worker/bootstrap.ts nextNow), which Node emits only after V8's
+// background tasks are done (5-30 ms on two cores, in a burst of threads on a Lock). Each queued
+// thread records its worker and how many times that worker's 'beforeExit' has fired: without
+// the take-over, two threads in a row on one worker always have one between them. Each also
+// leaves a zlib callback behind, which Node doesn't list as keeping the loop alive: it still runs.
+test(...notOn(["Bun", "Deno"], "a thread posted ahead to a worker runs as soon as the thread before it has ended, before that worker's 'beforeExit'", "only Node says what keeps a worker's event loop alive"), () => {
+  const r = runSnippet(`
+    import { Thread } from "skein";
+    const QUEUED = 24;
+    // [all runs, spinner running, sequence, zlib callbacks run]; then per queued thread: worker,
+    // exits seen, sequence
+    const cells = new Int32Array(new SharedArrayBuffer(4 * (4 + 3 * QUEUED)));
+    const ALL = 0, SPINNING = 1, SEQ = 2, ZIPPED = 3;
+    function spin(cells: Int32Array, until: number) {
+      Atomics.store(cells, SPINNING, 1);
+      Atomics.notify(cells, SPINNING);
+      const end = Date.now() + 30_000;
+      while (Atomics.load(cells, ALL) < until && Date.now() < end) {}
+    }
+    function once(cells: Int32Array, k: number) {
+      const g = globalThis as { exits?: number };
+      if (g.exits === undefined) {
+        g.exits = 0;
+        process.prependListener("beforeExit", () => g.exits!++);
+      }
+      const at = 4 + 3 * k;
+      cells[at] = process.getBuiltinModule("node:worker_threads").threadId;
+      cells[at + 1] = g.exits;
+      cells[at + 2] = Atomics.add(cells, SEQ, 1);
+      Atomics.add(cells, ALL, 1);
+      process.getBuiltinModule("node:zlib").gzip(new Uint8Array(1 << 16), () => {
+        Atomics.add(cells, ZIPPED, 1);
+        Atomics.notify(cells, ZIPPED);
+      });
+    }
+    const spinner = new Thread({ target: spin, args: [cells, QUEUED / 3] });
+    spinner.start();
+    if (Atomics.wait(cells, SPINNING, 0, 20_000) === "timed-out") throw new Error("the spinner never ran");
+    const queued = Array.from({ length: QUEUED }, (_, k) => new Thread({ target: once, args: [cells, k] }));
+    for (const t of queued) t.start();
+    for (const t of [spinner, ...queued]) if (!t.join(40_000)) throw new Error(t.name + " never ended");
+    for (let n; (n = Atomics.load(cells, ZIPPED)) < QUEUED;) if (Atomics.wait(cells, ZIPPED, n, 20_000) === "timed-out") throw new Error("zlib callbacks run: " + n);
+    const runs = Array.from({ length: QUEUED }, (_, k) => ({ worker: cells[4 + 3 * k], exits: cells[5 + 3 * k], seq: cells[6 + 3 * k] }));
+    runs.sort((a, b) => a.seq - b.seq);
+    const last = new Map<number, number>();
+    let backToBack = 0, between = 0;
+    for (const r of runs) {
+      if (last.has(r.worker)) r.exits === last.get(r.worker) ? backToBack++ : between++;
+      last.set(r.worker, r.exits);
+    }
+    console.log(backToBack > 0 ? "back to back" : "always a beforeExit between", backToBack + between > 0);
+  `, { env: { ...process.env, SKEIN_WARM_WORKERS: "1" }, timeout: 60_000 });
+  assert.equal(r.stdout, "back to back true\n", r.stderr);
+  assert.equal(r.stderr, "");
+});
+
 test("a worker that dies holding queued threads posted ahead to it loses none of them", () => {
   const r = runSnippet(queuedBehindSpinners(true), { env: { ...process.env, SKEIN_WARM_WORKERS: "2" }, timeout: 60_000 });
   assert.equal(r.stdout, "each ran once 40 gave up: 0\n", r.stderr);
