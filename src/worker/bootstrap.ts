@@ -32,6 +32,17 @@ import { adoptHook, reportException } from "../threading/excepthook.js";
 import { clearLocals } from "../threading/local.js";
 import { threadId } from "node:worker_threads";
 
+/**
+ * A thread a worker runs: its job, its Thread object once made, whether run() has settled, and
+ * when it began (microseconds, for SKEIN_TRACE).
+ */
+interface Running {
+  job: Job;
+  thread: Thread | null;
+  settled: boolean;
+  startUs: number;
+}
+
 /** Runs this worker: park, take a job, run it as a thread, park again. */
 export function runWorker(): void {
   installDirectOutput();
@@ -56,8 +67,8 @@ export function runWorker(): void {
    */
   const NEXT_BEFORE_EXIT = runtimeKind === "node";
 
-  /** The thread this worker runs now: its job, its Thread object, and whether run() has finished. */
-  let running: { job: Job; thread: Thread | null; settled: boolean; startUs: number } | null = null;
+  /** The thread this worker runs now. */
+  let running: Running | null = null;
 
   function nextMessage(): Job | null {
     const m = (mainPort && receiveMessageOnPort(mainPort)) || receiveMessageOnPort(hubPort);
@@ -216,7 +227,7 @@ export function runWorker(): void {
    * With nothing queued here, the thread ends at 'beforeExit' as before: this worker offers itself
    * for the next thread only when it can park at once.
    */
-  function nextNow(r: NonNullable<typeof running>): void {
+  function nextNow(r: Running): void {
     if (running !== r || process.getActiveResourcesInfo().length > 0) return;
     const first = nextMessage();
     if (first === null) return;
@@ -230,7 +241,7 @@ export function runWorker(): void {
   process.on("unhandledRejection", report);
 
   async function runJob(job: Job): Promise<void> {
-    const r: { job: Job; thread: Thread | null; settled: boolean; startUs: number } = { job, thread: null, settled: false, startUs: runtime.trace ? nowUs() : 0 };
+    const r: Running = { job, thread: null, settled: false, startUs: runtime.trace ? nowUs() : 0 };
     running = r;
     runtime.slot = job.slot;
     runtime.gen = job.gen;
