@@ -5,7 +5,10 @@
  */
 import * as api from "./index.js";
 import { provideApi } from "./common/own-api.js";
+import * as packingSide from "./ship/packing-side.js";
+import { providePacking } from "./ship/packing.js";
 
+providePacking(packingSide);
 provideApi(api as unknown as Record<string, unknown>);
 
 export * from "./index.js";

@@ -505,7 +505,7 @@ test("a thread whose API fails to load says why each time it needs it, not only 
   assert.deepEqual(r.stdout.trim().split("\n"), [line, line, line]);
 });
 
-test("a worker loads the rest of skein's API the first time a thread needs it: a Queue or SharedDict sent, the API by name, a pool made in the thread", () => {
+test("a worker loads the rest of skein's API the first time a thread needs it: a Queue or SharedDict sent, the API by name, a pool made in the thread, code sent", () => {
   const r = runFixture("lazy-api.mjs", [], 60_000);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stderr, "");
@@ -513,10 +513,12 @@ test("a worker loads the rest of skein's API the first time a thread needs it: a
     "pool-in-thread alive while its tasks wait: true",
     "api-by-name: api-by-name true",
     "dict-arg: true v",
+    "packs-first: by source",
     "pool-in-thread: task 0 true",
     "pool-in-thread: task 1 true",
     "pool-in-thread: task 2 true",
     "queue-arg: item 0",
+    "sends-code: 42",
     "joined; the dict was set: true",
   ]);
 });

@@ -13,12 +13,12 @@ import { onShutdown } from "../runtime/exit.js";
 import { Queue } from "../queue/queue.js";
 import { describe } from "../common/checks.js";
 import { packParts, unpack, type Packed } from "../ship/values.js";
-import { checkCallable, codeFor, type ShippedCode } from "../ship/shipment.js";
+import type { ShippedCode } from "../ship/shipment.js";
+import { checkCallable, codeFor, hintModule, moduleOption } from "../ship/packing.js";
 import {
   BROKEN, EVENTS, IDLE, poolWords, SHUTDOWN, T_CURRENT, T_DEATH_CODE, T_DEATH_KIND, threadWord, type FromWorker, type TaskRecord, type ToWorker,
 } from "./pool-layout.js";
 import { deathMessage } from "../runtime/death.js";
-import { hintModule, moduleOption } from "../ship/locate-by-source.js";
 import { runAsync } from "../runtime/wait.js";
 import { sleepOnce } from "../memory/sleep.js";
 import { poolWorker } from "./pool-worker.js";

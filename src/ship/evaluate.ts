@@ -8,9 +8,9 @@
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { shippedOrigins } from "./locate.js";
 import type { ImportBinding } from "./module-info.js";
-import { originals, unitKey, type ShippedCode, type Unit } from "./shipment.js";
+import { originals, shippedOrigins, unitKey } from "./origins.js";
+import type { ShippedCode, Unit } from "./shipment.js";
 import { mirrorOf } from "./mirrors.js";
 import { ownNamespace, rememberedRef, rememberRef, resolveRefWith, type Ref } from "./references.js";
 import { runtime } from "../runtime/runtime.js";

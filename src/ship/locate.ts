@@ -10,7 +10,7 @@
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { ImportBinding } from "./module-info.js";
+import { shippedOrigins } from "./origins.js";
 import { compiledSource, lastMiss, locateBySource } from "./locate-by-source.js";
 import { inspect as post, inspectorAnswers, onScriptParsed, stackScripts } from "../platform/inspector.js";
 import { runtimeLabel } from "../platform/runtime-kind.js";
@@ -23,18 +23,6 @@ export interface Location {
   column: number;
 }
 
-/** What skein knows of code it evaluated in this thread (a script of its own making). */
-export interface ShippedOrigin {
-  /** The defining file of the shipped code. */
-  url: string;
-  /** The factory's parameters that stand for the defining module's imports. */
-  imports: Map<string, ImportBinding>;
-  /** The defining module's kind. */
-  kind: "esm" | "cjs" | "shipped";
-}
-
-/** Code that skein itself evaluated in this thread registers the origin it was shipped with, by script URL. */
-export const shippedOrigins = new Map<string, ShippedOrigin>();
 
 const urls = new Map<string, string>();
 const sources = new Map<string, string>();

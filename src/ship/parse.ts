@@ -13,8 +13,8 @@ let parsers: typeof Parsing | null = null;
 
 /**
  * The parsers, loaded on first use: a worker that never ships code by source never loads them
- * (they are a tenth of a worker's memory). dist/chunks/parsing.cjs, next to the chunk this module
- * is built into (scripts/build.mjs).
+ * (they are a tenth of a worker's memory). parsing.cjs, next to the file of dist/ this module is
+ * built into (scripts/build.mjs).
  */
 function parsing(): typeof Parsing {
   if (parsers !== null) return parsers;

@@ -14,7 +14,8 @@
 import { createRequire, isBuiltin } from "node:module";
 import { pathToFileURL } from "node:url";
 import { declaredNames, parseCallable, freeNames, rewrite, type AnyNode, type Scope } from "./parse.js";
-import { bindingsOf, locate, scriptSource, shippedOrigins, type Location } from "./locate.js";
+import { bindingsOf, locate, scriptSource, type Location } from "./locate.js";
+import { originals, shippedOrigins, unitKey } from "./origins.js";
 import { bindingOf, entryUrl, findDefinition, moduleInfo, offsetOf, topDeclaration, type ModuleInfo } from "./module-info.js";
 import { cjsExportRef, ownByCode, ownName, rememberRef, runtimeRef, type Ref } from "./references.js";
 import { HELPER_NAMES } from "./compiler-helpers.js";
@@ -57,14 +58,6 @@ const WRAPPER = new Set(["require", "module", "exports", "__filename", "__dirnam
 
 const cache = new WeakMap<Function, ShippedCode>();
 const infos = new Map<string, ModuleInfo | null>();
-/** Source units this thread made, and the functions they came from: a unit coming back is that function. */
-export const originals = new Map<string, Function>();
-
-export function unitKey(unit: Unit): string {
-  const v = unit.value;
-  return `${unit.url}\u0000${"binding" in v ? `=${v.binding}` : `${v.start}:${v.text}`}`;
-}
-
 /**
  * How `fn` crosses into another thread; a TypeError (saying `what` it is) when it can't.
  * Cached per function: a target started a thousand times is looked at once.

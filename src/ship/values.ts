@@ -13,7 +13,8 @@
  * has ("__proto__" included); code comes only from functions and classes the program passed.
  */
 import { MessagePort } from "node:worker_threads";
-import { codeFor, type ShippedCode } from "./shipment.js";
+import type { ShippedCode } from "./shipment.js";
+import { codeFor } from "./packing.js";
 import { materializeSync } from "./evaluate.js";
 import {
   badHandle, isShareable, registerReviver, reviverFor, SHARE, type Handle, type ReviveContext, type Shareable, type ShareContext,

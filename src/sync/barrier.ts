@@ -26,7 +26,8 @@ import { runtime } from "../runtime/runtime.js";
 import { Condition } from "./condition.js";
 import { Lock } from "./lock.js";
 import { attach, badHandle, registerReviver, SHARE, takeAttached, type Shareable, type ShareContext } from "../memory/handles.js";
-import { checkCallable, codeFor, type ShippedCode } from "../ship/shipment.js";
+import type { ShippedCode } from "../ship/shipment.js";
+import { checkCallable, codeFor } from "../ship/packing.js";
 import { materialize, materializeSync } from "../ship/evaluate.js";
 
 /** Python's BrokenBarrierError (a RuntimeError there too). */

@@ -6,7 +6,8 @@ import { inspect } from "node:util";
 import { describe } from "../common/checks.js";
 import { SystemExit } from "../common/errors.js";
 import { currentIdent } from "../runtime/runtime.js";
-import { codeFor, type ShippedCode } from "../ship/shipment.js";
+import type { ShippedCode } from "../ship/shipment.js";
+import { codeFor } from "../ship/packing.js";
 
 /** What an excepthook receives, as Python's threading.ExceptHookArgs. */
 export interface ExceptHookArgs {
