@@ -8,8 +8,9 @@
 // sending side of ship/ (dist/index.js holds it: a thread worker loads it with the public API, if
 // ever): the package resolves nothing at run time.
 // TypeScript only checks and writes the declarations (dist/**/*.d.ts).
-// worker-source.js (beside the chunk that names it) holds the workers' code as one script (a string), for programs that
-// bundle skein into their own file (runtime/worker-entry.ts finds it through a literal require).
+// worker-source.js (beside the chunk that names it) holds the workers' code as one script (a
+// string), for programs that bundle skein into their own file (runtime/worker-entry.ts finds it
+// through a literal require).
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -23,8 +24,8 @@ rmSync(dist, { recursive: true, force: true });
 execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, "-p", `${root}tsconfig.build.json`], { stdio: "inherit" });
 
 // Whitespace minified: every worker keeps the source of each module it loads, and measured, a
-// worker holding skein's modules as written is 0.35-0.4 MB bigger than one holding them minified
-// (docs/benchmarks.md, row 8). Names stay as written, for stack traces; the source maps
+// worker holding skein's modules as written is about 0.25 MB bigger than one holding them
+// minified (docs/benchmarks.md, row 8). Names stay as written, for stack traces; the source maps
 // (node --enable-source-maps) give skein's own lines.
 const common = { bundle: true, platform: "node", target: "node20", logLevel: "warning", legalComments: "inline", minifyWhitespace: true };
 const WORKER_SOURCE = "./worker-source.js";

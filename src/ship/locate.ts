@@ -23,7 +23,6 @@ export interface Location {
   column: number;
 }
 
-
 const urls = new Map<string, string>();
 const sources = new Map<string, string>();
 onScriptParsed((scriptId, url) => urls.set(scriptId, url));
