@@ -166,3 +166,21 @@ test("a program of several files: a target imported from the program's module, a
   assert.equal(r.stdout, "doubled 0 2 4 6\ntripled 0 3\n", r.stderr);
   assert.equal(r.stderr, "");
 });
+
+test("a CommonJS program that requires skein (whole and by names), bundled with skein inside: targets that use skein's names", async () => {
+  // Where a module's values can't be read (Bun, Deno), skein follows esbuild's require of the
+  // bundled module to its own exports by their code (ship/module-info.ts, bundledRequire); on Node
+  // too for the whole module, whose value (getters) isn't read.
+  const dir = join(out, "required");
+  project(dir, "commonjs");
+  const file = join(dir, "required.cjs");
+  await build({
+    entryPoints: [join(repo, "test/fixtures/required.cjs")], outfile: file, bundle: true, platform: "node", format: "cjs",
+    target: "node20", logLevel: "error", nodePaths: [join(dir, "node_modules")],
+  });
+  const r = runProgram(file, [], { timeout: 60_000, cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.stdout.trimEnd().split("\n"), [
+    "counter 1500", "byName 1 done", "destructured 3 in T3", "inner 1: 1", "inner 2: 4", "whole 2 done",
+  ], r.stderr);
+});

@@ -37,8 +37,8 @@ export interface ModuleInfo {
   assigned: Set<string>;
   /** Top-level names whose object the program changes (x.y = ..., x.push(...)). */
   mutated: Set<string>;
-  /** Top-level names set by a bundle's lazy module initializer (esbuild's __esm). */
-  lazy: Set<string>;
+  /** Top-level names set by a bundle's lazy module initializer (esbuild's __esm), with the value set. */
+  lazy: Map<string, AnyNode>;
   /** tsc's `var E; (function (E) {...})(E || (E = {}))`: the statement that fills each such var. */
   fillers: Map<string, AnyNode[]>;
   /** Where each line starts, for turning the inspector's line and column into an offset. */
@@ -113,7 +113,7 @@ export function moduleInfo(url: string, source: string, shippedImports?: Map<str
   const info: ModuleInfo = {
     url, kind, source, root, map: map as WeakMap<object, Scope>, topScopes, top,
     imports: shippedImports ?? new Map(), exportsOf: new Map(), defaultNode: null,
-    assigned: new Set(), mutated: new Set(), lazy: new Set(), fillers: new Map(), lineStarts: lineStarts(source),
+    assigned: new Set(), mutated: new Set(), lazy: new Map(), fillers: new Map(), lineStarts: lineStarts(source),
   };
   if (!shippedImports) readImportsAndExports(info, program);
   readChanges(info, program, scope);
@@ -233,7 +233,7 @@ function readChanges(info: ModuleInfo, program: AnyNode, top: Scope): void {
       case "AssignmentExpression": {
         const left = n.left;
         if (left.type === "Identifier") {
-          if (inLazy && isTop(scope, left.name)) info.lazy.add(left.name);
+          if (inLazy && isTop(scope, left.name) && !info.lazy.has(left.name)) info.lazy.set(left.name, n.right);
           if (!inFiller && isTop(scope, left.name)) info.assigned.add(left.name);
         } else if (left.type === "MemberExpression") {
           const r = rootOf(left);
@@ -360,6 +360,49 @@ export function topDeclaration(info: ModuleInfo, name: string): { decl: AnyNode;
   };
   for (const st of body) if (st.type !== "VariableDeclaration") search(st);
   return hoisted;
+}
+
+/**
+ * In a CommonJS bundle, what a declaration takes from a bundled ES module that the program
+ * required: esbuild writes `var m = (init_m(), __toCommonJS(m_exports))` for the whole module and
+ * `var { Thread: Thread2 } = (...)` for some of its exports. `exports` maps each export the
+ * declaration can reach to the bundle's top-level name for it (from `__export(m_exports, { Thread:
+ * () => Thread })`); `whole` says whether the declaration binds the module itself. Null for any
+ * other declaration. (A pattern destructured from a name bound to the whole module, `var { Lock } =
+ * m`, needs nothing of its own: its declaration goes along, and `m` as skein's API.)
+ */
+export function bundledRequire(info: ModuleInfo, decl: AnyNode): { whole: boolean; exports: Map<string, string> } | null {
+  if (decl.type !== "VariableDeclarator" || !decl.init) return null;
+  const init = decl.init.type === "SequenceExpression" ? decl.init.expressions.at(-1) : decl.init;
+  if (init.type !== "CallExpression" || init.callee.type !== "Identifier" || init.callee.name !== "__toCommonJS") return null;
+  const exportsObject = init.arguments[0];
+  if (exportsObject?.type !== "Identifier") return null;
+  const exports = new Map<string, string>();
+  walk(info.root, (n) => {
+    if (n.type !== "CallExpression" || n.callee.type !== "Identifier" || n.callee.name !== "__export") return;
+    const [target, table] = n.arguments;
+    if (target?.type !== "Identifier" || target.name !== exportsObject.name || table?.type !== "ObjectExpression") return;
+    for (const p of table.properties) {
+      const k = p.type === "Property" ? propertyKey(p) : null;
+      if (k !== null && p.value.type === "ArrowFunctionExpression" && p.value.body.type === "Identifier") exports.set(k, p.value.body.name);
+    }
+  });
+  if (decl.id.type === "Identifier") return { whole: true, exports };
+  if (decl.id.type !== "ObjectPattern") return null;
+  // The names the pattern binds, each to the bundle's name for the export it takes.
+  const names = new Map<string, string>();
+  for (const p of decl.id.properties) {
+    const k = p.type === "Property" ? propertyKey(p) : null;
+    const local = k !== null ? exports.get(k) : undefined;
+    if (local !== undefined && p.value.type === "Identifier") names.set(p.value.name, local);
+  }
+  return { whole: false, exports: names };
+}
+
+/** A property's name as written, unless computed. */
+function propertyKey(p: AnyNode): string | null {
+  if (p.computed) return null;
+  return p.key?.type === "Identifier" ? p.key.name : p.key?.type === "Literal" ? String(p.key.value) : null;
 }
 
 /** The top-level binding whose declaration `node` is, or whose declarator's value it is, if any. */

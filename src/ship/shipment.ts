@@ -16,8 +16,8 @@ import { pathToFileURL } from "node:url";
 import { declaredNames, parseCallable, freeNames, rewrite, type AnyNode, type Scope } from "./parse.js";
 import { bindingsOf, locate, scriptSource, type Location } from "./locate.js";
 import { originals, shippedOrigins, unitKey } from "./origins.js";
-import { bindingOf, entryUrl, findDefinition, moduleInfo, offsetOf, topDeclaration, type ModuleInfo } from "./module-info.js";
-import { cjsExportRef, ownByCode, ownName, rememberRef, runtimeRef, type Ref } from "./references.js";
+import { bindingOf, bundledRequire, entryUrl, findDefinition, moduleInfo, offsetOf, topDeclaration, type ModuleInfo } from "./module-info.js";
+import { cjsExportRef, ownByCode, ownName, ownNamespace, rememberRef, runtimeRef, type Ref } from "./references.js";
 import { HELPER_NAMES } from "./compiler-helpers.js";
 import { inspectorAnswers } from "../platform/inspector.js";
 import { mirrorOf, type DeclItem } from "./mirrors.js";
@@ -196,7 +196,10 @@ class UnitBuilder {
 
   constructor(readonly info: ModuleInfo, readonly role: Role, readonly what: string, readonly fn: Function) {}
 
-  /** skein's own export that top-level binding `name` is, when skein is bundled into this very file. */
+  /**
+   * skein's own export that top-level binding `name` is, or "*" for skein's whole API (a CommonJS
+   * program's `const threading = require("skein")`), when skein is bundled into this very file.
+   */
   #ownExport(name: string): string | null {
     if (this.#bundled === undefined) this.#bundled = this.info.url === selfUrl() ? new Map() : null;
     if (!this.#bundled) return null;
@@ -205,14 +208,45 @@ class UnitBuilder {
       this.#bundled.set(name, values.has(name) ? values.get(name) : this.#ownByDeclaration(name));
     }
     const own = ownName(this.#bundled.get(name));
-    return own && !own.startsWith("internal:") ? own : null;
+    if (own && !own.startsWith("internal:")) return own;
+    return this.#ownApiByDeclaration(name) ? "*" : null;
   }
 
-  /** Where a module's values can't be read (Bun, Deno): skein's export that `name`'s declaration is, by its code. */
-  #ownByDeclaration(name: string): unknown {
+  /**
+   * Whether top-level binding `name` is skein's API, required whole from the bundled skein: the
+   * bundle's table lists exactly the API's exports, and most of its functions and classes are
+   * skein's own by their code (an alias, `__excepthook__ = excepthook`, has no code of its own to
+   * compare). Read from the code, not the value, whose getters could run the program's code.
+   */
+  #ownApiByDeclaration(name: string): boolean {
+    const top = topDeclaration(this.info, name);
+    const req = top ? bundledRequire(this.info, top.decl) : null;
+    if (!req?.whole || req.exports.size === 0) return false;
+    const api = ownNamespace();
+    if (req.exports.size !== Object.keys(api).length) return false;
+    let functions = 0;
+    let own = 0;
+    for (const [key, local] of req.exports) {
+      if (!(key in api)) return false;
+      if (typeof api[key] !== "function") continue;
+      functions++;
+      if (this.#ownByDeclaration(local) === api[key]) own++;
+    }
+    return own * 2 > functions;
+  }
+
+  /**
+   * Where a module's values can't be read (Bun, Deno): skein's export that `name`'s declaration is,
+   * by its code. In a CommonJS bundle, a name the program destructured from `require("skein")` is
+   * followed to the bundle's own name for that export, and that to the value skein's lazily
+   * initialized module sets it to.
+   */
+  #ownByDeclaration(name: string, hops = 0): unknown {
     const top = topDeclaration(this.info, name);
     if (!top) return undefined;
-    const code = top.decl.type === "VariableDeclarator" ? top.decl.init : top.decl;
+    const local = bundledRequire(this.info, top.decl)?.exports.get(name);
+    if (local !== undefined) return hops < 2 && local !== name ? this.#ownByDeclaration(local, hops + 1) : undefined;
+    const code = top.decl.type === "VariableDeclarator" ? (top.decl.init ?? this.info.lazy.get(name)) : top.decl;
     return code ? ownByCode(this.info.source.slice(code.start, code.end)) : undefined;
   }
 
