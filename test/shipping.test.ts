@@ -24,6 +24,25 @@ test("identifiers imported by the defining module are imported again in the thre
   assert.deepEqual([...out], [16, 15, 1]);
 });
 
+/** A helper of this file that uses its imports: a thread ships it on to a thread of its own. */
+function measure(o: Int32Array, k: number): void {
+  o[k] = square(k + 2) + (path.basename("/a/b/c.txt") === "c.txt" ? 100 : 0);
+}
+
+function startsMeasure(o: Int32Array): void {
+  const inner = new Thread({ target: measure, args: [o, 1] });
+  inner.start();
+  if (!inner.join(LONG)) throw new Error("the inner thread never ended");
+  measure(o, 0);
+}
+
+test("a function a thread got by source, shipped on from that thread, still has its file's imports", () => {
+  // Once, the thread that shipped it on sent its declaration without the imports it uses.
+  const out = new Int32Array(new SharedArrayBuffer(8));
+  runJoined(startsMeasure, [out]);
+  assert.deepEqual([...out], [104, 109]);
+});
+
 // A constant that is another constant's name: its initializer is a bare identifier, which the
 // scope analysis must still see as a use (periscopic counts a reference by its parent).
 const SHIP_BASE = 7;

@@ -14,7 +14,7 @@ export interface DeclItem {
   /** 0-based line in the defining file, and offset (the declarations' order). */
   line: number;
   start: number;
-  /** Top-level names of the same module that it uses. */
+  /** Top-level names of the same module that it uses: its declarations and its imports. */
   deps: string[];
 }
 

@@ -57,6 +57,8 @@ export const PROVIDED = new Set([...HELPER_NAMES, "__skein_import", "__skein_met
 const WRAPPER = new Set(["require", "module", "exports", "__filename", "__dirname"]);
 
 const cache = new WeakMap<Function, ShippedCode>();
+/** Per bundle, its top-level names found to be (or not) skein's whole API: each costs a look at ~50 exports. */
+const wholeApiNames = new WeakMap<ModuleInfo, Map<string, boolean>>();
 const infos = new Map<string, ModuleInfo | null>();
 /**
  * How `fn` crosses into another thread; a TypeError (saying `what` it is) when it can't.
@@ -219,6 +221,14 @@ class UnitBuilder {
    * compare). Read from the code, not the value, whose getters could run the program's code.
    */
   #ownApiByDeclaration(name: string): boolean {
+    let known = wholeApiNames.get(this.info);
+    if (!known) wholeApiNames.set(this.info, (known = new Map()));
+    let whole = known.get(name);
+    if (whole === undefined) known.set(name, (whole = this.#isOwnApi(name)));
+    return whole;
+  }
+
+  #isOwnApi(name: string): boolean {
     const top = topDeclaration(this.info, name);
     const req = top ? bundledRequire(this.info, top.decl) : null;
     if (!req?.whole || req.exports.size === 0) return false;
@@ -236,8 +246,8 @@ class UnitBuilder {
   }
 
   /**
-   * Where a module's values can't be read (Bun, Deno): skein's export that `name`'s declaration is,
-   * by its code. In a CommonJS bundle, a name the program destructured from `require("skein")` is
+   * skein's export that `name`'s declaration is, by its code: where a module's values can't be read
+   * (Bun, Deno), and for the whole API, whose getters aren't read. In a CommonJS bundle, a name the program destructured from `require("skein")` is
    * followed to the bundle's own name for that export, and that to the value skein's lazily
    * initialized module sets it to.
    */
@@ -291,7 +301,8 @@ class UnitBuilder {
 
   /**
    * Resolves a name the code uses: provided, imported, declared at top level (its declaration
-   * goes along, noted among `by`'s dependencies), global, or a problem.
+   * goes along), global, or a problem. Whatever of its module it resolves to, an import or a
+   * declaration, is noted among `by`'s dependencies, for a thread that ships it on (#fromMirror).
    */
   #need(name: string, scope: Scope, usedAt: number, by: DeclItem | null): void {
     if (PROVIDED.has(name)) return;
@@ -304,10 +315,12 @@ class UnitBuilder {
     }
     const imp = info.imports.get(name);
     if (imp) {
+      by?.deps.push(name);
       this.#imports.set(name, { local: name, module: resolveModule(imp.source, info.url), imported: imp.imported });
       return;
     }
     if (info.kind === "shipped" && WRAPPER.has(name)) {
+      by?.deps.push(name);
       this.#wrapper.add(name);
       return;
     }
@@ -315,6 +328,7 @@ class UnitBuilder {
       // skein bundled into the program's file: its functions and classes still cross by name.
       const own = this.#ownExport(name);
       if (own) {
+        by?.deps.push(name);
         this.#imports.set(name, { local: name, module: "skein", imported: own });
         return;
       }
@@ -327,6 +341,7 @@ class UnitBuilder {
       return;
     }
     if (info.kind !== "esm" && WRAPPER.has(name)) {
+      by?.deps.push(name);
       this.#wrapper.add(name);
       return;
     }
@@ -379,11 +394,9 @@ class UnitBuilder {
     if (this.#items.has(item.start)) return true;
     this.#items.set(item.start, item);
     for (const n of item.names) this.#done.add(n);
-    for (const dep of item.deps) {
-      if (this.#done.has(dep)) continue;
-      this.#done.add(dep);
-      if (!this.#fromMirror(dep)) this.#problems.push({ name: dep, kind: "computed", line: item.line, detail: "skein lost its declaration" });
-    }
+    // What it needs goes along as it went with the code that brought it: imports (the factory's
+    // parameters here), wrapper names, and other declarations of its module.
+    for (const dep of item.deps) if (!this.#done.has(dep)) this.#need(dep, this.info.top, item.line, null);
     return true;
   }
 
