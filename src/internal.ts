@@ -7,6 +7,7 @@ export { SHARE } from "./memory/handles.js";
 export { unpack, type Packed } from "./ship/values.js";
 export { pythonCompare } from "./queue/python-order.js";
 export { runtime } from "./runtime/runtime.js";
+export { Control } from "./memory/control-block.js";
 export { runCommonJs } from "./platform/code-cache.js";
 export { loadApi, loadApiWith, ownApi } from "./common/own-api.js";
 export { codeFor } from "./ship/packing.js";

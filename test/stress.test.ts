@@ -463,3 +463,91 @@ test(`bursts of 32 short threads: ${BURST_ROUNDS} rounds, each thread runs exact
   const wrong = [...runs.keys()].filter((k) => runs[k] !== 1).map((k) => `thread ${k}: ${runs[k]} runs`);
   assert.deepEqual(wrong, []);
 });
+
+// ---------------------------------------------------------------------------------------------
+// Threads started at once from several threads: each start() claims a slot of the shared table
+// (Control.allocate), and no two may get the same one. Once, two did: the second claimant took
+// the slot while the first was still writing its fields, so one thread ran under the other's
+// ident and name, and when their daemon flags differed the count of non-daemon threads the main
+// thread waits for at exit never got back to 0 (the program hung there).
+
+const STARTERS = 6;
+const EACH = 20;
+
+function child(seen: Int32Array, k: number) {
+  // What this thread is, as skein's table says: its name's number and its ident.
+  const name = currentThread().name;
+  Atomics.store(seen, 2 * k, Number(name.slice(name.lastIndexOf("-") + 1)));
+  Atomics.store(seen, 2 * k + 1, getIdent());
+}
+
+function starter(gate: Int32Array, seen: Int32Array, done: Int32Array, s: number, each: number) {
+  Atomics.add(gate, 1, 1);
+  Atomics.notify(gate, 1);
+  Atomics.wait(gate, 0, 0, 10_000);
+  const ts = [];
+  for (let i = 0; i < each; i++) {
+    const k = s * each + i;
+    const t = new Thread({ name: `child-${k}`, target: child, args: [seen, k], daemon: true });
+    t.start();
+    ts.push(t);
+  }
+  for (const t of ts) if (!t.join(60_000)) throw new Error(`${t.name} never ended`);
+  Atomics.add(done, 0, 1);
+}
+
+test(`${STARTERS} threads each start ${EACH} threads at once: every thread runs under its own name and ident`, () => {
+  const gate = new Int32Array(new SharedArrayBuffer(8));
+  const seen = new Int32Array(new SharedArrayBuffer(8 * STARTERS * EACH)).fill(-1);
+  const done = new Int32Array(new SharedArrayBuffer(4));
+  const starters = Array.from({ length: STARTERS }, (_, s) => new Thread({ target: starter, args: [gate, seen, done, s, EACH], daemon: true }));
+  for (const t of starters) t.start();
+  for (let n; (n = Atomics.load(gate, 1)) < STARTERS;) if (Atomics.wait(gate, 1, n, 20_000) === "timed-out") assert.fail("the starters never all arrived");
+  Atomics.store(gate, 0, 1);
+  Atomics.notify(gate, 0);
+  for (const t of starters) assert.equal(t.join(HEAVY), true, `${t.name} never ended`);
+  assert.equal(done[0], STARTERS, "a starter failed (its exception is above)");
+  const names = Array.from({ length: STARTERS * EACH }, (_, k) => seen[2 * k]);
+  assert.deepEqual(names.map((n, k) => (n === k ? null : `child-${k} ran as child-${n}`)).filter(Boolean), []);
+  const idents = new Set(Array.from({ length: STARTERS * EACH }, (_, k) => seen[2 * k + 1]));
+  assert.equal(idents.size, STARTERS * EACH, "two threads ran under one ident");
+});
+
+// The same race at the table itself, on a table of its own (not the one this process runs on, so
+// that a failure can't hang it at exit): threads claim and release slots as fast as they can,
+// daemon and not, and check that what they wrote is still theirs when they release it.
+
+async function claimer(internal: string, sab: SharedArrayBuffer, gate: Int32Array, out: Int32Array, t: number, rounds: number) {
+  const { Control } = await import(internal);
+  const control = new Control(sab);
+  Atomics.add(gate, 1, 1);
+  Atomics.notify(gate, 1);
+  Atomics.wait(gate, 0, 0, 10_000);
+  let clobbered = 0;
+  for (let i = 0; i < rounds; i++) {
+    const daemon = (i + t) % 2 === 0;
+    const c = control.allocate(`c${t}-${i}`, daemon);
+    if (!c) throw new Error("the table is full");
+    if (control.ident(c.slot) !== c.ident || control.daemon(c.slot) !== daemon || control.readName(c.slot) !== `c${t}-${i}`) clobbered++;
+    if (!control.terminate(c.slot, c.gen)) clobbered++;
+  }
+  Atomics.store(out, t, clobbered + 1);
+}
+
+const INTERNAL = new URL("../dist/internal.js", import.meta.url).href;
+const CLAIMERS = 4;
+
+test(`${CLAIMERS} threads claiming slots of one table at once never share one, and the non-daemon count ends at 0`, async () => {
+  const { Control } = await import(INTERNAL);
+  const table = Control.create();
+  const gate = new Int32Array(new SharedArrayBuffer(8));
+  const out = new Int32Array(new SharedArrayBuffer(4 * CLAIMERS));
+  const ts = Array.from({ length: CLAIMERS }, (_, t) => new Thread({ target: claimer, args: [INTERNAL, table.sab, gate, out, t, 5_000], daemon: true }));
+  for (const t of ts) t.start();
+  for (let n; (n = Atomics.load(gate, 1)) < CLAIMERS;) if (Atomics.wait(gate, 1, n, 20_000) === "timed-out") assert.fail("the claimers never all arrived");
+  Atomics.store(gate, 0, 1);
+  Atomics.notify(gate, 0);
+  for (const t of ts) assert.equal(t.join(HEAVY), true, `${t.name} never ended`);
+  assert.deepEqual([...out], Array(CLAIMERS).fill(1), "claims that found their slot taken over (count + 1; 0: the claimer failed, see above)");
+  assert.equal(table.nonDaemonAlive(), 0);
+});

@@ -19,8 +19,9 @@
  *
  * Slots (SLOT_WORDS words each, from word HEADER_WORDS; slot 0 is the main thread):
  *   +0  STATE      gen << CODE_BITS | code (read with stateGen, stateCode). code: Code.Unused,
- *                  Runnable, Running, Blocked, Terminated (also "free"). join() waits on this
- *                  word; gen tells a reused slot from the thread a handle knew.
+ *                  Runnable, Running, Blocked, Terminated (also "free"), Claimed (a start() is
+ *                  writing the fields). join() waits on this word; gen tells a reused slot from
+ *                  the thread a handle knew.
  *   +1  IDENT      the thread's ident (unique for the life of the process)
  *   +2  NATIVE_ID  OS thread id; 0 until the worker has picked the thread up (start() waits on it)
  *   +3  FLAGS      DAEMON (bit 0), HOOKED (bit 1: a custom excepthook)
@@ -110,7 +111,11 @@ const claimGen = (word: number): number => word >>> CLAIM_ENTRY_BITS;
 /** The claimant the hub writes for a queued thread it fails (no worker could be made for it). */
 export const HUB_CLAIM = MAX_WORKERS;
 
-export const Code = { Unused: 0, Runnable: 1, Running: 2, Blocked: 3, Terminated: 4 } as const;
+/**
+ * A slot's state. Claimed: a start() has taken the slot and is writing the new thread's fields;
+ * to everyone else it is neither free (another start() must not take it too) nor alive yet.
+ */
+export const Code = { Unused: 0, Runnable: 1, Running: 2, Blocked: 3, Terminated: 4, Claimed: 5 } as const;
 export type Code = (typeof Code)[keyof typeof Code];
 
 const GEN_MASK = (1 << 28) - 1;
@@ -199,9 +204,10 @@ export class Control {
       const code = stateCode(w);
       if (code !== Code.Unused && code !== Code.Terminated) continue;
       const gen = (stateGen(w) + 1) & GEN_MASK;
-      // Published as "unused" with the new gen until the fields are written, so a reader never
-      // sees the new generation with the previous thread's ident or name.
-      if (Atomics.compareExchange(this.i32, idx, w, stateWord(gen, Code.Unused)) !== w) continue;
+      // Claimed with the new gen until the fields are written: a reader never sees the new
+      // generation with the previous thread's ident or name, and no other start() takes the slot
+      // meanwhile (as "unused" it once did, and two threads shared a slot).
+      if (Atomics.compareExchange(this.i32, idx, w, stateWord(gen, Code.Claimed)) !== w) continue;
       const b = this.base(slot);
       const ident = Atomics.add(this.i32, NEXT_IDENT, 1);
       Atomics.store(this.i32, b + IDENT, ident);
@@ -250,7 +256,7 @@ export class Control {
     const idx = this.base(slot) + STATE;
     for (;;) {
       const w = Atomics.load(this.i32, idx);
-      if (stateEnded(w, gen) || stateCode(w) === Code.Unused) return false;
+      if (stateEnded(w, gen) || stateCode(w) === Code.Unused || stateCode(w) === Code.Claimed) return false;
       if (Atomics.compareExchange(this.i32, idx, w, stateWord(gen, Code.Terminated)) === w) break;
     }
     const daemon = (Atomics.load(this.i32, this.base(slot) + FLAGS) & DAEMON) === DAEMON;
@@ -306,8 +312,7 @@ export class Control {
     if (ident === this.ident(0)) return true;
     for (let slot = 1; slot < MAX_THREADS; slot++) {
       if (Atomics.load(this.i32, this.base(slot) + IDENT) !== ident) continue;
-      const code = stateCode(Atomics.load(this.i32, this.base(slot) + STATE));
-      return code !== Code.Terminated && code !== Code.Unused;
+      return stateAlive(Atomics.load(this.i32, this.base(slot) + STATE));
     }
     return false;
   }

@@ -116,7 +116,7 @@ export function snapshot(control: Control, locks: ReadonlyMap<string, LockView>)
   const names = new Map<number, { name: string; ended: boolean }>();
   for (let slot = 0; slot < MAX_THREADS; slot++) {
     const code = stateCode(control.rawState(slot));
-    if (code === Code.Unused) continue;
+    if (code === Code.Unused || code === Code.Claimed) continue;
     const ident = control.ident(slot);
     names.set(ident, { name: control.readName(slot), ended: code === Code.Terminated });
     const wait = control.waits.read(slot);

@@ -29,7 +29,8 @@ export function writeTrace(): void {
   const { spans, dropped } = ring.read();
   const names = new Map<number, string>();
   for (let slot = 0; slot < MAX_THREADS; slot++) {
-    if (stateCode(control.rawState(slot)) === Code.Unused) continue;
+    const code = stateCode(control.rawState(slot));
+    if (code === Code.Unused || code === Code.Claimed) continue;
     names.set(control.ident(slot), control.readName(slot));
   }
   if (process.env.SKEIN_STATS === "1") writeOutput(2, statsText(spans, names, dropped));

@@ -84,7 +84,8 @@ export function checkThreadName(name: string, what: string): void {
   }
 }
 
-const STATE_NAMES = [ThreadState.TERMINATED, ThreadState.RUNNABLE, ThreadState.RUNNING, ThreadState.BLOCKED, ThreadState.TERMINATED] as const;
+/** By Code: a slot still Claimed by the start() that is setting it up counts as runnable. */
+const STATE_NAMES = [ThreadState.TERMINATED, ThreadState.RUNNABLE, ThreadState.RUNNING, ThreadState.BLOCKED, ThreadState.TERMINATED, ThreadState.RUNNABLE] as const;
 
 /** Threads this OS thread knows as objects, so enumerate() and currentThread() return them. */
 const known = new Map<number, Thread>();
