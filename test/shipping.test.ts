@@ -2,11 +2,17 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { Lock, Thread } from "skein";
+import { AtomicInt, local as threadLocal, Lock, Queue, Thread, ThreadPoolExecutor } from "skein";
 import triple, { square } from "./fixtures/math.js";
 import { runJoined } from "./helpers/threads.js";
 import { LONG } from "./helpers/bounds.js";
 import { runSnippet } from "./helpers/child-process.js";
+import { notOn, onBun, onDeno, runtimeName } from "./helpers/runtimes.js";
+
+/** A title for a test of what Bun and Deno say where Node's inspector shows skein a module's variables. */
+function notOnNode(title: string): [string, { skip: boolean }] {
+  return onBun || onDeno ? [title, { skip: false }] : [`${title} (skipped on Node, which shares them)`, { skip: true }];
+}
 
 /** A module-level variable the program reassigns (below): it can't go with a target. */
 let moduleLevel = 3;
@@ -82,6 +88,80 @@ test("an enum as Bun compiles it, filled by ((E) => ...)(E ||= {}), travels with
     t.join();
   `);
   assert.equal(r.stdout, "Red 1\n", r.stderr);
+});
+
+// Python's module-level objects: `lock = threading.Lock()` at the top of the file, used by the
+// functions below it with no argument. On Node each goes as the very object, shared as args are.
+const moduleLock = new Lock();
+const moduleTally = new Int32Array(new SharedArrayBuffer(32));
+const moduleCount = new AtomicInt(0);
+const moduleData = threadLocal();
+let moduleQueue = new Queue<number>(); // a `let` the program never reassigns goes the same way
+
+/** What a thread sees of the module-level objects while the main thread holds moduleLock. */
+function seesModuleObjects(k: number): void {
+  moduleTally[k] = moduleLock.locked() ? 1 : 2; // 1: the lock main holds, not a copy
+  moduleData.mine = k;
+  moduleCount.increment();
+  moduleQueue.put(k);
+}
+
+/** The same, from a thread that a thread started: the objects go on from there. */
+function startsSeer(k: number): void {
+  const inner = new Thread({ target: seesModuleObjects, args: [k + 1] });
+  inner.start();
+  if (!inner.join(LONG)) throw new Error("the inner thread never ended");
+  seesModuleObjects(k);
+}
+
+/** Bumps the tally without atomics: exact only if every thread takes the one moduleLock. */
+function tallyUnderModuleLock(rounds: number): number {
+  for (let i = 0; i < rounds; i++) {
+    moduleLock.acquire();
+    moduleTally[0] = moduleTally[0]! + 1;
+    moduleLock.release();
+  }
+  return rounds;
+}
+
+test(...notOn(["Bun", "Deno"], "module-level skein objects and shared memory go to the thread as the very objects, also shipped on from a thread and to a pool", "it can't show skein a module's variables"), () => {
+  moduleTally.fill(0);
+  moduleLock.acquire();
+  try {
+    runJoined(seesModuleObjects, [1]);
+    runJoined(startsSeer, [3]);
+    const pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+    try {
+      assert.equal(pool.submit(seesModuleObjects, 5).result(LONG), undefined);
+    } finally {
+      pool.shutdown();
+    }
+  } finally {
+    moduleLock.release();
+  }
+  assert.deepEqual([...moduleTally], [0, 1, 0, 1, 1, 1, 0, 0], "each thread saw the lock main held");
+  assert.equal(moduleCount.get(), 4);
+  assert.deepEqual([0, 1, 2, 3].map(() => moduleQueue.get(false)).sort(), [1, 3, 4, 5]);
+  assert.equal(moduleData.mine, undefined, "a local() stays per thread");
+
+  // Without atomics the tally is exact only if all four threads take the same lock.
+  moduleTally[0] = 0;
+  const ts = Array.from({ length: 4 }, () => new Thread({ target: tallyUnderModuleLock, args: [20_000], daemon: true }));
+  ts.forEach((t) => t.start());
+  ts.forEach((t) => assert.equal(t.join(LONG), true, `${t.name} never ended`));
+  assert.equal(moduleTally[0], 80_000);
+
+  // A queue item is bytes in shared memory: a function that carries skein objects can't be one.
+  const items = new Queue<unknown>();
+  assert.throws(() => items.put(seesModuleObjects), (e: unknown) =>
+    e instanceof TypeError && /"moduleLock"/.test((e as Error).message) && /can't be copied into shared memory; pass it to threads in their args/.test((e as Error).message));
+});
+
+test(...notOnNode("a module-level skein object is refused where the runtime can't show skein its value, saying why and to pass it in args"), () => {
+  const t = new Thread({ target: seesModuleObjects, args: [1] });
+  assert.throws(() => t.start(), (e: unknown) =>
+    e instanceof TypeError && /"moduleLock"/.test((e as Error).message) && new RegExp(`Node shares such an object.*${runtimeName} gives skein no way`).test((e as Error).message) &&
+    /args: \[/.test((e as Error).message));
 });
 
 test("a variable that can't travel is a TypeError at start() naming every one and saying to pass them in args", () => {

@@ -11,7 +11,9 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import type { ImportBinding } from "./module-info.js";
 import { originals, shippedOrigins, unitKey } from "./origins.js";
 import type { ShippedCode, Unit } from "./shipment.js";
-import { mirrorOf } from "./mirrors.js";
+import { mirrorOf, type DeclItem } from "./mirrors.js";
+import { sharedByReference, unpack } from "./values.js";
+import { badHandle } from "../memory/handles.js";
 import { ownNamespace, rememberedRef, rememberRef, resolveRefWith, type Ref } from "./references.js";
 import { runtime } from "../runtime/runtime.js";
 import { loadApi } from "../common/own-api.js";
@@ -178,6 +180,7 @@ function readyUnit(unit: Unit): unknown {
 function evaluate(unit: Unit, values: unknown[], base: unknown): any {
   const key = unitKey(unit);
   const mirror = mirrorOf(unit.url);
+  for (const d of unit.decls) if (d.shared && !d.names.every((n) => mirror.has(n))) mirror.set(d.names[0]!, { value: sharedValue(d), item: d });
   const fresh = unit.decls.filter((d) => !d.names.every((n) => mirror.has(n)));
   const v = unit.value;
   if (fresh.length === 0 && "binding" in v && mirror.has(v.binding)) {
@@ -209,6 +212,18 @@ function evaluate(unit: Unit, values: unknown[], base: unknown): any {
   for (const d of fresh) for (const n of d.names) mirror.set(n, { value: made[n], item: d });
   compiled.set(key, made.__skein_value);
   return made.__skein_value;
+}
+
+/**
+ * A module-level skein object or shared memory that came with the code: revived as a value in args
+ * is, through the same validating revivers. Only shipment.ts makes these, never from data.
+ */
+function sharedValue(d: DeclItem): unknown {
+  const name = JSON.stringify(d.names[0]);
+  if (d.names.length !== 1 || d.shared === null || typeof d.shared !== "object") throw badHandle(`the shared binding ${name} is malformed`);
+  const { value, ready } = unpack(d.shared);
+  if (ready !== null || !sharedByReference(value)) throw badHandle(`the shared binding ${name} must be a skein object or shared memory`);
+  return value;
 }
 
 /** The parts at their lines: new Function puts two lines of its own before the body. */

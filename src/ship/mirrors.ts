@@ -6,6 +6,7 @@
  * an instance arrives with are one class. The declarations are kept so that code made here can be
  * shipped on to another thread.
  */
+import type { Packed } from "./values.js";
 
 /** A top-level declaration shipped by source: the names it binds, its text, where it was, what it needs. */
 export interface DeclItem {
@@ -16,6 +17,11 @@ export interface DeclItem {
   start: number;
   /** Top-level names of the same module that it uses: its declarations and its imports. */
   deps: string[];
+  /**
+   * A top-level skein object or shared memory (`const lock = new Lock()`): not made again from its
+   * text (empty), but the very object, packed as a value passed in args is (ship/values.ts).
+   */
+  shared?: Packed;
 }
 
 export interface Mirrored {

@@ -20,7 +20,9 @@ import { bindingOf, bundledRequire, entryUrl, findDefinition, moduleInfo, offset
 import { cjsExportRef, ownByCode, ownName, ownNamespace, rememberRef, runtimeRef, type Ref } from "./references.js";
 import { HELPER_NAMES } from "./compiler-helpers.js";
 import { inspectorAnswers } from "../platform/inspector.js";
+import { runtimeLabel } from "../platform/runtime-kind.js";
 import { mirrorOf, type DeclItem } from "./mirrors.js";
+import { pack, sharedByReference } from "./values.js";
 
 export interface ResolvedImport {
   local: string;
@@ -179,7 +181,7 @@ function moduleRef(fn: Function, info: ModuleInfo, node: AnyNode, holder: AnyNod
 
 interface Problem {
   name: string;
-  kind: "closure" | "reassigned" | "state" | "computed" | "undefined";
+  kind: "closure" | "reassigned" | "state" | "computed" | "undefined" | "unreadable";
   line: number;
   detail?: string;
 }
@@ -373,8 +375,13 @@ class UnitBuilder {
     const fillers = info.fillers.get(name) ?? [];
     if (decl.init) {
       const why = this.#unshippable(decl.init);
+      const changed = info.mutated.has(name) && isObjectValue(decl.init);
+      if ((why || changed) && this.#sharedItem(name, decl, line)) return;
+      if (why && !inspectorAnswers() && this.#madeBySkein(decl.init)) {
+        return void this.#problems.push({ name, kind: "unreadable", line, detail: summary(info.source, decl.init) });
+      }
       if (why) return void this.#problems.push({ name, kind: why.kind, line, detail: why.detail });
-      if (info.mutated.has(name) && isObjectValue(decl.init)) return void this.#problems.push({ name, kind: "state", line });
+      if (changed) return void this.#problems.push({ name, kind: "state", line });
     } else if (fillers.length === 0 && !info.lazy.has(name)) {
       return void this.#problems.push({ name, kind: "computed", line, detail: "it is declared without a value and set later" });
     }
@@ -384,6 +391,33 @@ class UnitBuilder {
     for (const n of names) this.#done.add(n);
     for (const dep of freeNames(decl.init ?? { type: "Identifier", name: "undefined" })) this.#need(dep, top, line, item);
     for (const f of fillers) for (const dep of freeNames(f)) if (!names.includes(dep)) this.#need(dep, top, line, item);
+  }
+
+  /**
+   * A top-level binding that holds a skein object or shared memory (Python's module-level
+   * `lock = threading.Lock()`): it goes as that very object, shared as if passed in args, so every
+   * thread uses the one lock. Only where its value can be read (Node's inspector; not Bun's or
+   * Deno's), and only for a binding the program never reassigns (checked before).
+   */
+  #sharedItem(name: string, decl: AnyNode, line: number): boolean {
+    if (this.info.kind === "shipped" || decl.id?.type !== "Identifier") return false;
+    const values = bindingsOf(this.fn, [name]);
+    const value = values.get(name);
+    if (!sharedByReference(value)) return false;
+    const packed = pack(value, name);
+    // A Barrier with an action carries code, which would have to load before the declaration is made.
+    if (packed.code.length > 0) return false;
+    this.#add(decl, [name], "", line).shared = packed;
+    return true;
+  }
+
+  /** Whether an initializer makes a skein object: `new Lock()`, `local()`, `new threading.Lock()` with skein imported. */
+  #madeBySkein(init: AnyNode): boolean {
+    if (init.type !== "NewExpression" && init.type !== "CallExpression") return false;
+    const c = init.callee;
+    const local = c.type === "Identifier" ? c.name : c.type === "MemberExpression" && c.object.type === "Identifier" ? c.object.name : null;
+    const imp = local === null ? undefined : this.info.imports.get(local);
+    return imp?.source === "skein" || (local !== null && this.#ownExport(local) !== null);
   }
 
   /** A binding of shipped code's module, made here from a declaration that came with earlier code. */
@@ -514,6 +548,8 @@ function describeProblem(p: Problem): string {
       return p.detail ?? "its value is computed when the module loads";
     case "undefined":
       return "not defined in its module, nor a global";
+    case "unreadable":
+      return `a skein object made when the module loads (${p.detail}); Node shares such an object with the thread as it is, but ${runtimeLabel} gives skein no way to read a module's variables`;
   }
 }
 

@@ -90,6 +90,17 @@ class Packer implements ShareContext {
     const c = code as ShippedCode;
     let i = this.#codeIndex.get(c);
     if (i === undefined) {
+      const shared = sharedNames(c);
+      if (shared.length > 0) {
+        // Its module-level skein objects go with it by reference: postMessage can carry them, bytes can't.
+        if (this.options.intoSharedMemory) {
+          const what = c.by === "source" && c.unit.name ? `${c.unit.name}` : "a function";
+          throw new TypeError(
+            `${what} uses ${shared.map((n) => `"${n}"`).join(", ")}, module-level skein objects or shared memory, so it can't be copied into shared memory; pass it to threads in their args instead`,
+          );
+        }
+        this.byRef = true;
+      }
       i = this.codes.length;
       this.codes.push(c);
       this.#codeIndex.set(c, i);
@@ -254,6 +265,18 @@ function isPlainPrimitive(v: unknown): boolean {
 
 function describeKey(k: unknown): string {
   return typeof k === "string" ? JSON.stringify(k) : typeof k === "object" && k !== null ? "an object key" : String(k);
+}
+
+/** Whether a value is shared by reference when it crosses (a skein object, shared memory), not copied. */
+export function sharedByReference(value: unknown): boolean {
+  return isShareable(value) || value instanceof SharedArrayBuffer || (ArrayBuffer.isView(value) && value.buffer instanceof SharedArrayBuffer);
+}
+
+/** The module-level skein objects and shared memory that shipped code carries (ship/mirrors.ts DeclItem.shared). */
+function sharedNames(code: ShippedCode): string[] {
+  if (code.by !== "source") return [];
+  const own = code.unit.decls.filter((d) => d.shared).flatMap((d) => d.names);
+  return code.unit.base ? own.concat(sharedNames(code.unit.base)) : own;
 }
 
 /**
