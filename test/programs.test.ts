@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { cpSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
+import { build, buildSync } from "esbuild";
 import { runProgram } from "./helpers/child-process.js";
 import { notOn, onDeno } from "./helpers/runtimes.js";
 
@@ -128,6 +128,25 @@ for (const format of ["esm", "cjs"] as const) {
   }
 }
 
+// `npm init -y` makes a CommonJS package: esbuild then wraps each of the program's files in a
+// function of its own (`__commonJS`) even in an ES module bundle, and skein must see the
+// function's body as the file's top level.
+modes.push({
+  name: "esbuild bundle, ES module, of a CommonJS project", esm: false,
+  prepare: (dir) => {
+    project(dir, "commonjs");
+    cpSync(programs, join(dir, "src"), { recursive: true });
+    for (const p of Object.keys(EXPECTED)) {
+      if (ESM_ONLY.has(p)) continue;
+      buildSync({
+        entryPoints: [join(dir, "src", `${p}.ts`)], outfile: join(dir, `${p}.mjs`), bundle: true, platform: "node",
+        format: "esm", target: "node20", logLevel: "error", nodePaths: [join(dir, "node_modules")],
+      });
+    }
+    return (p) => ({ file: join(dir, `${p}.mjs`), args: [] });
+  },
+});
+
 const runners = new Map<string, (program: string) => { file: string; args: string[]; cli?: string }>();
 
 before(async () => {
@@ -182,5 +201,32 @@ test("a CommonJS program that requires skein (whole and by names), bundled with 
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(r.stdout.trimEnd().split("\n"), [
     "counter 1500", "byName 1 done", "destructured 3 in T3", "inner 1: 1", "inner 2: 4", "whole 2 done",
+  ], r.stderr);
+});
+
+test("an ES module bundle of a CommonJS project: each wrapped file keeps its own helpers, a lazily set variable the program reassigns is refused", async () => {
+  // esbuild wraps each CommonJS file in a function of its own: two files' helpers of one name are
+  // two functions in a thread too. An ES module that such a file imports is set up lazily
+  // (`var count; ... count = 0` in its init): the program's later assignments still count.
+  const dir = join(out, "wrapped");
+  project(dir, "commonjs");
+  writeFileSync(join(dir, "app.ts"), [
+    'import { Thread } from "skein";',
+    'import { bump, total } from "./counter";',
+    'const { fromUtil } = require("./util.cjs");',
+    'function helper() { return "app\'s helper"; }',
+    'function fromApp() { console.log("fromApp:", helper()); }',
+    "for (let i = 0; i < 2; i++) for (const target of [fromApp, fromUtil]) { const t = new Thread({ target }); t.start(); t.join(); }",
+    "bump();",
+    "try { const t = new Thread({ target: () => total() }); t.start(); t.join(); } catch (e) { console.log(/\"count\".*reassigns/.test(String(e)) ? \"refused: count\" : String(e)); }",
+  ].join("\n"));
+  writeFileSync(join(dir, "util.cjs"), 'function helper() { return "util\'s helper"; }\nfunction fromUtil() { console.log("fromUtil:", helper()); }\nmodule.exports = { fromUtil };\n');
+  writeFileSync(join(dir, "counter.ts"), "export let count = 0;\n// Set up in the module's lazy init function, with the assignment inside it.\nexport const bump = () => { count = count + 1; };\nexport function total() { return count; }\n");
+  const file = join(dir, "app.mjs");
+  await build({ entryPoints: [join(dir, "app.ts")], outfile: file, bundle: true, platform: "node", format: "esm", target: "node20", logLevel: "error" });
+  const r = runProgram(file, [], { timeout: 60_000, cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.stdout.trimEnd().split("\n"), [
+    "fromApp: app's helper", "fromUtil: util's helper", "fromApp: app's helper", "fromUtil: util's helper", "refused: count",
   ], r.stderr);
 });

@@ -179,7 +179,7 @@ function readyUnit(unit: Unit): unknown {
  */
 function evaluate(unit: Unit, values: unknown[], base: unknown): any {
   const key = unitKey(unit);
-  const mirror = mirrorOf(unit.url);
+  const mirror = mirrorOf(unit.url, unit.part);
   for (const d of unit.decls) if (d.shared && !d.names.every((n) => mirror.has(n))) mirror.set(d.names[0]!, { value: sharedValue(d), item: d });
   const fresh = unit.decls.filter((d) => !d.names.every((n) => mirror.has(n)));
   const v = unit.value;
@@ -199,7 +199,7 @@ function evaluate(unit: Unit, values: unknown[], base: unknown): any {
   const id = `${unit.url || "skein:thread"}?skein-thread=${++shipCounter}`;
   const imports = new Map<string, ImportBinding>();
   for (const i of unit.imports) imports.set(i.local, { local: i.local, source: i.module, imported: i.imported });
-  shippedOrigins.set(id, { url: unit.url, imports, kind: unit.kind });
+  shippedOrigins.set(id, { url: unit.url, imports, kind: unit.kind, part: unit.part });
   const wrapper = wrapperValues(unit);
   const factory = new Function(
     "__skein_import", "__skein_meta", "__skein_base", ...HELPER_NAMES, ...unit.wrapper, ...unit.imports.map((i) => i.local), ...known,

@@ -31,9 +31,13 @@ export interface Mirrored {
 
 const mirrors = new Map<string, Map<string, Mirrored>>();
 
-/** The bindings made here of module `url` (created empty on first use). */
-export function mirrorOf(url: string): Map<string, Mirrored> {
-  let m = mirrors.get(url);
-  if (!m) mirrors.set(url, (m = new Map()));
+/**
+ * The bindings made here of module `url` (created empty on first use); of one of the modules a
+ * bundle wraps, by its `part` (ship/module-info.ts partAt).
+ */
+export function mirrorOf(url: string, part?: number): Map<string, Mirrored> {
+  const key = part === undefined ? url : `${url}\u0000${part}`;
+  let m = mirrors.get(key);
+  if (!m) mirrors.set(key, (m = new Map()));
   return m;
 }

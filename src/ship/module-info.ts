@@ -43,6 +43,15 @@ export interface ModuleInfo {
   fillers: Map<string, AnyNode[]>;
   /** Where each line starts, for turning the inspector's line and column into an offset. */
   lineStarts: number[];
+  /**
+   * The modules a bundle wraps in a function of their own (esbuild's `__commonJS({ "app.ts"() {
+   * ... } })`, the program's entry among them when its package is CommonJS): each such function's
+   * scopes (in topScopes too), to that function. Each is a module of its own: its names are apart
+   * from other wrapped modules' names (see partAt).
+   */
+  wrapped: Map<Scope, AnyNode>;
+  /** Shipped code from a wrapped module: that module's part (partAt) in its bundle. */
+  part?: number;
 }
 
 const MUTATORS = new Set(["push", "pop", "shift", "unshift", "splice", "sort", "reverse", "fill", "copyWithin", "set", "add", "delete", "clear"]);
@@ -110,10 +119,20 @@ export function moduleInfo(url: string, source: string, shippedImports?: Map<str
     if (bs) topScopes.add(bs);
     top = bs ?? fs ?? scope;
   }
+  const wrapped = new Map<Scope, AnyNode>();
+  if (!shippedImports) {
+    for (const fn of commonJsWrapped(root.type === "Program" ? root.body : root.body.body)) {
+      for (const sc of [map.get(fn), map.get(fn.body)]) {
+        if (!sc) continue;
+        topScopes.add(sc);
+        wrapped.set(sc, fn);
+      }
+    }
+  }
   const info: ModuleInfo = {
     url, kind, source, root, map: map as WeakMap<object, Scope>, topScopes, top,
     imports: shippedImports ?? new Map(), exportsOf: new Map(), defaultNode: null,
-    assigned: new Set(), mutated: new Set(), lazy: new Map(), fillers: new Map(), lineStarts: lineStarts(source),
+    assigned: new Set(), mutated: new Set(), lazy: new Map(), fillers: new Map(), lineStarts: lineStarts(source), wrapped,
   };
   if (!shippedImports) readImportsAndExports(info, program);
   readChanges(info, program, scope);
@@ -136,6 +155,37 @@ function wrapperOf(program: AnyNode): AnyNode | null {
     } else if (e.type !== "AssignmentExpression" && e.type !== "Literal") return null;
   }
   return wrapper;
+}
+
+/** The functions of esbuild's `var require_x = __commonJS({ "path"(exports, module) { ... } })` in a bundle's top level. */
+function commonJsWrapped(body: AnyNode[]): AnyNode[] {
+  const out: AnyNode[] = [];
+  for (const st of body) {
+    if (st.type !== "VariableDeclaration") continue;
+    for (const d of st.declarations) {
+      const init = d.init;
+      if (init?.type !== "CallExpression" || init.callee.type !== "Identifier" || init.callee.name !== "__commonJS") continue;
+      const arg = init.arguments[0];
+      if (arg?.type !== "ObjectExpression") continue;
+      for (const p of arg.properties) if (p.type === "Property" && p.value.type === "FunctionExpression") out.push(p.value);
+    }
+  }
+  return out;
+}
+
+/**
+ * Which wrapped module of a bundle (`wrapped`) the code at `offset` belongs to, named by its
+ * function's offset; undefined outside them. Code from different ones is made in different
+ * mirrors in a thread (ship/mirrors.ts), as two files' would be.
+ */
+export function partAt(info: ModuleInfo, offset: number): number | undefined {
+  return wrapperAt(info, offset)?.start;
+}
+
+/** The function of the wrapped module (`wrapped`) that holds the code at `offset`, if any. */
+function wrapperAt(info: ModuleInfo, offset: number): AnyNode | undefined {
+  for (const fn of info.wrapped.values()) if (fn.start <= offset && offset < fn.end) return fn;
+  return undefined;
 }
 
 function lineStarts(source: string): number[] {
@@ -220,15 +270,23 @@ function readChanges(info: ModuleInfo, program: AnyNode, top: Scope): void {
     return n;
   };
   let inLazy = false;
+  const initFunctions = new Set<AnyNode>();
   const visit = (n: AnyNode, scope: Scope, inFiller: boolean): void => {
     const own = info.map.get(n);
     if (own) scope = own;
     if (fillerArgs.has(n)) inFiller = true;
-    // A bundle's lazily initialized module, `var x; var init_m = __esm({ ... x = ... })`: its
-    // variables are set by its init function, once, in whichever thread calls it.
-    const lazyInit = n.type === "CallExpression" && n.callee.type === "Identifier" && (n.callee.name === "__esm" || n.callee.name === "__commonJS");
+    // A bundle's lazily initialized module, `var x; var init_m = __esm({ "m.ts"() { x = ... } })`:
+    // its variables are set by its init function, once, in whichever thread calls it; a function
+    // inside that sets one changes it. (A module esbuild wraps with __commonJS keeps its
+    // declarations inside: its function's body is a top level, see `wrapped`.)
+    const lazyInit = n.type === "CallExpression" && n.callee.type === "Identifier" && n.callee.name === "__esm";
     const outerLazy = inLazy;
-    if (lazyInit) inLazy = inFiller = true;
+    if (lazyInit) {
+      inLazy = inFiller = true;
+      for (const p of n.arguments[0]?.properties ?? []) if (p.value) initFunctions.add(p.value);
+    } else if (/Function/.test(n.type) && !initFunctions.has(n)) {
+      inLazy = inFiller = false;
+    }
     switch (n.type) {
       case "AssignmentExpression": {
         const left = n.left;
@@ -325,10 +383,11 @@ export function findDefinition(info: ModuleInfo, text: string, offset: number, l
 /**
  * The top-level statement or declarator that declares `name`, with the statement it sits in: a
  * function, class or variable at the top level, or a `var` in a block there (a bundler's or
- * esbuild's lowering of `using` wraps the module's body in `try { var ... }`).
+ * esbuild's lowering of `using` wraps the module's body in `try { var ... }`). In the module of
+ * `owner`, the scope that declares it, where that is a module a bundle wraps (`wrapped`).
  */
-export function topDeclaration(info: ModuleInfo, name: string): { decl: AnyNode; statement: AnyNode } | null {
-  const body = info.root.type === "Program" ? info.root.body : info.root.body.body;
+export function topDeclaration(info: ModuleInfo, name: string, owner?: Scope | null): { decl: AnyNode; statement: AnyNode } | null {
+  const body = (owner && info.wrapped.get(owner)?.body.body) || (info.root.type === "Program" ? info.root.body : info.root.body.body);
   const declares = (d: AnyNode) => {
     let found = false;
     walk(d.id, (p, parent) => {
@@ -407,11 +466,12 @@ function propertyKey(p: AnyNode): string | null {
 
 /** The top-level binding whose declaration `node` is, or whose declarator's value it is, if any. */
 export function bindingOf(info: ModuleInfo, node: AnyNode): string | null {
+  const wrapper = wrapperAt(info, node.start);
   if ((node.type === "FunctionDeclaration" || node.type === "ClassDeclaration") && node.id) {
-    return topDeclaration(info, node.id.name)?.decl === node ? node.id.name : null;
+    return topDeclaration(info, node.id.name, wrapper && info.map.get(wrapper))?.decl === node ? node.id.name : null;
   }
   let name: string | null = null;
-  const body = info.root.type === "Program" ? info.root.body : info.root.body.body;
+  const body = wrapper ? wrapper.body.body : info.root.type === "Program" ? info.root.body : info.root.body.body;
   const search = (n: AnyNode, top: boolean): void => {
     if (name || !n || typeof n.type !== "string") return;
     if (n.type === "VariableDeclaration" && (top || n.kind === "var")) {

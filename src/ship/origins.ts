@@ -14,6 +14,8 @@ export interface ShippedOrigin {
   imports: Map<string, ImportBinding>;
   /** The defining module's kind. */
   kind: "esm" | "cjs" | "shipped";
+  /** In a bundle, the wrapped module it came from (Unit.part). */
+  part?: number;
 }
 
 /** Code that skein itself evaluated in this thread registers the origin it was shipped with, by script URL. */
@@ -25,5 +27,5 @@ export const originals = new Map<string, Function>();
 /** A unit's identity: its file and the binding or text it stands for. */
 export function unitKey(unit: Unit): string {
   const v = unit.value;
-  return `${unit.url}\u0000${"binding" in v ? `=${v.binding}` : `${v.start}:${v.text}`}`;
+  return `${unit.url}\u0000${unit.part ?? ""}\u0000${"binding" in v ? `=${v.binding}` : `${v.start}:${v.text}`}`;
 }

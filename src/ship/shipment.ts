@@ -16,7 +16,7 @@ import { pathToFileURL } from "node:url";
 import { declaredNames, parseCallable, freeNames, rewrite, type AnyNode, type Scope } from "./parse.js";
 import { bindingsOf, locate, scriptSource, type Location } from "./locate.js";
 import { originals, shippedOrigins, unitKey } from "./origins.js";
-import { bindingOf, bundledRequire, entryUrl, findDefinition, moduleInfo, offsetOf, topDeclaration, type ModuleInfo } from "./module-info.js";
+import { bindingOf, bundledRequire, entryUrl, findDefinition, moduleInfo, offsetOf, partAt, topDeclaration, type ModuleInfo } from "./module-info.js";
 import { cjsExportRef, ownByCode, ownName, ownNamespace, rememberRef, runtimeRef, type Ref } from "./references.js";
 import { HELPER_NAMES } from "./compiler-helpers.js";
 import { inspectorAnswers } from "../platform/inspector.js";
@@ -46,6 +46,8 @@ export interface Unit {
   value: { binding: string } | { text: string; line: number; start: number };
   /** A class defined inside a function: its parent class, shipped on its own, is `__skein_base` in its text. */
   base?: ShippedCode;
+  /** In a bundle, the module it wraps in a function of its own that defines the code (ship/module-info.ts partAt). */
+  part?: number;
 }
 
 /** How a function or class crosses: by name, or by source. */
@@ -145,7 +147,7 @@ function rememberImports(fn: Function, unit: Unit): void {
  * declarations coming back (a class an instance returns with) is the real binding, not a copy.
  */
 function mirrorReal(fn: Function, unit: Unit): void {
-  const mirror = mirrorOf(unit.url);
+  const mirror = mirrorOf(unit.url, unit.part);
   const missing = unit.decls.filter((d) => !d.names.every((n) => mirror.has(n)));
   if (missing.length === 0) return;
   const values = bindingsOf(fn, missing.flatMap((d) => d.names));
@@ -160,7 +162,10 @@ function infoFor(where: Location, fnText: string): ModuleInfo | null {
   if (infos.has(key)) return infos.get(key)!;
   const shipped = shippedOrigins.get(where.url);
   const info = moduleInfo(shipped ? shipped.url : where.url, scriptSource(where, fnText), shipped?.imports);
-  if (info && shipped) info.kind = "shipped";
+  if (info && shipped) {
+    info.kind = "shipped";
+    info.part = shipped.part;
+  }
   infos.set(key, info);
   return info;
 }
@@ -282,10 +287,11 @@ class UnitBuilder {
       value = { text: method ? `Object.values({${rewrite(src, holder)}})[0]` : rewrite(src, node, ownBase), line: this.#lineOf(holder.start), start: holder.start };
     }
     if (this.#problems.length > 0) throw new TypeError(this.#message());
+    const part = this.info.kind === "shipped" ? this.info.part : partAt(this.info, node.start);
     return {
       name: fn.name, url: this.info.url, kind: this.info.kind,
       imports: [...this.#imports.values()], wrapper: [...this.#wrapper],
-      decls: [...this.#items.values()].sort((a, b) => a.start - b.start), value, ...(base ? { base } : {}),
+      decls: [...this.#items.values()].sort((a, b) => a.start - b.start), value, ...(base ? { base } : {}), ...(part === undefined ? {} : { part }),
     };
   }
 
@@ -335,7 +341,7 @@ class UnitBuilder {
         return;
       }
     }
-    if (owner || (info.kind === "shipped" && mirrorOf(info.url).has(name))) {
+    if (owner || (info.kind === "shipped" && mirrorOf(info.url, info.part).has(name))) {
       by?.deps.push(name);
       if (this.#done.has(name)) return;
       this.#done.add(name);
@@ -357,14 +363,17 @@ class UnitBuilder {
     const info = this.info;
     // Code made here from shipped code: a binding of its module's mirror goes on with its declaration.
     if (info.kind === "shipped" && this.#fromMirror(name)) return;
-    const found = topDeclaration(info, name);
+    const owner = scope.find_owner(name);
+    const found = topDeclaration(info, name, owner);
     if (!found) {
       if (info.kind !== "shipped") this.#problems.push({ name, kind: "computed", line: 0, detail: "skein could not find where it is declared" });
       return;
     }
     const { decl, statement } = found;
     const line = this.#lineOf(statement.start);
-    const top = info.top;
+    // What its value uses is looked up where it is declared: its module's top level, which in a
+    // bundle may be a module esbuild wrapped in a function of its own.
+    const top = owner && info.wrapped.has(owner) ? owner : info.top;
     if (info.assigned.has(name)) return void this.#problems.push({ name, kind: "reassigned", line });
     if (decl.type === "FunctionDeclaration" || decl.type === "ClassDeclaration") {
       const item = this.#add(decl, [name], rewrite(info.source, decl), line);
@@ -373,23 +382,27 @@ class UnitBuilder {
     }
     // A variable: `const X = ...`, `let`/`var` never reassigned, tsc's enum `var E;` plus its filler.
     const fillers = info.fillers.get(name) ?? [];
-    if (decl.init) {
-      const why = this.#unshippable(decl.init);
-      const changed = info.mutated.has(name) && isObjectValue(decl.init);
+    // A bundle's lazily initialized module declares `var x;` and sets it in its init function.
+    const lazy = !decl.init && fillers.length === 0 && decl.id.type === "Identifier" ? info.lazy.get(name) : undefined;
+    const value: AnyNode | undefined = decl.init ?? lazy;
+    if (value) {
+      const why = this.#unshippable(value);
+      const changed = info.mutated.has(name) && isObjectValue(value);
       if ((why || changed) && this.#sharedItem(name, decl, line)) return;
-      if (why && !inspectorAnswers() && this.#madeBySkein(decl.init)) {
-        return void this.#problems.push({ name, kind: "unreadable", line, detail: summary(info.source, decl.init) });
+      if (why && !inspectorAnswers() && this.#madeBySkein(value)) {
+        return void this.#problems.push({ name, kind: "unreadable", line, detail: summary(info.source, value) });
       }
       if (why) return void this.#problems.push({ name, kind: why.kind, line, detail: why.detail });
       if (changed) return void this.#problems.push({ name, kind: "state", line });
-    } else if (fillers.length === 0 && !info.lazy.has(name)) {
+    } else if (fillers.length === 0) {
       return void this.#problems.push({ name, kind: "computed", line, detail: "it is declared without a value and set later" });
     }
     const names = declaredNames(decl.id);
-    const text = [`${statement.kind} ${rewrite(info.source, decl)};`, ...fillers.map((f: AnyNode) => rewrite(info.source, f))].join("\n");
+    const declared = lazy ? `${name} = ${rewrite(info.source, lazy)}` : rewrite(info.source, decl);
+    const text = [`${statement.kind} ${declared};`, ...fillers.map((f: AnyNode) => rewrite(info.source, f))].join("\n");
     const item = this.#add(decl, names, text, line);
     for (const n of names) this.#done.add(n);
-    for (const dep of freeNames(decl.init ?? { type: "Identifier", name: "undefined" })) this.#need(dep, top, line, item);
+    for (const dep of freeNames(value ?? { type: "Identifier", name: "undefined" })) this.#need(dep, top, line, item);
     for (const f of fillers) for (const dep of freeNames(f)) if (!names.includes(dep)) this.#need(dep, top, line, item);
   }
 
@@ -422,7 +435,7 @@ class UnitBuilder {
 
   /** A binding of shipped code's module, made here from a declaration that came with earlier code. */
   #fromMirror(name: string): boolean {
-    const m = mirrorOf(this.info.url).get(name);
+    const m = mirrorOf(this.info.url, this.info.part).get(name);
     if (!m) return false;
     const item = m.item;
     if (this.#items.has(item.start)) return true;
