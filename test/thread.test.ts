@@ -54,6 +54,63 @@ test("a Thread subclass runs its own run() with its fields, methods and class ch
   assert.deepEqual([...out], [15, 1]);
 });
 
+// Python's way of returning results from a subclass: `self.result = ...` in run(), read after join().
+class Summer extends Thread {
+  total = 0;
+  seen: number[] = [];
+  later: string | null = null;
+  fresh: Lock | null = null;
+  constructor(readonly numbers: number[], readonly lock: Lock) {
+    super();
+  }
+  override run() {
+    for (const n of this.numbers) this.total += n;
+    this.seen.push(this.numbers.length); // changed in place, as Python's self.seen.append()
+    this.fresh = new Lock();
+    this.fresh.acquire();
+    // Set after run() returns, while the thread still has work: it ends when that work is done.
+    setTimeout(() => (this.later = "after run"), 20);
+  }
+}
+
+test("a subclass's fields set in run() are there after join(), as Python's self.result; skein objects it kept are the same objects", async () => {
+  const lock = new Lock();
+  const s = new Summer([1, 2, 3, 4], lock);
+  s.start();
+  joined(s);
+  assert.equal(s.total, 10);
+  assert.deepEqual(s.seen, [4]);
+  assert.equal(s.later, "after run");
+  assert.equal(s.lock, lock, "a skein object the thread kept stays the very object");
+  assert.equal(s.fresh?.locked(), true, "a skein object made in the thread arrives shared");
+  s.fresh!.release();
+  const a = new Summer([5, 6], lock);
+  a.start();
+  assert.equal(await a.joinAsync(LONG), true);
+  assert.equal(a.total, 11, "joinAsync takes them too");
+});
+
+test("a subclass field that can't go back is named on stderr, and the others still come back", () => {
+  const r = runSnippet(`
+    import { Thread } from "skein";
+    class Opener extends Thread {
+      kept = 0;
+      handle: unknown = null;
+      override run() {
+        this.kept = 7;
+        this.handle = new WeakMap();
+      }
+    }
+    const o = new Opener({ name: "opener" });
+    o.start();
+    o.join();
+    console.log("kept", o.kept, "handle", o.handle);
+  `);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, "kept 7 handle null\n");
+  assert.match(r.stderr, /^skein: opener's field "handle" stays in its thread: this\.handle is a WeakMap, which can't be sent to another thread\n$/);
+});
+
 test("async targets run to completion before the thread terminates", async () => {
   const out = new Int32Array(new SharedArrayBuffer(4));
   const t = new Thread({

@@ -20,6 +20,7 @@ import type { ShippedCode } from "../ship/shipment.js";
 import { checkCallable, codeFor, hintModule, moduleOption } from "../ship/packing.js";
 import { assignOwn, packParts, type Packed } from "../ship/values.js";
 import { currentHookCode, reportException } from "./excepthook.js";
+import { FieldsBack } from "./fields-back.js";
 import "../runtime/exit.js";
 
 /**
@@ -59,6 +60,8 @@ export interface Job {
   hook: ShippedCode | null;
   /** Ports among the values, moved rather than copied. */
   transfer: MessagePort[];
+  /** Where a program's subclass sends its fields back when the thread ends (fields-back.ts). */
+  back?: MessagePort;
 }
 
 interface Inner {
@@ -71,6 +74,8 @@ interface Inner {
   gen: number;
   ident: number | null;
   nativeId: number | null;
+  /** A started subclass's fields, back from its thread (fields-back.ts). */
+  back?: FieldsBack | null;
 }
 
 const INNER = Symbol("skein.thread");
@@ -153,6 +158,9 @@ export class Thread<A extends unknown[] = unknown[]> implements Shareable {
     // A MessagePort moves to the thread (skein's own pool uses this).
     const transfer: MessagePort[] = [];
     const values = packArgsAndFields(t.args, this, transfer);
+    // A program's subclass gets its fields back at join, as Python's `self.result = ...` in run().
+    const back = cls && !(cls.by === "ref" && cls.ref.by === "skein") ? new FieldsBack(this) : null;
+    if (back) transfer.push(back.threadEnd);
     const hook = currentHookCode();
     const control = runtime.control;
     const claim = control.allocate(t.name, t.daemon, hook !== null);
@@ -162,7 +170,7 @@ export class Thread<A extends unknown[] = unknown[]> implements Shareable {
           `join some first, or use a ThreadPoolExecutor for many small tasks`,
       );
     }
-    const job: Job = { ...claim, name: t.name, daemon: t.daemon, cls, target, values, hook, transfer };
+    const job: Job = { ...claim, name: t.name, daemon: t.daemon, cls, target, values, hook, transfer, ...(back ? { back: back.threadEnd } : {}) };
     try {
       dispatch(job);
     } catch (e) {
@@ -173,6 +181,7 @@ export class Thread<A extends unknown[] = unknown[]> implements Shareable {
     t.slot = claim.slot;
     t.gen = claim.gen;
     t.ident = claim.ident;
+    t.back = back;
     known.set(claim.slot, this as Thread);
   }
 
@@ -195,6 +204,7 @@ export class Thread<A extends unknown[] = unknown[]> implements Shareable {
   join(timeout?: number | null): boolean {
     const t = checkJoin(this[INNER], "join");
     const ended = runBlocking(joinLoop(t, checkTimeout(timeout, "Thread.join")), plainSite(WaitKind.ThreadJoin, t.ident ?? 0));
+    if (ended) t.back?.take();
     // A custom excepthook reports a thread whose worker died, in this thread, before join returns.
     if (ended && runtime.isMain) drainDeaths();
     return ended;
@@ -204,7 +214,9 @@ export class Thread<A extends unknown[] = unknown[]> implements Shareable {
   async joinAsync(timeout?: number | null, options?: { signal?: AbortSignal }): Promise<boolean> {
     const t = checkJoin(this[INNER], "joinAsync");
     const ms = checkTimeout(timeout, "Thread.joinAsync");
-    return runAsync(joinLoop(t, ms), checkSignal(options, "Thread.joinAsync"));
+    const ended = await runAsync(joinLoop(t, ms), checkSignal(options, "Thread.joinAsync"));
+    if (ended) t.back?.take();
+    return ended;
   }
 
   /** True from start() until the thread has terminated. */

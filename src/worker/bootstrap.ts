@@ -30,6 +30,7 @@ import { assignOwn, preload, unpack } from "../ship/values.js";
 import { adoptForRun, handle, Thread, type Job } from "../threading/thread.js";
 import { adoptHook, reportException } from "../threading/excepthook.js";
 import { clearLocals } from "../threading/local.js";
+import { sendFields } from "../threading/fields-back.js";
 import { threadId } from "node:worker_threads";
 
 /**
@@ -41,6 +42,8 @@ interface Running {
   thread: Thread | null;
   settled: boolean;
   startUs: number;
+  /** The subclass's fields as they arrived, for what goes back (threading/fields-back.ts). */
+  fields: Record<string, unknown>;
 }
 
 /** Runs this worker: park, take a job, run it as a thread, park again. */
@@ -169,6 +172,17 @@ export function runWorker(): void {
     else realExit(0);
   }
 
+  /** A program's Thread subclass: its fields go back to the thread that started it, before it ends. */
+  function returnFields(r: Running): void {
+    if (!r.job.back || !r.thread) return;
+    try {
+      sendFields(r.thread, r.fields, r.job.back, r.thread.name);
+    } catch (e) {
+      // Nothing may keep the thread from ending: its joiners would wait forever.
+      writeOutput(2, `skein: ${r.thread.name}'s fields could not go back to the thread that started it: ${(e as Error).message}\n`);
+    }
+  }
+
   /**
    * The running thread has nothing left to run: its target is done, its timers and handles closed.
    * Returns the queued thread to run next, if the hub posted this worker one meanwhile.
@@ -180,6 +194,7 @@ export function runWorker(): void {
       const name = r.thread?.name ?? r.job.name;
       writeOutput(2, `skein: ${name}'s target returned a promise that never settled; nothing was left to run, so the thread ended\n`);
     }
+    returnFields(r);
     runtime.current = null;
     clearLocals();
     runtime.trace?.add(runtime.ident, RUNNING, 0, r.startUs, nowUs());
@@ -203,6 +218,7 @@ export function runWorker(): void {
     if (running?.settled && code === 0) {
       const r = running;
       running = null;
+      returnFields(r);
       runtime.trace?.add(runtime.ident, RUNNING, 0, r.startUs, nowUs());
       control.setWState(entry, WState.Leaving);
       control.terminate(r.job.slot, r.job.gen);
@@ -241,7 +257,7 @@ export function runWorker(): void {
   process.on("unhandledRejection", report);
 
   async function runJob(job: Job): Promise<void> {
-    const r: Running = { job, thread: null, settled: false, startUs: runtime.trace ? nowUs() : 0 };
+    const r: Running = { job, thread: null, settled: false, startUs: runtime.trace ? nowUs() : 0, fields: {} };
     running = r;
     runtime.slot = job.slot;
     runtime.gen = job.gen;
@@ -256,7 +272,8 @@ export function runWorker(): void {
       if (loading) await loading;
       const { value, ready } = unpack(job.values);
       const args = value as unknown[];
-      const fields = args.pop() as object;
+      const fields = args.pop() as Record<string, unknown>;
+      r.fields = fields;
       const thread = adoptForRun(Object.create(base.prototype), job, target, args);
       r.thread = thread;
       assignOwn(thread, fields);
