@@ -75,6 +75,14 @@ test("a non-function target, non-array args and wrong option types are TypeError
   assert.throws(() => (new Thread().daemon = 1 as unknown as boolean), TypeError);
 });
 
+test("an option new Thread or a pool doesn't take is a TypeError naming the ones it does, and the one meant for Python's name", () => {
+  const options = (o: object) => o as never;
+  assert.throws(() => new Thread(options({ target: () => {}, kwargs: { x: 1 } })),
+    (e: unknown) => e instanceof TypeError && /unknown option "kwargs" \(JavaScript has no keyword arguments: pass an object in args.*target, args, name, daemon, module$/.test((e as Error).message));
+  assert.throws(() => new Thread(options({ targt: () => {} })), /new Thread: unknown option "targt"; the options are target, args, name, daemon, module/);
+  assert.throws(() => new ThreadPoolExecutor(options({ max_workers: 2 })), /new ThreadPoolExecutor: unknown option "max_workers" \(did you mean maxWorkers\?\)/);
+});
+
 test("the module option must name a file: import.meta.url, a file URL or an absolute path", () => {
   for (const bad of ["./work.js", "work", "https://example.com/work.js", 5, {}]) {
     assert.throws(() => new Thread({ target: () => {}, module: bad as string }), (e: unknown) => e instanceof TypeError && /new Thread: module must name the file that defines the code, as import\.meta\.url/.test((e as Error).message), String(bad));

@@ -394,7 +394,7 @@ describe("map", () => {
       const got: number[] = [];
       assert.throws(() => {
         for (const r of it) got.push(r);
-      }, TimeoutError);
+      }, (e: unknown) => e instanceof TimeoutError && e.message === "ThreadPoolExecutor.map: results not ready within 1000 ms");
       assert.ok(performance.now() - t0 >= 990, "map's timeout expired early");
       assert.deepEqual(got, [0, 10]);
       assert.deepEqual(it.next(), { value: undefined, done: true }, "the iterator goes on after its TimeoutError");

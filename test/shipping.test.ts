@@ -2,6 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
+import * as net from "node:net";
 import { AtomicInt, local as threadLocal, Lock, Queue, Thread, ThreadPoolExecutor } from "skein";
 import triple, { square } from "./fixtures/math.js";
 import { runJoined } from "./helpers/threads.js";
@@ -162,6 +163,25 @@ test(...notOnNode("a module-level skein object is refused where the runtime can'
   assert.throws(() => t.start(), (e: unknown) =>
     e instanceof TypeError && /"moduleLock"/.test((e as Error).message) && new RegExp(`Node shares such an object.*${runtimeName} gives skein no way`).test((e as Error).message) &&
     /args: \[/.test((e as Error).message));
+});
+
+test("a socket or a server in args is a TypeError saying it is a live handle of this thread", () => {
+  const server = net.createServer();
+  const socket = new net.Socket();
+  try {
+    for (const [value, what] of [[socket, "Socket, a live stream"], [server, "Server, a live server"]] as const) {
+      assert.throws(() => new Thread({ target: (x: unknown) => x, args: [{ conn: value }] }).start(),
+        (e: unknown) => e instanceof TypeError && (e as Error).message.startsWith(`args[0].conn is a ${what}`) && /open it in the thread that uses it/.test((e as Error).message));
+    }
+  } finally {
+    socket.destroy();
+    server.close();
+  }
+});
+
+test("state the program changes is refused with advice to make it a skein object, not to pass a copy", () => {
+  assert.throws(() => new Thread({ target: () => moduleLevel }).start(),
+    (e: unknown) => e instanceof TypeError && /A thread gets copies, so changes to "moduleLevel" would not reach the others: make shared state a skein object \(AtomicInt for a counter/.test((e as Error).message));
 });
 
 test("a variable that can't travel is a TypeError at start() naming every one and saying to pass them in args", () => {

@@ -1,7 +1,7 @@
 /**
  * Argument checks every layer shares, with the messages users see: timeouts (the SPEC's rule 2:
  * milliseconds, undefined/null = forever, NaN = RangeError, non-number = TypeError), the
- * `{ signal }` options bag of the async twins, and how a bad value is described.
+ * `{ signal }` options bag of the async twins, options bags' names, and how a bad value is described.
  */
 
 /** The largest timeout a blocking call accepts, in milliseconds (about 49.7 days, as a uint32 wait). */
@@ -26,6 +26,20 @@ export function describe(value: unknown): string {
   if (typeof value === "function") return `function ${value.name || "(anonymous)"}`;
   if (typeof value === "object") return `an object (${Object.prototype.toString.call(value).slice(8, -1)})`;
   return `${typeof value} ${String(value)}`;
+}
+
+/**
+ * Refuses an option `what` doesn't take (Python raises for an unknown keyword too), naming the
+ * ones it does, and the one meant where Python's name was used (`max_workers`, `kwargs`).
+ */
+export function checkOptionNames(options: object, known: readonly string[], what: string): void {
+  for (const k of Object.keys(options)) {
+    if (known.includes(k)) continue;
+    const camel = k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+    const hint = known.includes(camel) && camel !== k ? ` (did you mean ${camel}?)`
+      : k === "kwargs" ? " (JavaScript has no keyword arguments: pass an object in args and take it as a parameter)" : "";
+    throw new TypeError(`${what}: unknown option ${JSON.stringify(k)}${hint}; the options are ${known.join(", ")}`);
+  }
 }
 
 /** Checks the `{ signal }` options bag of every async twin. */

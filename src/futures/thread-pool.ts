@@ -11,7 +11,7 @@ import { MAX_THREADS } from "../memory/control-block.js";
 import { runtime } from "../runtime/runtime.js";
 import { onShutdown } from "../runtime/exit.js";
 import { Queue } from "../queue/queue.js";
-import { describe } from "../common/checks.js";
+import { checkOptionNames, describe } from "../common/checks.js";
 import { packParts, unpack, type Packed } from "../ship/values.js";
 import type { ShippedCode } from "../ship/shipment.js";
 import { checkCallable, codeFor, hintModule, moduleOption } from "../ship/packing.js";
@@ -117,6 +117,7 @@ export class ThreadPoolExecutor implements ResultSource, Disposable {
 
   constructor(options: ThreadPoolOptions = {}) {
     if (options === null || typeof options !== "object") throw new TypeError(`new ThreadPoolExecutor(options): options must be an object, got ${describe(options)}`);
+    checkOptionNames(options, ["maxWorkers", "threadNamePrefix", "initializer", "initargs", "module"], "new ThreadPoolExecutor");
     const { maxWorkers, threadNamePrefix, initializer, initargs } = options;
     if (maxWorkers !== undefined && maxWorkers !== null) {
       if (typeof maxWorkers !== "number") throw new TypeError(`ThreadPoolExecutor: maxWorkers must be a number, got ${describe(maxWorkers)}`);
@@ -420,8 +421,17 @@ function* results<R>(futures: Future<R>[], deadline: number, ms: number): Genera
   try {
     for (const f of futures) {
       const left = remaining(deadline);
-      if (ms !== Infinity && left <= 0 && !f.done()) throw new TimeoutError(`ThreadPoolExecutor.map: results not ready within ${ms} ms`);
-      yield f.result(ms === Infinity ? undefined : left);
+      const late = () => new TimeoutError(`ThreadPoolExecutor.map: results not ready within ${ms} ms`);
+      if (ms !== Infinity && left <= 0 && !f.done()) throw late();
+      let value: R;
+      try {
+        value = f.result(ms === Infinity ? undefined : left);
+      } catch (e) {
+        // Timed out waiting for this one: say so against map's timeout, not what was left of it.
+        if (e instanceof TimeoutError && !f.done()) throw late();
+        throw e;
+      }
+      yield value;
     }
   } finally {
     for (const f of futures) f.cancel();

@@ -569,6 +569,16 @@ function describeProblem(p: Problem): string {
 function advice(role: Role, problems: Problem[]): string {
   const names = problems.map((p) => p.name);
   const first = names[0]!;
+  // State the program changes would be a stale copy in args: the skein objects come first then.
+  const changing = problems.filter((p) => p.kind === "reassigned" || p.kind === "state").map((p) => `"${p.name}"`);
+  if (changing.length > 0 && (role === "target" || role === "subclass" || role === "task" || role === "initializer")) {
+    const list = names.join(", ");
+    const how = role === "target" ? `in args: new Thread({ target, args: [${list}] })` : role === "subclass" ? "to the constructor, which keeps them in fields"
+      : role === "task" ? `as the task's arguments: pool.submit(fn, ${list})` : `in initargs: new ThreadPoolExecutor({ initializer, initargs: [${list}] })`;
+    return `A thread gets copies, so changes to ${changing.join(", ")} would not reach the others: make shared state a skein object ` +
+      `(AtomicInt for a counter, SharedList for a list, SharedDict for a map, Queue for results), and pass it with the rest ${how}, ` +
+      `taking them as parameters.`;
+  }
   const share = "To share changing state between threads, use a skein object passed the same way (AtomicInt, SharedList, SharedDict, Queue, Event).";
   switch (role) {
     case "target":
@@ -576,7 +586,7 @@ function advice(role: Role, problems: Problem[]): string {
     case "subclass":
       return `Pass the values to the constructor and keep them in fields (a Thread subclass's fields are copied to its thread). ${share}`;
     case "task":
-      return `Pass the values as arguments: pool.submit(fn, ${names.join(", ")}), and take them as parameters. ${share}`;
+      return `Pass the values as the task's arguments (pool.submit(fn, ${names.join(", ")}), or with each item of a map), and take them as parameters. ${share}`;
     case "initializer":
       return `Pass the values in initargs: new ThreadPoolExecutor({ initializer, initargs: [${names.join(", ")}] }). ${share}`;
     case "action":

@@ -13,6 +13,7 @@
  * has ("__proto__" included); code comes only from functions and classes the program passed.
  */
 import { MessagePort } from "node:worker_threads";
+import { EventEmitter } from "node:events";
 import type { ShippedCode } from "./shipment.js";
 import { codeFor } from "./packing.js";
 import { materializeSync } from "./evaluate.js";
@@ -184,6 +185,13 @@ class Packer implements ShareContext {
       return out;
     }
     if (value instanceof Error) return this.#error(value, path);
+    const live = liveHandle(value);
+    if (live) {
+      throw new TypeError(
+        `${path} is a ${value.constructor?.name ?? "object"}, a live ${live} of this thread, which can't be sent to another thread; ` +
+          `open it in the thread that uses it, or send the data it gives`,
+      );
+    }
     if (Object.prototype.toString.call(value) === "[object Object]") {
       const cls = classOf(value);
       if (cls) {
@@ -240,6 +248,30 @@ class Packer implements ShareContext {
       fields: this.#fields(e, path),
     }));
   }
+}
+
+/**
+ * What an object is if it is one of Node's live handles (a socket, a server, a stream, a child
+ * process, a worker): copied, it would arrive as a dead object. Its modules are only loaded once
+ * an event emitter is sent.
+ */
+function liveHandle(value: object): string | null {
+  if (!(value instanceof EventEmitter)) return null;
+  const builtin = (name: string): unknown => {
+    try {
+      return (process as { getBuiltinModule?: (id: string) => any }).getBuiltinModule?.(name);
+    } catch {
+      return undefined;
+    }
+  };
+  const kinds: Array<[unknown, string]> = [
+    [(builtin("node:net") as any)?.Server, "server"],
+    [(builtin("node:stream") as any)?.Stream, "stream (a socket, a file)"],
+    [(builtin("node:child_process") as any)?.ChildProcess, "child process"],
+    [(builtin("node:worker_threads") as any)?.Worker, "worker"],
+  ];
+  for (const [cls, what] of kinds) if (typeof cls === "function" && value instanceof cls) return what;
+  return "_handle" in value ? "handle" : null;
 }
 
 function safeStack(e: Error): string | undefined {

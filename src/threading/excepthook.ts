@@ -7,6 +7,7 @@ import { describe } from "../common/checks.js";
 import { SystemExit } from "../common/errors.js";
 import { currentIdent } from "../runtime/runtime.js";
 import type { ShippedCode } from "../ship/shipment.js";
+import type { Thread } from "./thread.js";
 import { codeFor } from "../ship/packing.js";
 
 /** What an excepthook receives, as Python's threading.ExceptHookArgs. */
@@ -18,7 +19,7 @@ export interface ExceptHookArgs {
   /** The thrown error's stack text, if it has one (exc_traceback). */
   excTraceback: string | null;
   /** The Thread the exception ended, or null when the thread is unknown. */
-  thread: unknown;
+  thread: Thread | null;
 }
 
 /** A function that reports an exception that ended a thread (Python's threading.excepthook). */
@@ -85,7 +86,7 @@ export function adoptHook(hook: ExceptHook | null, code: ShippedCode | null): vo
 }
 
 /** Hands an escaped exception to the hook; a failing hook is reported, never rethrown. */
-export function reportException(err: unknown, thread: unknown): void {
+export function reportException(err: unknown, thread: Thread | null): void {
   const isError = safely(() => err instanceof Error, false);
   const ctor = isError ? safely(() => (err as Error).constructor, null) : null;
   const stack = isError ? safely(() => (err as Error).stack, undefined) : undefined;

@@ -5,7 +5,7 @@
  */
 import type { MessagePort } from "node:worker_threads";
 import { RuntimeError } from "../common/errors.js";
-import { checkSignal, checkTimeout, describe } from "../common/checks.js";
+import { checkOptionNames, checkSignal, checkTimeout, describe } from "../common/checks.js";
 import { Code, MAX_THREADS, NAME_MAX_BYTES, stateAlive, stateEnded, stateGen } from "../memory/control-block.js";
 import { deadlineFrom, remaining } from "../memory/deadline.js";
 import type { WaitLoop } from "../memory/sleep.js";
@@ -107,6 +107,7 @@ export class Thread<A extends unknown[] = unknown[]> implements Shareable {
     if (options === null || typeof options !== "object") {
       throw new TypeError(`new Thread(options): options must be an object like { target, args, name, daemon }, got ${describe(options)}`);
     }
+    checkOptionNames(options, ["target", "args", "name", "daemon", "module"], "new Thread");
     const { target, args, name, daemon } = options;
     // Hinted now: a file named here is searched for whatever this program ships later.
     const module = moduleOption(options.module, "new Thread");
