@@ -3,6 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import * as net from "node:net";
+import { readFileSync } from "node:fs";
 import { AtomicInt, local as threadLocal, Lock, Queue, Thread, ThreadPoolExecutor } from "skein";
 import triple, { square } from "./fixtures/math.js";
 import { runJoined } from "./helpers/threads.js";
@@ -177,6 +178,14 @@ test("a socket or a server in args is a TypeError saying it is a live handle of 
     socket.destroy();
     server.close();
   }
+});
+
+test("a refused binding's line is its line in the file as written, though the runtime runs compiled code (tsx, type stripping, Bun's reprint)", () => {
+  // This file runs as tsx's (or Deno's, or Bun's) output, whose lines differ from the file's.
+  const text = readFileSync(new URL(import.meta.url), "utf8");
+  const line = text.slice(0, text.indexOf("let moduleLevel = 3;")).split("\n").length;
+  assert.throws(() => new Thread({ target: () => moduleLevel }).start(),
+    (e: unknown) => e instanceof TypeError && (e as Error).message.includes(`"moduleLevel" (line ${line}): a module-level variable the program reassigns`));
 });
 
 test("state the program changes is refused with advice to make it a skein object, not to pass a copy", () => {

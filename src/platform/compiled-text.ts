@@ -13,7 +13,7 @@ interface BunTranspiler {
   transformSync(code: string): string;
 }
 type BunApi = { Transpiler: new (options: object) => BunTranspiler };
-type Strip = (code: string, options: { mode: "transform" }) => string;
+type Strip = (code: string, options: { mode: "transform"; sourceMap: boolean }) => string;
 
 const transpilers = new Map<string, BunTranspiler>();
 
@@ -38,7 +38,8 @@ function denoTypeScript(text: string): string | null {
   const strip = (nodeModule as unknown as { stripTypeScriptTypes?: Strip }).stripTypeScriptTypes;
   if (typeof strip !== "function") return null;
   try {
-    return strip(text, { mode: "transform" });
+    // With its source map (a trailing comment), which says where its lines were (ship/source-lines.ts).
+    return strip(text, { mode: "transform", sourceMap: true });
   } catch {
     return null;
   }

@@ -341,6 +341,19 @@ function readChanges(info: ModuleInfo, program: AnyNode, top: Scope): void {
   visit(program, top, false);
 }
 
+/** The 0-based line of `offset` in the script's source. */
+export function lineAt(info: ModuleInfo, offset: number): number {
+  const starts = info.lineStarts;
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid]! <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
 /** The offset in the source of the inspector's 0-based line and column. */
 export function offsetOf(info: ModuleInfo, line: number, column: number): number {
   return (info.lineStarts[line] ?? 0) + column;

@@ -16,7 +16,8 @@ import { pathToFileURL } from "node:url";
 import { declaredNames, parseCallable, freeNames, rewrite, type AnyNode, type Scope } from "./parse.js";
 import { bindingsOf, locate, scriptSource, type Location } from "./locate.js";
 import { originals, shippedOrigins, unitKey } from "./origins.js";
-import { bindingOf, bundledRequire, entryUrl, findDefinition, moduleInfo, offsetOf, partAt, topDeclaration, type ModuleInfo } from "./module-info.js";
+import { bindingOf, bundledRequire, entryUrl, findDefinition, lineAt, moduleInfo, offsetOf, partAt, topDeclaration, type ModuleInfo } from "./module-info.js";
+import { placeOf } from "./source-lines.js";
 import { cjsExportRef, ownByCode, ownName, ownNamespace, rememberRef, runtimeRef, type Ref } from "./references.js";
 import { HELPER_NAMES } from "./compiler-helpers.js";
 import { inspectorAnswers } from "../platform/inspector.js";
@@ -187,7 +188,8 @@ function moduleRef(fn: Function, info: ModuleInfo, node: AnyNode, holder: AnyNod
 interface Problem {
   name: string;
   kind: "closure" | "reassigned" | "state" | "computed" | "undefined" | "unreadable";
-  line: number;
+  /** Where in the script: the declaration's statement, or the code that uses it; -1 if unknown. */
+  at: number;
   detail?: string;
 }
 
@@ -275,13 +277,13 @@ class UnitBuilder {
     let base: ShippedCode | undefined;
     if (declared && !this.info.assigned.has(declared)) {
       // The code is itself a top-level binding: it goes as its declaration.
-      this.#need(declared, scope, this.#lineOf(node.start), null);
+      this.#need(declared, scope, node.start, null);
       value = { binding: declared };
     } else {
       // A class defined inside a function ships its parent class on its own (whatever names it by).
       const ownBase = (node.type === "ClassExpression" || node.type === "ClassDeclaration") && node.superClass !== null;
-      for (const name of freeNames(ownBase ? { ...node, superClass: null } : node)) this.#need(name, scope, this.#lineOf(node.start), null);
-      if (holder.type === "Property" && holder.computed) for (const name of freeNames(holder.key)) this.#need(name, scope, this.#lineOf(holder.start), null);
+      for (const name of freeNames(ownBase ? { ...node, superClass: null } : node)) this.#need(name, scope, node.start, null);
+      if (holder.type === "Property" && holder.computed) for (const name of freeNames(holder.key)) this.#need(name, scope, holder.start, null);
       if (ownBase) base = codeFor(Object.getPrototypeOf(fn), this.role, `the parent class of ${this.what}`);
       const src = this.info.source;
       value = { text: method ? `Object.values({${rewrite(src, holder)}})[0]` : rewrite(src, node, ownBase), line: this.#lineOf(holder.start), start: holder.start };
@@ -296,15 +298,7 @@ class UnitBuilder {
   }
 
   #lineOf(offset: number): number {
-    const starts = this.info.lineStarts;
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid]! <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
+    return lineAt(this.info, offset);
   }
 
   /**
@@ -317,7 +311,7 @@ class UnitBuilder {
     const info = this.info;
     const owner = scope.find_owner(name);
     if (owner && !info.topScopes.has(owner)) {
-      if (!this.#done.has(`closure:${name}`)) this.#problems.push({ name, kind: "closure", line: usedAt });
+      if (!this.#done.has(`closure:${name}`)) this.#problems.push({ name, kind: "closure", at: usedAt });
       this.#done.add(`closure:${name}`);
       return;
     }
@@ -354,7 +348,7 @@ class UnitBuilder {
       return;
     }
     if (name in globalThis) return;
-    if (!this.#done.has(`undefined:${name}`)) this.#problems.push({ name, kind: "undefined", line: usedAt });
+    if (!this.#done.has(`undefined:${name}`)) this.#problems.push({ name, kind: "undefined", at: usedAt });
     this.#done.add(`undefined:${name}`);
   }
 
@@ -366,18 +360,19 @@ class UnitBuilder {
     const owner = scope.find_owner(name);
     const found = topDeclaration(info, name, owner);
     if (!found) {
-      if (info.kind !== "shipped") this.#problems.push({ name, kind: "computed", line: 0, detail: "skein could not find where it is declared" });
+      if (info.kind !== "shipped") this.#problems.push({ name, kind: "computed", at: -1, detail: "skein could not find where it is declared" });
       return;
     }
     const { decl, statement } = found;
     const line = this.#lineOf(statement.start);
+    const at = statement.start;
     // What its value uses is looked up where it is declared: its module's top level, which in a
     // bundle may be a module esbuild wrapped in a function of its own.
     const top = owner && info.wrapped.has(owner) ? owner : info.top;
-    if (info.assigned.has(name)) return void this.#problems.push({ name, kind: "reassigned", line });
+    if (info.assigned.has(name)) return void this.#problems.push({ name, kind: "reassigned", at });
     if (decl.type === "FunctionDeclaration" || decl.type === "ClassDeclaration") {
       const item = this.#add(decl, [name], rewrite(info.source, decl), line);
-      for (const dep of freeNames(decl)) this.#need(dep, info.map.get(decl) ?? top, line, item);
+      for (const dep of freeNames(decl)) this.#need(dep, info.map.get(decl) ?? top, at, item);
       return;
     }
     // A variable: `const X = ...`, `let`/`var` never reassigned, tsc's enum `var E;` plus its filler.
@@ -390,20 +385,20 @@ class UnitBuilder {
       const changed = info.mutated.has(name) && isObjectValue(value);
       if ((why || changed) && this.#sharedItem(name, decl, line)) return;
       if (why && !inspectorAnswers() && this.#madeBySkein(value)) {
-        return void this.#problems.push({ name, kind: "unreadable", line, detail: summary(info.source, value) });
+        return void this.#problems.push({ name, kind: "unreadable", at, detail: summary(info.source, value) });
       }
-      if (why) return void this.#problems.push({ name, kind: why.kind, line, detail: why.detail });
-      if (changed) return void this.#problems.push({ name, kind: "state", line });
+      if (why) return void this.#problems.push({ name, kind: why.kind, at, detail: why.detail });
+      if (changed) return void this.#problems.push({ name, kind: "state", at });
     } else if (fillers.length === 0) {
-      return void this.#problems.push({ name, kind: "computed", line, detail: "it is declared without a value and set later" });
+      return void this.#problems.push({ name, kind: "computed", at, detail: "it is declared without a value and set later" });
     }
     const names = declaredNames(decl.id);
     const declared = lazy ? `${name} = ${rewrite(info.source, lazy)}` : rewrite(info.source, decl);
     const text = [`${statement.kind} ${declared};`, ...fillers.map((f: AnyNode) => rewrite(info.source, f))].join("\n");
     const item = this.#add(decl, names, text, line);
     for (const n of names) this.#done.add(n);
-    for (const dep of freeNames(value ?? { type: "Identifier", name: "undefined" })) this.#need(dep, top, line, item);
-    for (const f of fillers) for (const dep of freeNames(f)) if (!names.includes(dep)) this.#need(dep, top, line, item);
+    for (const dep of freeNames(value ?? { type: "Identifier", name: "undefined" })) this.#need(dep, top, at, item);
+    for (const f of fillers) for (const dep of freeNames(f)) if (!names.includes(dep)) this.#need(dep, top, at, item);
   }
 
   /**
@@ -443,7 +438,7 @@ class UnitBuilder {
     for (const n of item.names) this.#done.add(n);
     // What it needs goes along as it went with the code that brought it: imports (the factory's
     // parameters here), wrapper names, and other declarations of its module.
-    for (const dep of item.deps) if (!this.#done.has(dep)) this.#need(dep, this.info.top, item.line, null);
+    for (const dep of item.deps) if (!this.#done.has(dep)) this.#need(dep, this.info.top, -1, null);
     return true;
   }
 
@@ -512,7 +507,11 @@ class UnitBuilder {
 
   #message(): string {
     const names = this.#problems.map((p) => `"${p.name}"`).join(", ");
-    const lines = this.#problems.map((p) => `  - "${p.name}" (line ${p.line + 1}): ${describeProblem(p)}`);
+    const lines = this.#problems.map((p) => {
+      const declared = p.kind !== "closure" && p.kind !== "undefined" ? p.name : undefined;
+      const place = p.at < 0 ? null : placeOf(this.info, p.at, declared);
+      return `  - "${p.name}"${place ? ` (${place})` : ""}: ${describeProblem(p)}`;
+    });
     return `${this.what} can't be sent to another thread: it uses ${names}, which can't go with it.\n${lines.join("\n")}\n${advice(this.role, this.#problems)}`;
   }
 }
