@@ -288,3 +288,24 @@ test("bound functions can't be sent; natives reachable by name and methods can",
   runJoined(tasks.fill, [out]);
   assert.equal(out[0], 5);
 });
+
+test("a method that uses this, passed as a target or task, is refused with how to call it on its object", () => {
+  class Counter {
+    hits = 0;
+    bump() {
+      this.hits++;
+    }
+  }
+  const c = new Counter();
+  // Python's bound method: in JavaScript c.bump loses c, as it would in setTimeout(c.bump).
+  assert.throws(() => new Thread({ target: c.bump }).start(), (e: unknown) =>
+    e instanceof TypeError && /is the method bump, which uses "this".*new Thread\(\{ target: \(obj\) => obj\.bump\(\), args: \[obj\] \}\)/.test((e as Error).message));
+  assert.throws(() => new Thread({ target: c.bump.bind(c) }).start(), (e: unknown) =>
+    e instanceof TypeError && /a bound function \(bound bump\).*pass the object it is bound to as an argument.*obj\.bump\(\)/.test((e as Error).message));
+  const pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+  try {
+    assert.throws(() => pool.submit(c.bump), /pool\.submit\(\(obj\) => obj\.bump\(\), obj\)/);
+  } finally {
+    pool.shutdown();
+  }
+});

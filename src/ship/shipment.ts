@@ -103,9 +103,16 @@ function build(fn: Function, role: Role, what: string): ShippedCode {
     const ref = runtimeRef(fn, where?.url ?? null);
     if (ref) return { by: "ref", ref };
     const bound = fn.name.startsWith("bound ");
+    if (bound) {
+      const method = fn.name.slice(6) || "method";
+      throw new TypeError(
+        `${what} is a bound function (${fn.name}), which can't be sent to another thread; pass the object it is bound to as an argument ` +
+          `and a function that calls the method on it, like ${callOnObject(role, method)}`,
+      );
+    }
     throw new TypeError(
-      `${what} is ${bound ? "a bound function" : `${where ? "an internal" : "a native"} function that skein can't find by name`}, ` +
-        `so it can't be sent to another thread; pass a function that calls it, like (...args) => ${bound ? "original.call(self, ...args)" : `${fn.name || "fn"}(...args)`}`,
+      `${what} is ${where ? "an internal" : "a native"} function that skein can't find by name, ` +
+        `so it can't be sent to another thread; pass a function that calls it, like (...args) => ${fn.name || "fn"}(...args)`,
     );
   }
   const text = Function.prototype.toString.call(fn);
@@ -118,6 +125,13 @@ function build(fn: Function, role: Role, what: string): ShippedCode {
   if (!found) throw new TypeError(`skein could not find ${what} in ${where.url} to send it to another thread`);
   const ref = moduleRef(fn, info, found.node, found.holder);
   if (ref) return { by: "ref", ref };
+  if (role !== "value" && role !== "subclass" && isMethodUsingThis(found.holder, found.node)) {
+    const method = found.holder.key?.type === "Identifier" ? found.holder.key.name : fn.name || "method";
+    throw new TypeError(
+      `${what} is the method ${method}, which uses "this": a thread would call it without its object, as a plain function; ` +
+        `pass the object as an argument and call the method on it, like ${callOnObject(role, method)}`,
+    );
+  }
   const unit = new UnitBuilder(info, role, what, fn).build(fn, found);
   if (info.kind !== "shipped") {
     mirrorReal(fn, unit);
@@ -514,6 +528,44 @@ class UnitBuilder {
     });
     return `${this.what} can't be sent to another thread: it uses ${names}, which can't go with it.\n${lines.join("\n")}\n${advice(this.role, this.#problems)}`;
   }
+}
+
+/** What calling `method` on an object passed in looks like, for the role the code plays. */
+function callOnObject(role: Role, method: string): string {
+  switch (role) {
+    case "target":
+      return `new Thread({ target: (obj) => obj.${method}(), args: [obj] })`;
+    case "task":
+      return `pool.submit((obj) => obj.${method}(), obj)`;
+    case "initializer":
+      return `new ThreadPoolExecutor({ initializer: (obj) => obj.${method}(), initargs: [obj] })`;
+    default:
+      return `(obj, ...args) => obj.${method}(...args), with obj passed as an argument`;
+  }
+}
+
+/** A class's or an object literal's method (not static) whose body uses `this` (arrow functions' included). */
+function isMethodUsingThis(holder: AnyNode, node: AnyNode): boolean {
+  const method = (holder.type === "MethodDefinition" && holder.kind === "method" && !holder.static) || (holder.type === "Property" && holder.method);
+  if (!method) return false;
+  let uses = false;
+  const visit = (n: AnyNode): void => {
+    if (uses || !n || typeof n.type !== "string") return;
+    if (n.type === "ThisExpression" || n.type === "Super") {
+      uses = true;
+      return;
+    }
+    // A function of its own (not an arrow) or a class has its own `this`.
+    if (n.type === "FunctionExpression" || n.type === "FunctionDeclaration" || n.type === "ClassExpression" || n.type === "ClassDeclaration") return;
+    for (const k of Object.keys(n)) {
+      if (k === "type" || k === "start" || k === "end") continue;
+      const v = n[k];
+      if (Array.isArray(v)) v.forEach(visit);
+      else if (v && typeof v === "object") visit(v);
+    }
+  };
+  visit(node.body);
+  return uses;
 }
 
 function summary(src: string, n: AnyNode): string {

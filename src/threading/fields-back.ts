@@ -7,7 +7,6 @@
  * copies, with skein objects and shared memory shared; one that can't is named on stderr.
  */
 import { MessageChannel, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
-import { writeOutput } from "../platform/output.js";
 import { assignOwn, pack, sharedByReference, unpack, type Packed } from "../ship/values.js";
 
 /** The starter's end: a port the fields arrive on, applied to `self` at most once. */
@@ -59,7 +58,7 @@ export function sendFields(thread: object, arrived: Record<string, unknown>, por
       try {
         pack(out[k], `this.${k}`);
       } catch (e) {
-        writeOutput(2, `skein: ${name}'s field "${k}" stays in its thread: ${(e as Error).message}\n`);
+        process.stderr.write(`skein: ${name}'s field "${k}" stays in its thread: ${(e as Error).message}\n`);
         delete out[k];
       }
     }
