@@ -300,7 +300,7 @@ class UnitBuilder {
       if (holder.type === "Property" && holder.computed) for (const name of freeNames(holder.key)) this.#need(name, scope, holder.start, null);
       if (ownBase) base = codeFor(Object.getPrototypeOf(fn), this.role, `the parent class of ${this.what}`);
       const src = this.info.source;
-      value = { text: method ? `Object.values({${rewrite(src, holder)}})[0]` : rewrite(src, node, ownBase), line: this.#lineOf(holder.start), start: holder.start };
+      value = { text: method ? `Object.values({${rewrite(src, holder)}})[0]` : rewrite(src, node, ownBase), line: lineAt(this.info, holder.start), start: holder.start };
     }
     if (this.#problems.length > 0) throw new TypeError(this.#message());
     const part = this.info.kind === "shipped" ? this.info.part : partAt(this.info, node.start);
@@ -309,10 +309,6 @@ class UnitBuilder {
       imports: [...this.#imports.values()], wrapper: [...this.#wrapper],
       decls: [...this.#items.values()].sort((a, b) => a.start - b.start), value, ...(base ? { base } : {}), ...(part === undefined ? {} : { part }),
     };
-  }
-
-  #lineOf(offset: number): number {
-    return lineAt(this.info, offset);
   }
 
   /**
@@ -378,7 +374,7 @@ class UnitBuilder {
       return;
     }
     const { decl, statement } = found;
-    const line = this.#lineOf(statement.start);
+    const line = lineAt(this.info, statement.start);
     const at = statement.start;
     // What its value uses is looked up where it is declared: its module's top level, which in a
     // bundle may be a module esbuild wrapped in a function of its own.

@@ -24,13 +24,17 @@ export class FieldsBack {
     port1.unref();
   }
 
+  #taken = false;
+
   /** Takes the fields if they have come (the thread has ended): join() calls this. */
   take(): void {
+    if (this.#taken) return;
     const m = receiveMessageOnPort(this.#port);
     if (m) this.#apply(m.message);
   }
 
   #apply(message: unknown): void {
+    this.#taken = true;
     this.#port.close();
     const { value } = unpack(message as Packed);
     if (value !== null && typeof value === "object") assignOwn(this.self, value);
