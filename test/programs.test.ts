@@ -204,7 +204,7 @@ test("a CommonJS program that requires skein (whole and by names), bundled with 
   ], r.stderr);
 });
 
-test("an ES module bundle of a CommonJS project: each wrapped file keeps its own helpers, a lazily set variable the program reassigns is refused", async () => {
+test("an ES module bundle of a CommonJS project: each wrapped file keeps its own helpers (a subclass's too), a lazily set variable the program reassigns is refused", async () => {
   // esbuild wraps each CommonJS file in a function of its own: two files' helpers of one name are
   // two functions in a thread too. An ES module that such a file imports is set up lazily
   // (`var count; ... count = 0` in its init): the program's later assignments still count.
@@ -217,6 +217,8 @@ test("an ES module bundle of a CommonJS project: each wrapped file keeps its own
     'function helper() { return "app\'s helper"; }',
     'function fromApp() { console.log("fromApp:", helper()); }',
     "for (let i = 0; i < 2; i++) for (const target of [fromApp, fromUtil]) { const t = new Thread({ target }); t.start(); t.join(); }",
+    "class Measurer extends Thread { size = 0; override run() { this.size = helper().length; } }",
+    'const m = new Measurer(); m.start(); m.join(); console.log("subclass:", m.size);',
     "bump();",
     "try { const t = new Thread({ target: () => total() }); t.start(); t.join(); } catch (e) { console.log(/\"count\".*reassigns/.test(String(e)) ? \"refused: count\" : String(e)); }",
   ].join("\n"));
@@ -227,6 +229,6 @@ test("an ES module bundle of a CommonJS project: each wrapped file keeps its own
   const r = runProgram(file, [], { timeout: 60_000, cwd: dir });
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(r.stdout.trimEnd().split("\n"), [
-    "fromApp: app's helper", "fromUtil: util's helper", "fromApp: app's helper", "fromUtil: util's helper", "refused: count",
+    "fromApp: app's helper", "fromUtil: util's helper", "fromApp: app's helper", "fromUtil: util's helper", "subclass: 12", "refused: count",
   ], r.stderr);
 });

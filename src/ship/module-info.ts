@@ -182,6 +182,15 @@ export function partAt(info: ModuleInfo, offset: number): number | undefined {
   return wrapperAt(info, offset)?.start;
 }
 
+/**
+ * The scope a wrapped module's top-level names are looked up from: its function's body (a
+ * `function` declared there is the body's, a `var` the function's, which is the body's parent).
+ */
+export function wrappedTop(info: ModuleInfo, scope: Scope): Scope | undefined {
+  const fn = info.wrapped.get(scope);
+  return fn ? (info.map.get(fn.body) ?? info.map.get(fn)) : undefined;
+}
+
 /** The function of the wrapped module (`wrapped`) that holds the code at `offset`, if any. */
 function wrapperAt(info: ModuleInfo, offset: number): AnyNode | undefined {
   for (const fn of info.wrapped.values()) if (fn.start <= offset && offset < fn.end) return fn;

@@ -16,7 +16,7 @@ import { pathToFileURL } from "node:url";
 import { declaredNames, parseCallable, freeNames, rewrite, type AnyNode, type Scope } from "./parse.js";
 import { bindingsOf, locate, scriptSource, type Location } from "./locate.js";
 import { originals, shippedOrigins, unitKey } from "./origins.js";
-import { bindingOf, bundledRequire, entryUrl, findDefinition, lineAt, moduleInfo, offsetOf, partAt, topDeclaration, type ModuleInfo } from "./module-info.js";
+import { bindingOf, bundledRequire, entryUrl, findDefinition, lineAt, moduleInfo, offsetOf, partAt, topDeclaration, wrappedTop, type ModuleInfo } from "./module-info.js";
 import { placeOf } from "./source-lines.js";
 import { cjsExportRef, ownByCode, ownName, ownNamespace, rememberRef, runtimeRef, type Ref } from "./references.js";
 import { HELPER_NAMES } from "./compiler-helpers.js";
@@ -378,7 +378,7 @@ class UnitBuilder {
     const at = statement.start;
     // What its value uses is looked up where it is declared: its module's top level, which in a
     // bundle may be a module esbuild wrapped in a function of its own.
-    const top = owner && info.wrapped.has(owner) ? owner : info.top;
+    const top = (owner && wrappedTop(info, owner)) || info.top;
     if (info.assigned.has(name)) return void this.#problems.push({ name, kind: "reassigned", at });
     if (decl.type === "FunctionDeclaration" || decl.type === "ClassDeclaration") {
       const item = this.#add(decl, [name], rewrite(info.source, decl), line);
