@@ -8,7 +8,8 @@ import { AtomicInt, local as threadLocal, Lock, Queue, Thread, ThreadPoolExecuto
 import triple, { square } from "./fixtures/math.js";
 import { runJoined } from "./helpers/threads.js";
 import { LONG } from "./helpers/bounds.js";
-import { runSnippet } from "./helpers/child-process.js";
+import { runFixture, runSnippet } from "./helpers/child-process.js";
+import { bump as count, drop, held, hits, hold, tallied } from "./fixtures/counter-module.js";
 import { notOn, onBun, onDeno, runtimeName } from "./helpers/runtimes.js";
 
 /** A title for a test of what Bun and Deno say where Node's inspector shows skein a module's variables. */
@@ -157,6 +158,40 @@ test(...notOn(["Bun", "Deno"], "module-level skein objects and shared memory go 
   const items = new Queue<unknown>();
   assert.throws(() => items.put(seesModuleObjects), (e: unknown) =>
     e instanceof TypeError && /"moduleLock"/.test((e as Error).message) && /can't be copied into shared memory; pass it to threads in their args/.test((e as Error).message));
+});
+
+/** Calls the counter module's bump() n times. */
+function bumps(n: number): void {
+  for (let i = 0; i < n; i++) count();
+}
+
+function startsBumper(): void {
+  const inner = new Thread({ target: count });
+  inner.start();
+  if (!inner.join(LONG)) throw new Error("the inner thread never ended");
+}
+
+test(...notOn(["Bun", "Deno"], "a module's lock and counters are the very objects in every thread that calls its functions, as in Python", "it can't show skein a module's variables"), () => {
+  // The module is imported, not this file: a thread would import it again and make its own.
+  const before = hits.get();
+  const ts = Array.from({ length: 4 }, () => new Thread({ target: bumps, args: [2_000], daemon: true }));
+  ts.forEach((t) => t.start());
+  ts.forEach((t) => assert.equal(t.join(LONG), true, `${t.name} never ended`));
+  runJoined(count, []); // the module's function as the target itself
+  runJoined(startsBumper, []); // and shipped on from a thread
+  assert.equal(hits.get() - before, 8_002);
+  assert.equal(tallied(), hits.get(), "without atomics, the tally is exact only under one lock");
+  hold();
+  try {
+    const seen = new Int32Array(new SharedArrayBuffer(4));
+    runJoined((o: Int32Array) => void (o[0] = held() ? 1 : 2), [seen]);
+    assert.equal(seen[0], 1, "the thread sees the module's lock as main holds it");
+  } finally {
+    drop();
+  }
+  const r = runFixture("required-counter/main.cjs");
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, "2000 counted\n", "CommonJS: require()d the same way");
 });
 
 test(...notOnNode("a module-level skein object is refused where the runtime can't show skein its value, saying why and to pass it in args"), () => {

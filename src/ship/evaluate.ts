@@ -129,6 +129,8 @@ export async function materialize(code: ShippedCode): Promise<any> {
     const ns = await importModule(imp.module);
     values.push(imp.imported === "*" ? ns : ns[imp.imported]);
   }
+  // Code it takes from the program's other modules, made first, with their imports loaded as here.
+  for (const d of unit.decls) if (d.code) await materialize(d.code);
   return evaluate(unit, values, unit.base ? await materialize(unit.base) : null);
 }
 
@@ -180,7 +182,11 @@ function readyUnit(unit: Unit): unknown {
 function evaluate(unit: Unit, values: unknown[], base: unknown): any {
   const key = unitKey(unit);
   const mirror = mirrorOf(unit.url, unit.part);
-  for (const d of unit.decls) if (d.shared && !d.names.every((n) => mirror.has(n))) mirror.set(d.names[0]!, { value: sharedValue(d), item: d });
+  for (const d of unit.decls) {
+    if (d.names.every((n) => mirror.has(n))) continue;
+    if (d.shared) mirror.set(d.names[0]!, { value: sharedValue(d), item: d });
+    else if (d.code) mirror.set(d.names[0]!, { value: materializeSync(d.code), item: d });
+  }
   const fresh = unit.decls.filter((d) => !d.names.every((n) => mirror.has(n)));
   const v = unit.value;
   if (fresh.length === 0 && "binding" in v && mirror.has(v.binding)) {

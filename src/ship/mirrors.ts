@@ -7,6 +7,7 @@
  * shipped on to another thread.
  */
 import type { Packed } from "./values.js";
+import type { ShippedCode } from "./shipment.js";
 
 /** A top-level declaration shipped by source: the names it binds, its text, where it was, what it needs. */
 export interface DeclItem {
@@ -22,6 +23,12 @@ export interface DeclItem {
    * text (empty), but the very object, packed as a value passed in args is (ship/values.ts).
    */
   shared?: Packed;
+  /**
+   * An imported function or class of the program's own modules that uses such objects of its
+   * module: made from its own shipped code (ship/shipment.ts), not imported again, so that it
+   * uses the very objects.
+   */
+  code?: ShippedCode;
 }
 
 export interface Mirrored {

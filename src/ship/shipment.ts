@@ -62,6 +62,8 @@ export const PROVIDED = new Set([...HELPER_NAMES, "__skein_import", "__skein_met
 const WRAPPER = new Set(["require", "module", "exports", "__filename", "__dirname"]);
 
 const cache = new WeakMap<Function, ShippedCode>();
+/** Functions whose code is being worked out: modules that import each other don't recurse forever. */
+const building = new Set<Function>();
 /** Per bundle, its top-level names found to be (or not) skein's whole API: each costs a look at ~50 exports. */
 const wholeApiNames = new WeakMap<ModuleInfo, Map<string, boolean>>();
 const infos = new Map<string, ModuleInfo | null>();
@@ -72,7 +74,13 @@ const infos = new Map<string, ModuleInfo | null>();
 export function codeFor(fn: Function, role: Role, what: string): ShippedCode {
   const hit = cache.get(fn);
   if (hit) return hit;
-  const code = build(fn, role, what);
+  building.add(fn);
+  let code: ShippedCode;
+  try {
+    code = build(fn, role, what);
+  } finally {
+    building.delete(fn);
+  }
   cache.set(fn, code);
   if (code.by === "source") originals.set(unitKey(code.unit), fn);
   return code;
@@ -124,7 +132,8 @@ function build(fn: Function, role: Role, what: string): ShippedCode {
   const found = findDefinition(info, text, offsetOf(info, where.line, where.column), bySource) ?? (bySource ? findDefinition(info, text, -1, true) : null);
   if (!found) throw new TypeError(`skein could not find ${what} in ${where.url} to send it to another thread`);
   const ref = moduleRef(fn, info, found.node, found.holder);
-  if (ref) return { by: "ref", ref };
+  const sharing = ref ? sharingSource(fn, role, what, info, found) : null;
+  if (ref && !sharing) return { by: "ref", ref };
   if (role !== "value" && role !== "subclass" && isMethodUsingThis(found.holder, found.node)) {
     const method = found.holder.key?.type === "Identifier" ? found.holder.key.name : fn.name || "method";
     throw new TypeError(
@@ -132,12 +141,39 @@ function build(fn: Function, role: Role, what: string): ShippedCode {
         `pass the object as an argument and call the method on it, like ${callOnObject(role, method)}`,
     );
   }
-  const unit = new UnitBuilder(info, role, what, fn).build(fn, found);
+  const unit = sharing ?? new UnitBuilder(info, role, what, fn).build(fn, found);
   if (info.kind !== "shipped") {
     mirrorReal(fn, unit);
     rememberImports(fn, unit);
   }
   return { by: "source", unit };
+}
+
+/**
+ * A function of one of the program's modules, which a thread would import again and so get that
+ * module's objects made anew: by source instead, when what it uses of its module holds skein
+ * objects or shared memory (Python's module with a lock and a function that takes it), so that
+ * the thread uses the very objects. Null otherwise, or if it can't go by source: then by name.
+ */
+function sharingSource(fn: Function, role: Role, what: string, info: ModuleInfo, found: { node: AnyNode; holder: AnyNode; scope: Scope }): Unit | null {
+  if (!inspectorAnswers() || !programFile(info.url)) return null;
+  let unit: Unit;
+  try {
+    unit = new UnitBuilder(info, role, what, fn).build(fn, found);
+  } catch {
+    return null;
+  }
+  return carriesShared(unit) ? unit : null;
+}
+
+/** Whether shipped code takes skein objects or shared memory of its modules along (DeclItem.shared, .code). */
+function carriesShared(unit: Unit): boolean {
+  return unit.decls.some((d) => d.shared || (d.code?.by === "source" && carriesShared(d.code.unit))) || (unit.base?.by === "source" && carriesShared(unit.base.unit));
+}
+
+/** A file of the program's own, not a package's. */
+function programFile(url: string): boolean {
+  return url.startsWith("file:") && !url.includes("/node_modules/");
 }
 
 /**
@@ -328,7 +364,8 @@ class UnitBuilder {
     const imp = info.imports.get(name);
     if (imp) {
       by?.deps.push(name);
-      this.#imports.set(name, { local: name, module: resolveModule(imp.source, info.url), imported: imp.imported });
+      const module = resolveModule(imp.source, info.url);
+      if (!this.#importedSharing(name, module)) this.#imports.set(name, { local: name, module, imported: imp.imported });
       return;
     }
     if (info.kind === "shipped" && WRAPPER.has(name)) {
@@ -385,6 +422,7 @@ class UnitBuilder {
       for (const dep of freeNames(decl)) this.#need(dep, info.map.get(decl) ?? top, at, item);
       return;
     }
+    if (this.#requiredSharing(decl, statement, top, at, line)) return;
     // A variable: `const X = ...`, `let`/`var` never reassigned, tsc's enum `var E;` plus its filler.
     const fillers = info.fillers.get(name) ?? [];
     // A bundle's lazily initialized module declares `var x;` and sets it in its init function.
@@ -393,7 +431,7 @@ class UnitBuilder {
     if (value) {
       const why = this.#unshippable(value);
       const changed = info.mutated.has(name) && isObjectValue(value);
-      if ((why || changed) && this.#sharedItem(name, decl, line)) return;
+      if ((why || changed) && this.#sharedItem(name, decl)) return;
       if (why && !inspectorAnswers() && this.#madeBySkein(value)) {
         return void this.#problems.push({ name, kind: "unreadable", at, detail: summary(info.source, value) });
       }
@@ -417,16 +455,82 @@ class UnitBuilder {
    * thread uses the one lock. Only where its value can be read (Node's inspector; not Bun's or
    * Deno's), and only for a binding the program never reassigns (checked before).
    */
-  #sharedItem(name: string, decl: AnyNode, line: number): boolean {
+  #sharedItem(name: string, decl: AnyNode): boolean {
     if (this.info.kind === "shipped" || decl.id?.type !== "Identifier") return false;
-    const values = bindingsOf(this.fn, [name]);
-    const value = values.get(name);
-    if (!sharedByReference(value)) return false;
-    const packed = pack(value, name);
-    // A Barrier with an action carries code, which would have to load before the declaration is made.
-    if (packed.code.length > 0) return false;
-    this.#add(decl, [name], "", line).shared = packed;
+    const value = bindingsOf(this.fn, [name]).get(name);
+    const item = sharedByReference(value) ? this.#sharingItem(name, value, decl.start) : null;
+    if (item) this.#items.set(item.start, item);
+    return item !== null;
+  }
+
+  /**
+   * An import from one of the program's modules that holds a skein object or shared memory, or is
+   * a function of that module using such (see sharingSource): it goes as that object, or as that
+   * function's code, rather than be imported again in the thread, where its module would make its
+   * objects anew. Only where values can be read (Node); false for everything else.
+   */
+  #importedSharing(name: string, module: string): boolean {
+    if (this.info.kind === "shipped" || !inspectorAnswers() || !programFile(module)) return false;
+    // A stable place among the declarations: imports have no offset of their own here.
+    const item = this.#sharingItem(name, bindingsOf(this.fn, [name]).get(name), -1 - [...this.info.imports.keys()].indexOf(name));
+    if (item) this.#items.set(item.start, item);
+    return item !== null;
+  }
+
+  /**
+   * CommonJS's `const { bump, hits } = require("./counter")` from one of the program's files: as
+   * for an import (#importedSharing), each name holding a skein object or shared memory, or a
+   * function of that file using such, goes as itself; the rest are required again in the thread.
+   */
+  #requiredSharing(decl: AnyNode, statement: AnyNode, top: Scope, at: number, line: number): boolean {
+    const info = this.info;
+    const init = decl.init;
+    if (info.kind === "shipped" || !inspectorAnswers() || decl.id?.type !== "ObjectPattern" || !init || init.type !== "CallExpression") return false;
+    if (init.callee.type !== "Identifier" || init.callee.name !== "require" || init.arguments.length !== 1 || init.arguments[0].type !== "Literal") return false;
+    if (!programFile(resolveModule(String(init.arguments[0].value), info.url))) return false;
+    const props = decl.id.properties as AnyNode[];
+    if (!props.every((p) => p.type === "Property" && !p.computed && p.key.type === "Identifier" && p.value.type === "Identifier")) return false;
+    const values = bindingsOf(this.fn, props.map((p) => p.value.name));
+    const sharing = new Map<AnyNode, DeclItem>();
+    for (const p of props) {
+      const item = this.#sharingItem(p.value.name, values.get(p.value.name), p.start);
+      if (item) sharing.set(p, item);
+    }
+    if (sharing.size === 0) return false;
+    for (const [p, item] of sharing) {
+      this.#items.set(item.start, item);
+      this.#done.add(p.value.name);
+    }
+    const rest = props.filter((p) => !sharing.has(p));
+    if (rest.length > 0) {
+      const names = rest.map((p) => p.value.name);
+      const pattern = rest.map((p) => (p.key.name === p.value.name ? p.key.name : `${p.key.name}: ${p.value.name}`)).join(", ");
+      const item = this.#add(decl, names, `${statement.kind} { ${pattern} } = ${rewrite(info.source, init)};`, line);
+      for (const n of names) this.#done.add(n);
+      this.#need("require", top, at, item);
+    }
     return true;
+  }
+
+  /**
+   * The item for a binding whose value a thread must get as itself: a skein object or shared
+   * memory (packed as args are), or a function of the program's that takes such along (its code).
+   * Null for any other value. `at` is its place among the declarations.
+   */
+  #sharingItem(name: string, value: unknown, at: number): DeclItem | null {
+    if (sharedByReference(value)) {
+      const packed = pack(value, name);
+      // A Barrier with an action carries code, which would have to load before the declaration is made.
+      return packed.code.length > 0 ? null : { names: [name], text: "", line: 0, start: at, deps: [], shared: packed };
+    }
+    if (typeof value !== "function" || building.has(value)) return null;
+    let code: ShippedCode;
+    try {
+      code = codeFor(value, "value", `${name} (used by ${this.what})`);
+    } catch {
+      return null;
+    }
+    return code.by === "source" && carriesShared(code.unit) ? { names: [name], text: "", line: 0, start: at, deps: [], code } : null;
   }
 
   /** Whether an initializer makes a skein object: `new Lock()`, `local()`, `new threading.Lock()` with skein imported. */

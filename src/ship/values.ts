@@ -307,7 +307,7 @@ export function sharedByReference(value: unknown): boolean {
 /** The module-level skein objects and shared memory that shipped code carries (ship/mirrors.ts DeclItem.shared). */
 function sharedNames(code: ShippedCode): string[] {
   if (code.by !== "source") return [];
-  const own = code.unit.decls.filter((d) => d.shared).flatMap((d) => d.names);
+  const own = code.unit.decls.flatMap((d) => (d.shared ? d.names : d.code ? sharedNames(d.code) : []));
   return code.unit.base ? own.concat(sharedNames(code.unit.base)) : own;
 }
 
