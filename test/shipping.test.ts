@@ -223,6 +223,16 @@ test("a refused binding's line is its line in the file as written, though the ru
     (e: unknown) => e instanceof TypeError && (e as Error).message.includes(`"moduleLevel" (line ${line}): a module-level variable the program reassigns`));
 });
 
+test("a stack trace from code shipped by source names its file's lines, the first ones included", () => {
+  // The helper starts on the file's second line: a factory that writes lines of its own before
+  // its body would push it, and every line after it, down.
+  const r = runFixture("thread-lines.mjs");
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /at fail \(.*thread-lines\.mjs\?skein-thread=\d+:4:\d+\)/);
+  // Bun reprints the file (its lines inside a function may move), and skein ships what Bun runs.
+  if (!onBun) assert.match(r.stderr, /thread-lines\.mjs\?skein-thread=\d+:8:\d+\)/);
+});
+
 test("state the program changes is refused with advice to make it a skein object, not to pass a copy", () => {
   assert.throws(() => new Thread({ target: () => moduleLevel }).start(),
     (e: unknown) => e instanceof TypeError && /A thread gets copies, so changes to "moduleLevel" would not reach the others: make shared state a skein object \(AtomicInt for a counter/.test((e as Error).message));

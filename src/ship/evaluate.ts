@@ -6,6 +6,7 @@
  * (shipment.ts) ever reaches this module (docs/security.md).
  */
 import { createRequire } from "node:module";
+import vm from "node:vm";
 import { dirname } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { ImportBinding } from "./module-info.js";
@@ -19,6 +20,7 @@ import { runtime } from "../runtime/runtime.js";
 import { loadApi } from "../common/own-api.js";
 import { compilerHelpers, HELPER_NAMES } from "./compiler-helpers.js";
 import { tsTwins } from "./ts-twins.js";
+import { runtimeKind } from "../platform/runtime-kind.js";
 
 let tsxReady: Promise<void> | null = null;
 let tsxCjsReady = false;
@@ -200,16 +202,17 @@ function evaluate(unit: Unit, values: unknown[], base: unknown): any {
   if (!("binding" in v)) parts.push({ text: `const __skein_value = ${v.text};`, line: v.line, start: v.start });
   parts.sort((a, b) => a.start - b.start);
   const result = "binding" in v ? `__skein_value: ${v.binding}` : "__skein_value";
-  const body = `${layout(parts)}return { ${[...freshNames].map((n) => `${JSON.stringify(n)}: ${n}`).concat(result).join(", ")} };`;
+  const body = `${layout(parts, FIRST_LINE)}return { ${[...freshNames].map((n) => `${JSON.stringify(n)}: ${n}`).concat(result).join(", ")} };`;
   // Stack traces show the defining file; the query keeps each evaluation's URL unique.
   const id = `${unit.url || "skein:thread"}?skein-thread=${++shipCounter}`;
   const imports = new Map<string, ImportBinding>();
   for (const i of unit.imports) imports.set(i.local, { local: i.local, source: i.module, imported: i.imported });
   shippedOrigins.set(id, { url: unit.url, imports, kind: unit.kind, part: unit.part });
   const wrapper = wrapperValues(unit);
-  const factory = new Function(
-    "__skein_import", "__skein_meta", "__skein_base", ...HELPER_NAMES, ...unit.wrapper, ...unit.imports.map((i) => i.local), ...known,
-    `${unit.kind === "esm" ? '"use strict";' : ""}${body}\n//# sourceURL=${id}`,
+  const factory = compile(
+    ["__skein_import", "__skein_meta", "__skein_base", ...HELPER_NAMES, ...unit.wrapper, ...unit.imports.map((i) => i.local), ...known],
+    `${unit.kind === "esm" ? '"use strict";' : ""}${body}`,
+    id,
   );
   const made = factory(
     importerFor(unit.url), metaFor(unit.url), base, ...HELPER_NAMES.map((n) => compilerHelpers[n]), ...unit.wrapper.map((n) => wrapper[n]),
@@ -232,9 +235,21 @@ function sharedValue(d: DeclItem): unknown {
   return value;
 }
 
-/** The parts at their lines: new Function puts two lines of its own before the body. */
-function layout(parts: Array<{ text: string; line: number }>): string {
-  let line = 2;
+/**
+ * A function of `params` running `body`, named `url` in stack traces. vm.compileFunction starts the
+ * body on the script's first line (Bun's on its second), so each declaration keeps its file's line;
+ * new Function would write two lines of its own before it.
+ */
+function compile(params: string[], body: string, url: string): Function {
+  return vm.compileFunction(body, params, { filename: url });
+}
+
+/** The body's first line in the script compile() makes (0-based). */
+const FIRST_LINE = runtimeKind === "bun" ? 1 : 0;
+
+/** The parts at their lines, the body's first being `first`. */
+function layout(parts: Array<{ text: string; line: number }>, first: number): string {
+  let line = first;
   let out = "";
   for (const p of parts) {
     if (p.line > line) {
