@@ -15,11 +15,21 @@ export class FieldsBack {
   /** The end that goes with the job to the thread's worker. */
   readonly threadEnd: MessagePort;
 
+  /** Settles once the fields are applied, or the thread's end of the port is closed without them. */
+  readonly #settled: Promise<void>;
+
   constructor(readonly self: object) {
     const { port1, port2 } = new MessageChannel();
     this.#port = port1;
     this.threadEnd = port2;
-    port1.on("message", (m: unknown) => this.#apply(m));
+    let settle!: () => void;
+    this.#settled = new Promise((resolve) => (settle = resolve));
+    port1.on("message", (m: unknown) => {
+      this.#apply(m);
+      settle();
+    });
+    // The worker closes its end after sending, or with nothing to send; a worker that dies closes it too.
+    port1.on("close", () => settle());
     // It must not keep the program alive: a thread that never ends sends nothing.
     port1.unref();
   }
@@ -33,7 +43,18 @@ export class FieldsBack {
     if (m) this.#apply(m.message);
   }
 
+  /**
+   * Takes the fields, waiting for them if need be: joinAsync calls this once the thread has
+   * ended. (Where a port delivers asynchronously, as Deno's does to a listening port, they may
+   * arrive a moment after the end.)
+   */
+  received(): Promise<void> {
+    this.take();
+    return this.#settled;
+  }
+
   #apply(message: unknown): void {
+    if (this.#taken) return;
     this.#taken = true;
     this.#port.close();
     const { value } = unpack(message as Packed);

@@ -216,7 +216,7 @@ export class Thread<A extends unknown[] = unknown[]> implements Shareable {
     const t = checkJoin(this[INNER], "joinAsync");
     const ms = checkTimeout(timeout, "Thread.joinAsync");
     const ended = await runAsync(joinLoop(t, ms), checkSignal(options, "Thread.joinAsync"));
-    if (ended) t.back?.take();
+    if (ended) await t.back?.received();
     return ended;
   }
 

@@ -174,7 +174,9 @@ export function runWorker(): void {
 
   /** A program's Thread subclass: its fields go back to the thread that started it, before it ends. */
   function returnFields(r: Running): void {
-    if (!r.job.back || !r.thread) return;
+    if (!r.job.back) return;
+    // A thread that never got its object (its code failed to load) has no fields: the port closes empty.
+    if (!r.thread) return r.job.back.close();
     try {
       sendFields(r.thread, r.fields, r.job.back, r.thread.name);
     } catch (e) {
