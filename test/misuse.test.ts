@@ -81,6 +81,14 @@ test("an option new Thread or a pool doesn't take is a TypeError naming the ones
     (e: unknown) => e instanceof TypeError && /unknown option "kwargs" \(JavaScript has no keyword arguments: pass an object in args.*target, args, name, daemon, module$/.test((e as Error).message));
   assert.throws(() => new Thread(options({ targt: () => {} })), /new Thread: unknown option "targt"; the options are target, args, name, daemon, module/);
   assert.throws(() => new ThreadPoolExecutor(options({ max_workers: 2 })), /new ThreadPoolExecutor: unknown option "max_workers" \(did you mean maxWorkers\?\)/);
+  assert.throws(() => new ThreadPoolExecutor(4 as never), /for 4 threads, new ThreadPoolExecutor\(\{ maxWorkers: 4 \}\)/);
+  const pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+  try {
+    assert.throws(() => pool.map((x: number) => x, [1], 1000 as never), /argument 2 is not iterable; a timeout goes last as \{ timeout: 1000 \}/);
+    assert.throws(() => pool.shutdown(true, options({ cancel_futures: true })), /unknown option "cancel_futures" \(did you mean cancelFutures\?\)/);
+  } finally {
+    pool.shutdown();
+  }
 });
 
 test("the module option must name a file: import.meta.url, a file URL or an absolute path", () => {

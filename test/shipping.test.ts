@@ -198,7 +198,7 @@ test(...notOnNode("a module-level skein object is refused where the runtime can'
   const t = new Thread({ target: seesModuleObjects, args: [1] });
   assert.throws(() => t.start(), (e: unknown) =>
     e instanceof TypeError && /"moduleLock"/.test((e as Error).message) && new RegExp(`Node shares such an object.*${runtimeName} gives skein no way`).test((e as Error).message) &&
-    /args: \[/.test((e as Error).message));
+    /"moduleTally"[^\n]*: a skein object or shared memory made when the module loads/.test((e as Error).message) && /args: \[/.test((e as Error).message));
 });
 
 test("a socket or a server in args is a TypeError saying it is a live handle of this thread", () => {
@@ -209,6 +209,7 @@ test("a socket or a server in args is a TypeError saying it is a live handle of 
       assert.throws(() => new Thread({ target: (x: unknown) => x, args: [{ conn: value }] }).start(),
         (e: unknown) => e instanceof TypeError && (e as Error).message.startsWith(`args[0].conn is a ${what}`) && /open it in the thread that uses it/.test((e as Error).message));
     }
+    assert.throws(() => new Queue().put(socket), (e: unknown) => e instanceof TypeError && (e as Error).message.startsWith("Queue.put: the item is a Socket, a live stream"));
   } finally {
     socket.destroy();
     server.close();

@@ -116,7 +116,10 @@ export class ThreadPoolExecutor implements ResultSource, Disposable {
   #shutdown = false;
 
   constructor(options: ThreadPoolOptions = {}) {
-    if (options === null || typeof options !== "object") throw new TypeError(`new ThreadPoolExecutor(options): options must be an object, got ${describe(options)}`);
+    if (options === null || typeof options !== "object") {
+      const hint = typeof options === "number" ? `; for ${options} threads, new ThreadPoolExecutor({ maxWorkers: ${options} })` : "";
+      throw new TypeError(`new ThreadPoolExecutor(options): options must be an object like { maxWorkers }, got ${describe(options)}${hint}`);
+    }
     checkOptionNames(options, ["maxWorkers", "threadNamePrefix", "initializer", "initargs", "module"], "new ThreadPoolExecutor");
     const { maxWorkers, threadNamePrefix, initializer, initargs } = options;
     if (maxWorkers !== undefined && maxWorkers !== null) {
@@ -367,7 +370,11 @@ export class ThreadPoolExecutor implements ResultSource, Disposable {
     const ms = checkTimeout(timeout, "ThreadPoolExecutor.map");
     const deadline = deadlineFrom(ms);
     const its = iterables.map((it, i) => {
-      if (!it || typeof (it as any)[Symbol.iterator] !== "function") throw new TypeError(`ThreadPoolExecutor.map: argument ${i + 1} is not iterable`);
+      if (!it || typeof (it as any)[Symbol.iterator] !== "function") {
+        // Python's map(fn, items, timeout=1.0) is map(fn, items, { timeout: 1000 }) here.
+        const hint = typeof it === "number" && i === iterables.length - 1 ? `; a timeout goes last as { timeout: ${it} } (milliseconds)` : "";
+        throw new TypeError(`ThreadPoolExecutor.map: argument ${i + 1} is not iterable${hint}`);
+      }
       return (it as Iterable<unknown>)[Symbol.iterator]();
     });
     const futures: Future<Awaited<R>>[] = [];
@@ -387,6 +394,7 @@ export class ThreadPoolExecutor implements ResultSource, Disposable {
   shutdown(wait = true, options: { cancelFutures?: boolean } = {}): void {
     if (typeof wait !== "boolean") throw new TypeError(`ThreadPoolExecutor.shutdown: wait must be a boolean`);
     if (options === null || typeof options !== "object") throw new TypeError(`ThreadPoolExecutor.shutdown: options must be an object like { cancelFutures }`);
+    checkOptionNames(options, ["cancelFutures"], "ThreadPoolExecutor.shutdown");
     if (options.cancelFutures) for (const f of [...this.#outstanding.values()]) f.cancel();
     if (!this.#shutdown) {
       this.#shutdown = true;

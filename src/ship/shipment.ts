@@ -432,7 +432,7 @@ class UnitBuilder {
       const why = this.#unshippable(value);
       const changed = info.mutated.has(name) && isObjectValue(value);
       if ((why || changed) && this.#sharedItem(name, decl)) return;
-      if (why && !inspectorAnswers() && this.#madeBySkein(value)) {
+      if (why && !inspectorAnswers() && this.#madeShared(value)) {
         return void this.#problems.push({ name, kind: "unreadable", at, detail: summary(info.source, value) });
       }
       if (why) return void this.#problems.push({ name, kind: why.kind, at, detail: why.detail });
@@ -533,10 +533,18 @@ class UnitBuilder {
     return code.by === "source" && carriesShared(code.unit) ? { names: [name], text: "", line: 0, start: at, deps: [], code } : null;
   }
 
-  /** Whether an initializer makes a skein object: `new Lock()`, `local()`, `new threading.Lock()` with skein imported. */
-  #madeBySkein(init: AnyNode): boolean {
+  /**
+   * Whether an initializer makes a skein object (`new Lock()`, `local()`, `new threading.Lock()`
+   * with skein imported) or shared memory (`new Int32Array(new SharedArrayBuffer(8))`).
+   */
+  #madeShared(init: AnyNode): boolean {
     if (init.type !== "NewExpression" && init.type !== "CallExpression") return false;
     const c = init.callee;
+    if (init.type === "NewExpression" && c.type === "Identifier") {
+      if (c.name === "SharedArrayBuffer") return true;
+      const arg = init.arguments[0];
+      if (/^(Big)?(Int|Uint|Float)(8|16|32|64)(Clamped)?Array$|^DataView$/.test(c.name) && arg) return this.#madeShared(arg);
+    }
     const local = c.type === "Identifier" ? c.name : c.type === "MemberExpression" && c.object.type === "Identifier" ? c.object.name : null;
     const imp = local === null ? undefined : this.info.imports.get(local);
     return imp?.source === "skein" || (local !== null && this.#ownExport(local) !== null);
@@ -713,7 +721,7 @@ function describeProblem(p: Problem): string {
     case "undefined":
       return "not defined in its module, nor a global";
     case "unreadable":
-      return `a skein object made when the module loads (${p.detail}); Node shares such an object with the thread as it is, but ${runtimeLabel} gives skein no way to read a module's variables`;
+      return `a skein object or shared memory made when the module loads (${p.detail}); Node shares such an object with the thread as it is, but ${runtimeLabel} gives skein no way to read a module's variables`;
   }
 }
 

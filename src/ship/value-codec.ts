@@ -44,7 +44,14 @@ export function encodeValue(value: unknown, what: string): Encoded {
   }
   if (value === null) return { tag: Tag.Null, num: 0, bytes: null };
   if (needsPacking(value, what)) {
-    return { tag: Tag.Packed, num: 0, bytes: serialize(pack(value, what, { intoSharedMemory: true })) };
+    let packed: Packed;
+    try {
+      packed = pack(value, "the item", { intoSharedMemory: true });
+    } catch (e) {
+      // Named as the call's item: "Queue.put: the item is a Socket, ...", "...: the item.cb can't ...".
+      throw e instanceof TypeError ? new TypeError(`${what}: ${e.message}`, { cause: e }) : e;
+    }
+    return { tag: Tag.Packed, num: 0, bytes: serialize(packed) };
   }
   try {
     return { tag: Tag.V8, num: 0, bytes: serialize(value) };
