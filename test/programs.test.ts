@@ -219,9 +219,14 @@ test("an ES module bundle of a CommonJS project: each wrapped file keeps its own
     "for (let i = 0; i < 2; i++) for (const target of [fromApp, fromUtil]) { const t = new Thread({ target }); t.start(); t.join(); }",
     "class Measurer extends Thread { size = 0; override run() { this.size = helper().length; } }",
     'const m = new Measurer(); m.start(); m.join(); console.log("subclass:", m.size);',
+    'import { Shape } from "./shape";',
+    "function checks(s: Shape) { console.log(\"instanceof:\", s instanceof Shape, s.area()); }",
+    "{ const t = new Thread({ target: checks, args: [new Shape(3)] }); t.start(); t.join(); }",
     "bump();",
     "try { const t = new Thread({ target: () => total() }); t.start(); t.join(); } catch (e) { console.log(/\"count\".*reassigns/.test(String(e)) ? \"refused: count\" : String(e)); }",
   ].join("\n"));
+  // An ES module imported by a wrapped file is set up lazily: its class must be one class in a thread.
+  writeFileSync(join(dir, "shape.ts"), "export class Shape { constructor(readonly side: number) {} area() { return this.side ** 2; } }\n");
   writeFileSync(join(dir, "util.cjs"), 'function helper() { return "util\'s helper"; }\nfunction fromUtil() { console.log("fromUtil:", helper()); }\nmodule.exports = { fromUtil };\n');
   writeFileSync(join(dir, "counter.ts"), "export let count = 0;\n// Set up in the module's lazy init function, with the assignment inside it.\nexport const bump = () => { count = count + 1; };\nexport function total() { return count; }\n");
   const file = join(dir, "app.mjs");
@@ -229,6 +234,6 @@ test("an ES module bundle of a CommonJS project: each wrapped file keeps its own
   const r = runProgram(file, [], { timeout: 60_000, cwd: dir });
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(r.stdout.trimEnd().split("\n"), [
-    "fromApp: app's helper", "fromUtil: util's helper", "fromApp: app's helper", "fromUtil: util's helper", "subclass: 12", "refused: count",
+    "fromApp: app's helper", "fromUtil: util's helper", "fromApp: app's helper", "fromUtil: util's helper", "subclass: 12", "instanceof: true 9", "refused: count",
   ], r.stderr);
 });

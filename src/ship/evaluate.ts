@@ -12,7 +12,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import type { ImportBinding } from "./module-info.js";
 import { originals, shippedOrigins, unitKey } from "./origins.js";
 import type { ShippedCode, Unit } from "./shipment.js";
-import { mirrorOf, type DeclItem } from "./mirrors.js";
+import { mirrorOf, visibleMirror, type DeclItem } from "./mirrors.js";
 import { sharedByReference, unpack } from "./values.js";
 import { badHandle } from "../memory/handles.js";
 import { ownNamespace, rememberedRef, rememberRef, resolveRefWith, type Ref } from "./references.js";
@@ -183,13 +183,16 @@ function readyUnit(unit: Unit): unknown {
  */
 function evaluate(unit: Unit, values: unknown[], base: unknown): any {
   const key = unitKey(unit);
-  const mirror = mirrorOf(unit.url, unit.part);
+  // Each declaration is made once, in the mirror of the module that declares it.
+  const own = (d: DeclItem) => mirrorOf(unit.url, d.part);
   for (const d of unit.decls) {
-    if (d.names.every((n) => mirror.has(n))) continue;
-    if (d.shared) mirror.set(d.names[0]!, { value: sharedValue(d), item: d });
-    else if (d.code) mirror.set(d.names[0]!, { value: materializeSync(d.code), item: d });
+    const m = own(d);
+    if (d.names.every((n) => m.has(n))) continue;
+    if (d.shared) m.set(d.names[0]!, { value: sharedValue(d), item: d });
+    else if (d.code) m.set(d.names[0]!, { value: materializeSync(d.code), item: d });
   }
-  const fresh = unit.decls.filter((d) => !d.names.every((n) => mirror.has(n)));
+  const fresh = unit.decls.filter((d) => !d.names.every((n) => own(d).has(n)));
+  const mirror = visibleMirror(unit.url, unit.part);
   const v = unit.value;
   if (fresh.length === 0 && "binding" in v && mirror.has(v.binding)) {
     const made = mirror.get(v.binding)!.value;
@@ -218,7 +221,7 @@ function evaluate(unit: Unit, values: unknown[], base: unknown): any {
     importerFor(unit.url), metaFor(unit.url), base, ...HELPER_NAMES.map((n) => compilerHelpers[n]), ...unit.wrapper.map((n) => wrapper[n]),
     ...values, ...known.map((n) => mirror.get(n)!.value),
   ) as Record<string, unknown>;
-  for (const d of fresh) for (const n of d.names) mirror.set(n, { value: made[n], item: d });
+  for (const d of fresh) for (const n of d.names) own(d).set(n, { value: made[n], item: d });
   compiled.set(key, made.__skein_value);
   return made.__skein_value;
 }

@@ -18,6 +18,8 @@ export interface DeclItem {
   start: number;
   /** Top-level names of the same module that it uses: its declarations and its imports. */
   deps: string[];
+  /** In a bundle, the wrapped module that declares it (Unit.part); none for the bundle's own top level. */
+  part?: number;
   /**
    * A top-level skein object or shared memory (`const lock = new Lock()`): not made again from its
    * text (empty), but the very object, packed as a value passed in args is (ship/values.ts).
@@ -47,4 +49,13 @@ export function mirrorOf(url: string, part?: number): Map<string, Mirrored> {
   let m = mirrors.get(key);
   if (!m) mirrors.set(key, (m = new Map()));
   return m;
+}
+
+/**
+ * The bindings code of wrapped module `part` sees: its own over the bundle's top level, as its
+ * scope chain has them (just the module's when there is no part).
+ */
+export function visibleMirror(url: string, part?: number): Map<string, Mirrored> {
+  if (part === undefined) return mirrorOf(url);
+  return new Map([...mirrorOf(url), ...mirrorOf(url, part)]);
 }

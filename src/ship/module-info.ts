@@ -514,5 +514,7 @@ export function bindingOf(info: ModuleInfo, node: AnyNode): string | null {
     }
   };
   for (const st of body) search(st, true);
+  // A bundle's lazily initialized module sets it in its init function: `x = class { ... }`.
+  if (!name && !wrapper) for (const [n, value] of info.lazy) if (value === node) return n;
   return name;
 }

@@ -22,7 +22,7 @@ import { cjsExportRef, ownByCode, ownName, ownNamespace, rememberRef, runtimeRef
 import { HELPER_NAMES } from "./compiler-helpers.js";
 import { inspectorAnswers } from "../platform/inspector.js";
 import { runtimeLabel } from "../platform/runtime-kind.js";
-import { mirrorOf, type DeclItem } from "./mirrors.js";
+import { mirrorOf, visibleMirror, type DeclItem } from "./mirrors.js";
 import { pack, sharedByReference } from "./values.js";
 
 export interface ResolvedImport {
@@ -198,13 +198,12 @@ function rememberImports(fn: Function, unit: Unit): void {
  * declarations coming back (a class an instance returns with) is the real binding, not a copy.
  */
 function mirrorReal(fn: Function, unit: Unit): void {
-  const mirror = mirrorOf(unit.url, unit.part);
-  const missing = unit.decls.filter((d) => !d.names.every((n) => mirror.has(n)));
+  const missing = unit.decls.filter((d) => !d.names.every((n) => mirrorOf(unit.url, d.part).has(n)));
   if (missing.length === 0) return;
   const values = bindingsOf(fn, missing.flatMap((d) => d.names));
   for (const d of missing) {
     if (!d.names.every((n) => values.has(n))) continue;
-    for (const n of d.names) mirror.set(n, { value: values.get(n), item: d });
+    for (const n of d.names) mirrorOf(unit.url, d.part).set(n, { value: values.get(n), item: d });
   }
 }
 
@@ -382,7 +381,7 @@ class UnitBuilder {
         return;
       }
     }
-    if (owner || (info.kind === "shipped" && mirrorOf(info.url, info.part).has(name))) {
+    if (owner || (info.kind === "shipped" && visibleMirror(info.url, info.part).has(name))) {
       by?.deps.push(name);
       if (this.#done.has(name)) return;
       this.#done.add(name);
@@ -518,10 +517,12 @@ class UnitBuilder {
    * Null for any other value. `at` is its place among the declarations.
    */
   #sharingItem(name: string, value: unknown, at: number): DeclItem | null {
+    const part = at >= 0 ? partAt(this.info, at) : undefined;
+    const where = part === undefined ? {} : { part };
     if (sharedByReference(value)) {
       const packed = pack(value, name);
       // A Barrier with an action carries code, which would have to load before the declaration is made.
-      return packed.code.length > 0 ? null : { names: [name], text: "", line: 0, start: at, deps: [], shared: packed };
+      return packed.code.length > 0 ? null : { names: [name], text: "", line: 0, start: at, deps: [], shared: packed, ...where };
     }
     if (typeof value !== "function" || building.has(value)) return null;
     let code: ShippedCode;
@@ -530,7 +531,7 @@ class UnitBuilder {
     } catch {
       return null;
     }
-    return code.by === "source" && carriesShared(code.unit) ? { names: [name], text: "", line: 0, start: at, deps: [], code } : null;
+    return code.by === "source" && carriesShared(code.unit) ? { names: [name], text: "", line: 0, start: at, deps: [], code, ...where } : null;
   }
 
   /**
@@ -552,7 +553,7 @@ class UnitBuilder {
 
   /** A binding of shipped code's module, made here from a declaration that came with earlier code. */
   #fromMirror(name: string): boolean {
-    const m = mirrorOf(this.info.url, this.info.part).get(name);
+    const m = visibleMirror(this.info.url, this.info.part).get(name);
     if (!m) return false;
     const item = m.item;
     if (this.#items.has(item.start)) return true;
@@ -565,7 +566,8 @@ class UnitBuilder {
   }
 
   #add(node: AnyNode, names: string[], text: string, line: number): DeclItem {
-    const item: DeclItem = { names, text, line, start: node.start, deps: [] };
+    const part = this.info.kind === "shipped" ? this.info.part : partAt(this.info, node.start);
+    const item: DeclItem = { names, text, line, start: node.start, deps: [], ...(part === undefined ? {} : { part }) };
     this.#items.set(node.start, item);
     return item;
   }
