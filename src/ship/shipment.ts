@@ -163,6 +163,9 @@ function sharingSource(fn: Function, role: Role, what: string, info: ModuleInfo,
   } catch {
     return null;
   }
+  // Code that uses its module's own `exports` or `module` (tsc's CommonJS: `exports.hits`) needs
+  // the module itself, which only importing it gives: by name then, its objects each worker's.
+  if (unit.wrapper.includes("exports") || unit.wrapper.includes("module")) return null;
   return carriesShared(unit) ? unit : null;
 }
 
