@@ -237,3 +237,19 @@ test("an ES module bundle of a CommonJS project: each wrapped file keeps its own
     "fromApp: app's helper", "fromUtil: util's helper", "fromApp: app's helper", "fromUtil: util's helper", "subclass: 12", "instanceof: true 9", "refused: count",
   ], r.stderr);
 });
+
+test(...notOn(["Bun", "Deno"], "a CommonJS program whose threads call its counter module's function, bundled: they share the module's lock and counter", "it can't show skein a module's variables"), async () => {
+  // esbuild turns `const { bump } = require("./counter.cjs")` into `... = require_counter()`.
+  const dir = join(out, "required-counter");
+  project(dir, "commonjs");
+  for (const format of ["cjs", "esm"] as const) {
+    const file = join(dir, `main.${format === "cjs" ? "cjs" : "mjs"}`);
+    await build({
+      entryPoints: [join(repo, "test/fixtures/required-counter/main.cjs")], outfile: file, bundle: true, platform: "node", format,
+      target: "node20", logLevel: "error", nodePaths: [join(dir, "node_modules")],
+    });
+    const r = runProgram(file, [], { timeout: 60_000, cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, "2000 counted\n", `${format} bundle: ${r.stderr}`);
+  }
+});

@@ -424,7 +424,7 @@ class UnitBuilder {
       for (const dep of freeNames(decl)) this.#need(dep, info.map.get(decl) ?? top, at, item);
       return;
     }
-    if (this.#requiredSharing(decl, statement, top, at, line)) return;
+    if (this.#requiredSharing(name, decl, statement, top, at, line)) return;
     // A variable: `const X = ...`, `let`/`var` never reassigned, tsc's enum `var E;` plus its filler.
     const fillers = info.fillers.get(name) ?? [];
     // A bundle's lazily initialized module declares `var x;` and sets it in its init function.
@@ -480,38 +480,55 @@ class UnitBuilder {
   }
 
   /**
-   * CommonJS's `const { bump, hits } = require("./counter")` from one of the program's files: as
-   * for an import (#importedSharing), each name holding a skein object or shared memory, or a
-   * function of that file using such, goes as itself; the rest are required again in the thread.
+   * CommonJS's `const { bump, hits } = require("./counter")` from one of the program's files (in
+   * a bundle, esbuild's `require_counter()`): as for an import (#importedSharing), each name holding
+   * a skein object or shared memory, or a function of that file using such, goes as itself; the
+   * rest are required again in the thread, if `name` is one of them (a name the code doesn't use
+   * may have no value to read: V8 keeps only what closures use).
    */
-  #requiredSharing(decl: AnyNode, statement: AnyNode, top: Scope, at: number, line: number): boolean {
+  #requiredSharing(name: string, decl: AnyNode, statement: AnyNode, top: Scope, at: number, line: number): boolean {
     const info = this.info;
     const init = decl.init;
     if (info.kind === "shipped" || !inspectorAnswers() || decl.id?.type !== "ObjectPattern" || !init || init.type !== "CallExpression") return false;
-    if (init.callee.type !== "Identifier" || init.callee.name !== "require" || init.arguments.length !== 1 || init.arguments[0].type !== "Literal") return false;
-    if (!programFile(resolveModule(String(init.arguments[0].value), info.url))) return false;
+    const callee = init.callee;
+    if (callee.type !== "Identifier") return false;
+    const viaRequire = callee.name === "require" && init.arguments.length === 1 && init.arguments[0].type === "Literal";
+    if (viaRequire && !programFile(resolveModule(String(init.arguments[0].value), info.url))) return false;
+    if (!viaRequire && !(init.arguments.length === 0 && this.#bundledCommonJs(callee.name))) return false;
     const props = decl.id.properties as AnyNode[];
     if (!props.every((p) => p.type === "Property" && !p.computed && p.key.type === "Identifier" && p.value.type === "Identifier")) return false;
     const values = bindingsOf(this.fn, props.map((p) => p.value.name));
     const sharing = new Map<AnyNode, DeclItem>();
     for (const p of props) {
-      const item = this.#sharingItem(p.value.name, values.get(p.value.name), p.start);
+      const n = p.value.name;
+      const item = this.#sharingItem(n, values.get(n), p.start) ?? (values.has(n) ? literalItem(n, values.get(n), p.start, statement.kind) : null);
+      const part = partAt(info, p.start);
+      if (item && part !== undefined) item.part = part;
       if (item) sharing.set(p, item);
     }
+    // Only constants besides: the module is required again for what else the code uses.
+    if (![...sharing.values()].some((i) => i.shared || i.code)) return false;
     if (sharing.size === 0) return false;
     for (const [p, item] of sharing) {
       this.#items.set(item.start, item);
       this.#done.add(p.value.name);
     }
     const rest = props.filter((p) => !sharing.has(p));
-    if (rest.length > 0) {
+    if (rest.some((p) => p.value.name === name)) {
       const names = rest.map((p) => p.value.name);
       const pattern = rest.map((p) => (p.key.name === p.value.name ? p.key.name : `${p.key.name}: ${p.value.name}`)).join(", ");
       const item = this.#add(decl, names, `${statement.kind} { ${pattern} } = ${rewrite(info.source, init)};`, line);
       for (const n of names) this.#done.add(n);
-      this.#need("require", top, at, item);
+      this.#need(callee.name, top, at, item);
     }
     return true;
+  }
+
+  /** Whether `name` is esbuild's accessor of a CommonJS file it bundled: `var require_x = __commonJS(...)`. */
+  #bundledCommonJs(name: string): boolean {
+    if (!name.startsWith("require_")) return false;
+    const init = topDeclaration(this.info, name)?.decl.init;
+    return init?.type === "CallExpression" && init.callee.type === "Identifier" && init.callee.name === "__commonJS";
   }
 
   /**
@@ -641,6 +658,20 @@ class UnitBuilder {
     });
     return `${this.what} can't be sent to another thread: it uses ${names}, which can't go with it.\n${lines.join("\n")}\n${advice(this.role, this.#problems)}`;
   }
+}
+
+/**
+ * A binding whose value is a primitive, as a constant of that value (what a destructured require
+ * took stays as it was then). Null for other values.
+ */
+function literalItem(name: string, value: unknown, at: number, kind: string): DeclItem | null {
+  let text: string;
+  if (typeof value === "string" || typeof value === "boolean" || value === null) text = JSON.stringify(value);
+  else if (typeof value === "number") text = Object.is(value, -0) ? "-0" : String(value);
+  else if (typeof value === "bigint") text = `${value}n`;
+  else if (value === undefined) text = "void 0";
+  else return null;
+  return { names: [name], text: `${kind} ${name} = ${text};`, line: 0, start: at, deps: [] };
 }
 
 /** What calling `method` on an object passed in looks like, for the role the code plays. */
