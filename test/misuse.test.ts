@@ -1,7 +1,7 @@
 // Every misuse the SPEC names throws its documented error with a helpful message.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { currentThread, Event, RuntimeError, sleep, sleepAsync, Thread, ThreadPoolExecutor } from "skein";
+import { currentThread, Event, Queue, RuntimeError, sleep, sleepAsync, Thread, ThreadPoolExecutor } from "skein";
 import { LONG } from "./helpers/bounds.js";
 import { daemon, joined } from "./helpers/threads.js";
 
@@ -82,6 +82,8 @@ test("an option new Thread or a pool doesn't take is a TypeError naming the ones
   assert.throws(() => new Thread(options({ targt: () => {} })), /new Thread: unknown option "targt"; the options are target, args, name, daemon, module/);
   assert.throws(() => new ThreadPoolExecutor(options({ max_workers: 2 })), /new ThreadPoolExecutor: unknown option "max_workers" \(did you mean maxWorkers\?\)/);
   assert.throws(() => new ThreadPoolExecutor(4 as never), /for 4 threads, new ThreadPoolExecutor\(\{ maxWorkers: 4 \}\)/);
+  assert.throws(() => new (ThreadPoolExecutor as any)(undefined, "pfx"), /takes one options object, like new ThreadPoolExecutor\(\{ maxWorkers: 4, threadNamePrefix: "pool" \}\), got 2 arguments/);
+  assert.throws(() => new Queue().get({ timeout: 5 } as never), /Queue\.get: block must be a boolean, got an object \(Object\); for a timeout, pass block first: get\(true, 5\) \(milliseconds\)/);
   const pool = new ThreadPoolExecutor({ maxWorkers: 1 });
   try {
     assert.throws(() => pool.map((x: number) => x, [1], 1000 as never), /argument 2 is not iterable; a timeout goes last as \{ timeout: 1000 \}/);

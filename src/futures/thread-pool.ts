@@ -116,6 +116,10 @@ export class ThreadPoolExecutor implements ResultSource, Disposable {
   #shutdown = false;
 
   constructor(options: ThreadPoolOptions = {}) {
+    // Python's positional ThreadPoolExecutor(4, "pool") would lose its prefix here silently.
+    if (arguments.length > 1) {
+      throw new TypeError(`new ThreadPoolExecutor: takes one options object, like new ThreadPoolExecutor({ maxWorkers: 4, threadNamePrefix: "pool" }), got ${arguments.length} arguments`);
+    }
     if (options === null || typeof options !== "object") {
       const hint = typeof options === "number" ? `; for ${options} threads, new ThreadPoolExecutor({ maxWorkers: ${options} })` : "";
       throw new TypeError(`new ThreadPoolExecutor(options): options must be an object like { maxWorkers }, got ${describe(options)}${hint}`);

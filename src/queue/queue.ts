@@ -65,7 +65,11 @@ function checkMaxsize(maxsize: unknown, what: string): number {
 }
 
 function checkBlock(block: unknown, what: string): void {
-  if (typeof block !== "boolean") throw new TypeError(`${what}: block must be a boolean, got ${describe(block)}`);
+  if (typeof block === "boolean") return;
+  // Python's keywords, get(timeout=5), written as an object: they go by position here.
+  const t = block !== null && typeof block === "object" ? (block as { timeout?: unknown }).timeout : undefined;
+  const hint = typeof t === "number" ? `; for a timeout, pass block first: ${what.replace(/^.*\./, "")}(${what.endsWith("put") ? "item, " : ""}true, ${t}) (milliseconds)` : "";
+  throw new TypeError(`${what}: block must be a boolean, got ${describe(block)}${hint}`);
 }
 
 const ORDERS: Record<Kind, (s: QueueStorage) => Order> = {
