@@ -501,14 +501,11 @@ class UnitBuilder {
     const sharing = new Map<AnyNode, DeclItem>();
     for (const p of props) {
       const n = p.value.name;
-      const item = this.#sharingItem(n, values.get(n), p.start) ?? (values.has(n) ? literalItem(n, values.get(n), p.start, statement.kind) : null);
-      const part = partAt(info, p.start);
-      if (item && part !== undefined) item.part = part;
+      const item = this.#sharingItem(n, values.get(n), p.start) ?? (values.has(n) ? literalItem(n, values.get(n), p.start, statement.kind, partAt(info, p.start)) : null);
       if (item) sharing.set(p, item);
     }
     // Only constants besides: the module is required again for what else the code uses.
     if (![...sharing.values()].some((i) => i.shared || i.code)) return false;
-    if (sharing.size === 0) return false;
     for (const [p, item] of sharing) {
       this.#items.set(item.start, item);
       this.#done.add(p.value.name);
@@ -538,11 +535,10 @@ class UnitBuilder {
    */
   #sharingItem(name: string, value: unknown, at: number): DeclItem | null {
     const part = at >= 0 ? partAt(this.info, at) : undefined;
-    const where = part === undefined ? {} : { part };
     if (sharedByReference(value)) {
       const packed = pack(value, name);
       // A Barrier with an action carries code, which would have to load before the declaration is made.
-      return packed.code.length > 0 ? null : { names: [name], text: "", line: 0, start: at, deps: [], shared: packed, ...where };
+      return packed.code.length > 0 ? null : { ...valueItem(name, at, part), shared: packed };
     }
     if (typeof value !== "function" || building.has(value)) return null;
     let code: ShippedCode;
@@ -551,7 +547,7 @@ class UnitBuilder {
     } catch {
       return null;
     }
-    return code.by === "source" && carriesShared(code.unit) ? { names: [name], text: "", line: 0, start: at, deps: [], code, ...where } : null;
+    return code.by === "source" && carriesShared(code.unit) ? { ...valueItem(name, at, part), code } : null;
   }
 
   /**
@@ -664,14 +660,19 @@ class UnitBuilder {
  * A binding whose value is a primitive, as a constant of that value (what a destructured require
  * took stays as it was then). Null for other values.
  */
-function literalItem(name: string, value: unknown, at: number, kind: string): DeclItem | null {
+function literalItem(name: string, value: unknown, at: number, kind: string, part: number | undefined): DeclItem | null {
   let text: string;
   if (typeof value === "string" || typeof value === "boolean" || value === null) text = JSON.stringify(value);
   else if (typeof value === "number") text = Object.is(value, -0) ? "-0" : String(value);
   else if (typeof value === "bigint") text = `${value}n`;
   else if (value === undefined) text = "void 0";
   else return null;
-  return { names: [name], text: `${kind} ${name} = ${text};`, line: 0, start: at, deps: [] };
+  return { ...valueItem(name, at, part), text: `${kind} ${name} = ${text};` };
+}
+
+/** A declaration item for one binding made from its value, not from its source: at `at`, of module `part`. */
+function valueItem(name: string, at: number, part: number | undefined): DeclItem {
+  return { names: [name], text: "", line: 0, start: at, deps: [], ...(part === undefined ? {} : { part }) };
 }
 
 /** What calling `method` on an object passed in looks like, for the role the code plays. */
