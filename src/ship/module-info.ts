@@ -107,13 +107,11 @@ export function moduleInfo(url: string, source: string, shippedImports?: Map<str
   const topScopes = new Set<Scope>([scope]);
   let root: AnyNode = program;
   let top = scope;
-  // Shipped code made by vm.compileFunction is its factory's body, the whole script: its top level.
-  // (From new Function it would be `(function anonymous(params) { ... })`.)
-  const first = program.body[0]?.expression;
-  const factory = shippedImports ? (first?.type === "FunctionExpression" && program.body.length === 1 ? first : null) : wrapperOf(program);
+  const factory = shippedImports ? program.body[0]?.expression : wrapperOf(program);
+  if (shippedImports && factory?.type !== "FunctionExpression") return null;
   if (factory) {
-    // Shipped code from new Function, or a module its loader wrapped in an arrow (tsx's CommonJS,
-    // an IIFE bundle): the function's body is the top level.
+    // Shipped code, (function (params) { prelude; return ...; }), or a module its loader
+    // wrapped in an arrow (tsx's CommonJS, an IIFE bundle): the function's body is the top level.
     root = factory;
     const fs = map.get(factory);
     const bs = map.get(factory.body);
