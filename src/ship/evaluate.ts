@@ -204,7 +204,7 @@ function evaluate(unit: Unit, values: unknown[], base: unknown): any {
   if (!("binding" in v)) parts.push({ text: `const __skein_value = ${v.text};`, line: v.line, start: v.start });
   parts.sort((a, b) => a.start - b.start);
   const result = "binding" in v ? `__skein_value: ${v.binding}` : "__skein_value";
-  const body = `${layout(parts, FIRST_LINE)}return { ${[...freshNames].map((n) => `${JSON.stringify(n)}: ${n}`).concat(result).join(", ")} };`;
+  const body = `${layout(parts)}return { ${[...freshNames].map((n) => `${JSON.stringify(n)}: ${n}`).concat(result).join(", ")} };`;
   // Stack traces show the defining file; the query keeps each evaluation's URL unique.
   const id = `${unit.url || "skein:thread"}?skein-thread=${++shipCounter}`;
   const imports = new Map<string, ImportBinding>();
@@ -245,15 +245,17 @@ function sharedValue(d: DeclItem): unknown {
  * on Node 24 that delayed a worker's take-over of its next thread.
  */
 function compile(params: string[], body: string, url: string): Function {
+  // Names only, as new Function would have insisted: a parameter list is no place for code.
+  const bad = params.find((p) => !IDENTIFIER.test(p));
+  if (bad !== undefined) throw badHandle(`shipped code names a parameter ${JSON.stringify(bad)}, which is not an identifier`);
   return new vm.Script(`(function (${params.join(", ")}) {${body}\n})`, { filename: url }).runInThisContext() as Function;
 }
 
-/** The body's first line in the script compile() makes (0-based). */
-const FIRST_LINE = 0;
+const IDENTIFIER = /^[\p{ID_Start}$_][\p{ID_Continue}$\u200c\u200d]*$/u;
 
-/** The parts at their lines, the body's first being `first`. */
-function layout(parts: Array<{ text: string; line: number }>, first: number): string {
-  let line = first;
+/** The parts at their lines: the body starts on the script's first line (0). */
+function layout(parts: Array<{ text: string; line: number }>): string {
+  let line = 0;
   let out = "";
   for (const p of parts) {
     if (p.line > line) {
