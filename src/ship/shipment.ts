@@ -257,6 +257,9 @@ class UnitBuilder {
   /** In a bundle that has skein inside, the values of its top-level bindings (to spot skein's own). */
   #bundled: Map<string, unknown> | null | undefined;
 
+  /** The current values of the imports of the program's own files that the code can see (#importedSharing). */
+  #importValues: Map<string, unknown> | undefined;
+
   constructor(readonly info: ModuleInfo, readonly role: Role, readonly what: string, readonly fn: Function) {}
 
   /**
@@ -473,8 +476,10 @@ class UnitBuilder {
    */
   #importedSharing(name: string, module: string): boolean {
     if (this.info.kind === "shipped" || !inspectorAnswers() || !programFile(module)) return false;
+    // Read once for all of them: each read walks the function's scopes through the inspector.
+    this.#importValues ??= bindingsOf(this.fn, [...this.info.imports.values()].filter((i) => programFile(resolveModule(i.source, this.info.url))).map((i) => i.local));
     // A stable place among the declarations: imports have no offset of their own here.
-    const item = this.#sharingItem(name, bindingsOf(this.fn, [name]).get(name), -1 - [...this.info.imports.keys()].indexOf(name));
+    const item = this.#sharingItem(name, this.#importValues.get(name), -1 - [...this.info.imports.keys()].indexOf(name));
     if (item) this.#items.set(item.start, item);
     return item !== null;
   }

@@ -257,21 +257,21 @@ class Packer implements ShareContext {
  */
 function liveHandle(value: object): string | null {
   if (!(value instanceof EventEmitter)) return null;
-  const builtin = (name: string): unknown => {
-    try {
-      return (process as { getBuiltinModule?: (id: string) => any }).getBuiltinModule?.(name);
-    } catch {
-      return undefined;
-    }
-  };
-  const kinds: Array<[unknown, string]> = [
-    [(builtin("node:net") as any)?.Server, "server"],
-    [(builtin("node:stream") as any)?.Stream, "stream (a socket, a file)"],
-    [(builtin("node:child_process") as any)?.ChildProcess, "child process"],
-    [(builtin("node:worker_threads") as any)?.Worker, "worker"],
-  ];
-  for (const [cls, what] of kinds) if (typeof cls === "function" && value instanceof cls) return what;
+  liveKinds ??= ([["node:net", "Server", "server"], ["node:stream", "Stream", "stream (a socket, a file)"], ["node:child_process", "ChildProcess", "child process"], ["node:worker_threads", "Worker", "worker"]] as const)
+    .map(([id, name, what]) => [builtinExport(id, name), what] as [unknown, string]);
+  for (const [cls, what] of liveKinds) if (typeof cls === "function" && value instanceof cls) return what;
   return "_handle" in value ? "handle" : null;
+}
+
+/** Node's live-handle classes and what each is, looked up the first time an event emitter is sent. */
+let liveKinds: Array<[unknown, string]> | undefined;
+
+function builtinExport(id: string, name: string): unknown {
+  try {
+    return (process as { getBuiltinModule?: (id: string) => Record<string, unknown> | undefined }).getBuiltinModule?.(id)?.[name];
+  } catch {
+    return undefined;
+  }
 }
 
 function safeStack(e: Error): string | undefined {
