@@ -12,7 +12,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import type { ImportBinding } from "./module-info.js";
 import { originals, shippedOrigins, unitKey } from "./origins.js";
 import type { ShippedCode, Unit } from "./shipment.js";
-import { mirrorOf, visibleMirror, type DeclItem } from "./mirrors.js";
+import { EXPORTS_MEMBER, mirrorOf, visibleMirror, type DeclItem, type Mirrored } from "./mirrors.js";
 import { sharedByReference, unpack } from "./values.js";
 import { badHandle } from "../memory/handles.js";
 import { ownNamespace, rememberedRef, rememberRef, resolveRefWith, type Ref } from "./references.js";
@@ -210,19 +210,32 @@ function evaluate(unit: Unit, values: unknown[], base: unknown): any {
   const imports = new Map<string, ImportBinding>();
   for (const i of unit.imports) imports.set(i.local, { local: i.local, source: i.module, imported: i.imported });
   shippedOrigins.set(id, { url: unit.url, imports, kind: unit.kind, part: unit.part });
-  const wrapper = wrapperValues(unit);
+  const wrapper = wrapperValues(unit, mirror);
   const factory = compile(
-    ["__skein_import", "__skein_meta", "__skein_base", ...HELPER_NAMES, ...unit.wrapper, ...unit.imports.map((i) => i.local), ...known],
+    ["__skein_import", "__skein_meta", "__skein_base", "__skein_overlay", ...HELPER_NAMES, ...unit.wrapper, ...unit.imports.map((i) => i.local), ...known],
     `${unit.kind === "esm" ? '"use strict";' : ""}${body}`,
     id,
   );
   const made = factory(
-    importerFor(unit.url), metaFor(unit.url), base, ...HELPER_NAMES.map((n) => compilerHelpers[n]), ...unit.wrapper.map((n) => wrapper[n]),
+    importerFor(unit.url), metaFor(unit.url), base, overlay, ...HELPER_NAMES.map((n) => compilerHelpers[n]), ...unit.wrapper.map((n) => wrapper[n]),
     ...values, ...known.map((n) => mirror.get(n)!.value),
   ) as Record<string, unknown>;
   for (const d of fresh) for (const n of d.names) own(d).set(n, { value: made[n], item: d });
   compiled.set(key, made.__skein_value);
   return made.__skein_value;
+}
+
+/**
+ * One of the program's modules as shipped code that imports or requires it sees it in a thread:
+ * the module this thread loaded, with the members that must be the program's very objects (its
+ * skein objects, and its functions that use them, ship/shipment.ts #moduleOverlay) over it. The
+ * rest reads through to the thread's own module, as it would have without them.
+ */
+function overlay(real: unknown, own: Record<string, unknown>): object {
+  const base = real !== null && typeof real === "object" ? real : {};
+  const props: PropertyDescriptorMap = {};
+  for (const [key, value] of Object.entries(own)) props[key] = { value, enumerable: true, writable: true, configurable: true };
+  return Object.create(base, props);
 }
 
 /**
@@ -269,12 +282,32 @@ function layout(parts: Array<{ text: string; line: number }>): string {
   return out;
 }
 
+/** Per CommonJS file, its exports as shipped code sees them here, when some of them are shared. */
+const sharedExports = new Map<string, object>();
+
+/**
+ * `exports` for shipped code of a CommonJS file that shares exports (EXPORTS_MEMBER items in the
+ * file's mirror): the file's module loaded here with those over it, one object per file, which
+ * later code's shared exports join. Null where none are shared.
+ */
+function exportsOf(unit: Unit, mirror: Map<string, Mirrored>): object | null {
+  const shared = [...mirror].filter(([n]) => n.startsWith(EXPORTS_MEMBER));
+  if (shared.length === 0) return null;
+  let over = sharedExports.get(unit.url);
+  if (!over) sharedExports.set(unit.url, (over = overlay(requireModule(unit.url, unit.url), {})));
+  for (const [n, m] of shared) {
+    const key = n.slice(EXPORTS_MEMBER.length);
+    if (!Object.prototype.hasOwnProperty.call(over, key)) Object.defineProperty(over, key, { value: m.value, enumerable: true, writable: true, configurable: true });
+  }
+  return over;
+}
+
 /** What a CommonJS module's code finds in its wrapper, for the file it came from. */
-function wrapperValues(unit: Unit): Record<string, unknown> {
+function wrapperValues(unit: Unit, mirror: Map<string, Mirrored>): Record<string, unknown> {
   if (unit.wrapper.length === 0) return {};
   if (unit.wrapper.includes("require") && needsTsx(unit.url)) ensureTsxSync();
   const file = unit.url.startsWith("file:") ? fileURLToPath(unit.url) : unit.url;
-  const exports = {};
+  const exports = (unit.wrapper.includes("exports") && exportsOf(unit, mirror)) || {};
   const base = createRequire(unit.url.startsWith("file:") ? unit.url : fallbackBase());
   // "skein" inside shipped code is this thread's own skein, as with import.
   const require = Object.assign((id: string) => (id === "skein" ? ownNamespace() : base(id)), base);

@@ -33,6 +33,13 @@ export interface DeclItem {
   code?: ShippedCode;
 }
 
+/**
+ * The hidden names of a CommonJS module's shared exports (`__skein_exports$hits`), which shipped
+ * code using `exports` finds over its module's exports in a thread (ship/shipment.ts
+ * #exportsSharing, ship/evaluate.ts).
+ */
+export const EXPORTS_MEMBER = "__skein_exports$";
+
 export interface Mirrored {
   value: unknown;
   item: DeclItem;

@@ -12,7 +12,7 @@
  * advice for the role the code plays.
  */
 import { createRequire, isBuiltin } from "node:module";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { declaredNames, parseCallable, freeNames, rewrite, type AnyNode, type Scope } from "./parse.js";
 import { bindingsOf, locate, scriptSource, type Location } from "./locate.js";
 import { originals, shippedOrigins, unitKey } from "./origins.js";
@@ -22,7 +22,7 @@ import { cjsExportRef, ownByCode, ownName, ownNamespace, rememberRef, runtimeRef
 import { HELPER_NAMES } from "./compiler-helpers.js";
 import { inspectorAnswers } from "../platform/inspector.js";
 import { runtimeLabel } from "../platform/runtime-kind.js";
-import { mirrorOf, visibleMirror, type DeclItem } from "./mirrors.js";
+import { EXPORTS_MEMBER, mirrorOf, visibleMirror, type DeclItem } from "./mirrors.js";
 import { pack, sharedByReference } from "./values.js";
 
 export interface ResolvedImport {
@@ -58,7 +58,7 @@ export type ShippedCode = { by: "ref"; ref: Ref } | { by: "source"; unit: Unit }
 export type Role = "target" | "subclass" | "task" | "initializer" | "action" | "hook" | "value";
 
 /** Names every evaluated unit gets from skein itself: compilers' helpers and skein's rewrites. */
-export const PROVIDED = new Set([...HELPER_NAMES, "__skein_import", "__skein_meta", "__skein_base"]);
+export const PROVIDED = new Set([...HELPER_NAMES, "__skein_import", "__skein_meta", "__skein_base", "__skein_overlay"]);
 const WRAPPER = new Set(["require", "module", "exports", "__filename", "__dirname"]);
 
 const cache = new WeakMap<Function, ShippedCode>();
@@ -163,9 +163,11 @@ function sharingSource(fn: Function, role: Role, what: string, info: ModuleInfo,
   } catch {
     return null;
   }
-  // Code that uses its module's own `exports` or `module` (tsc's CommonJS: `exports.hits`) needs
-  // the module itself, which only importing it gives: by name then, its objects each worker's.
-  if (unit.wrapper.includes("exports") || unit.wrapper.includes("module")) return null;
+  // Code that uses its module's own `module`, or `exports` (tsc's CommonJS: `exports.label`) with
+  // none of the exports shared, needs the module itself, which only importing it gives: by name
+  // then, its objects each worker's. With shared exports (`exports.hits`, an AtomicInt), the
+  // thread's `exports` is its module with those over it (#exportsSharing).
+  if (unit.wrapper.includes("module") || (unit.wrapper.includes("exports") && !unit.decls.some((d) => d.names[0]!.startsWith(EXPORTS_MEMBER)))) return null;
   return carriesShared(unit) ? unit : null;
 }
 
@@ -370,12 +372,15 @@ class UnitBuilder {
     if (imp) {
       by?.deps.push(name);
       const module = resolveModule(imp.source, info.url);
-      if (!this.#importedSharing(name, module)) this.#imports.set(name, { local: name, module, imported: imp.imported });
+      const sharing = imp.imported === "*" ? this.#namespaceSharing(name, module) : this.#importedSharing(name, module);
+      if (!sharing) this.#imports.set(name, { local: name, module, imported: imp.imported });
       return;
     }
     if (info.kind === "shipped" && WRAPPER.has(name)) {
       by?.deps.push(name);
       this.#wrapper.add(name);
+      // The module's shared exports came with the code that brought it: they go on with it.
+      if (name === "exports") for (const n of visibleMirror(info.url, info.part).keys()) if (n.startsWith(EXPORTS_MEMBER)) this.#fromMirror(n);
       return;
     }
     if (owner && info.kind !== "shipped") {
@@ -397,6 +402,7 @@ class UnitBuilder {
     if (info.kind !== "esm" && WRAPPER.has(name)) {
       by?.deps.push(name);
       this.#wrapper.add(name);
+      if (name === "exports") this.#exportsSharing();
       return;
     }
     if (name in globalThis) return;
@@ -427,7 +433,7 @@ class UnitBuilder {
       for (const dep of freeNames(decl)) this.#need(dep, info.map.get(decl) ?? top, at, item);
       return;
     }
-    if (this.#requiredSharing(name, decl, statement, top, at, line)) return;
+    if (this.#requiredSharing(name, decl, statement, top, at, line) || this.#requiredModuleSharing(name, decl, statement, top, line)) return;
     // A variable: `const X = ...`, `let`/`var` never reassigned, tsc's enum `var E;` plus its filler.
     const fillers = info.fillers.get(name) ?? [];
     // A bundle's lazily initialized module declares `var x;` and sets it in its init function.
@@ -524,6 +530,107 @@ class UnitBuilder {
       this.#need(callee.name, top, at, item);
     }
     return true;
+  }
+
+  /**
+   * `import * as tally from "./tally.js"` of one of the program's files (Python's `import tally`):
+   * when members of the module hold skein objects or shared memory, or are functions of it using
+   * such, the thread gets the module it imports with those members over it, the very objects
+   * (#moduleOverlay). False, to import it as any other module, otherwise.
+   */
+  #namespaceSharing(name: string, module: string): boolean {
+    if (this.info.kind === "shipped" || !inspectorAnswers() || !programFile(module) || module === entryUrl()) return false;
+    this.#importValues ??= bindingsOf(this.fn, [...this.info.imports.values()].filter((i) => programFile(resolveModule(i.source, this.info.url))).map((i) => i.local));
+    const at = -1 - [...this.info.imports.keys()].indexOf(name);
+    const real = `__skein_module_${name}`;
+    const over = this.#moduleOverlay(name, this.#importValues.get(name), at);
+    if (!over) return false;
+    this.#imports.set(real, { local: real, module, imported: "*" });
+    this.#items.set(at, { names: [name], text: `const ${name} = __skein_overlay(${real}, ${over.members});`, line: 0, start: at, deps: [real, ...over.deps] });
+    this.#done.add(name);
+    return true;
+  }
+
+  /**
+   * CommonJS's `const tally = require("./tally")` of one of the program's files, as written or as
+   * compilers write an import (tsc's `const tally_1 = require(...)`, `__importStar(require(...))`,
+   * esbuild's `__toESM(require(...))`): the module as itself when it is a skein object or a
+   * function carrying such, or with its sharing members over it, as for a namespace import
+   * (#namespaceSharing). False otherwise: the declaration goes as written.
+   */
+  #requiredModuleSharing(name: string, decl: AnyNode, statement: AnyNode, top: Scope, line: number): boolean {
+    const info = this.info;
+    if (info.kind === "shipped" || !inspectorAnswers() || decl.id?.type !== "Identifier" || !decl.init) return false;
+    const spec = requiredSpecifier(decl.init);
+    if (spec === null) return false;
+    const module = resolveModule(spec, info.url);
+    if (!programFile(module) || module === entryUrl()) return false;
+    const value = bindingsOf(this.fn, [name]).get(name);
+    const whole = this.#sharingItem(name, value, decl.start);
+    if (whole) {
+      this.#items.set(whole.start, whole);
+      this.#done.add(name);
+      return true;
+    }
+    const over = this.#moduleOverlay(name, value, decl.start);
+    if (!over) return false;
+    const item = this.#add(decl, [name], `${statement.kind} ${name} = __skein_overlay(${rewrite(info.source, decl.init)}, ${over.members});`, line);
+    item.deps.push(...over.deps);
+    this.#done.add(name);
+    for (const dep of freeNames(decl.init)) this.#need(dep, top, decl.start, item);
+    return true;
+  }
+
+  /**
+   * A function of one of the program's CommonJS files that uses `exports` (tsc's CommonJS writes
+   * `exports.hits` for the module's own `hits`): the module's exports holding skein objects or
+   * shared memory, or functions using such, go with it as hidden items (EXPORTS_MEMBER), which a
+   * thread puts over its own module's exports (ship/evaluate.ts). Nothing where the module's
+   * exports can't be read, or for the program's entry file, which a thread must never load.
+   */
+  #exportsSharing(): void {
+    const info = this.info;
+    if (this.#done.has("exports:shared")) return;
+    this.#done.add("exports:shared");
+    if (info.kind !== "cjs" || !inspectorAnswers() || !programFile(info.url) || info.url === entryUrl()) return;
+    let exported: unknown;
+    try {
+      exported = createRequire(info.url).cache[fileURLToPath(info.url)]?.exports;
+    } catch {
+      return;
+    }
+    // After the imports' places (#importedSharing): a place no declaration has.
+    this.#moduleOverlay("exports", exported, -2 - info.imports.size);
+  }
+
+  /**
+   * The members of module object `value` (as the program sees it) that a thread must get as
+   * themselves (#sharingItem), each an item of a hidden name of its own placed just after `at`;
+   * and the object literal that names them for __skein_overlay (ship/evaluate.ts). Null if none.
+   */
+  #moduleOverlay(name: string, value: unknown, at: number): { members: string; deps: string[] } | null {
+    // A module that is a function (`module.exports = fn`) can't be overlaid without losing its call.
+    if (value === null || typeof value !== "object") return null;
+    // `__proto__: x` in the literal would set its prototype, not make a member.
+    const keys = Object.keys(value).filter((k) => IDENTIFIER.test(k) && k !== "__proto__");
+    const members: string[] = [];
+    const deps: string[] = [];
+    keys.forEach((key, i) => {
+      let member: unknown;
+      try {
+        member = (value as Record<string, unknown>)[key];
+      } catch {
+        return; // a getter that throws: the thread reads it from its own module
+      }
+      const hidden = `__skein_${name}$${key}`;
+      const item = this.#sharingItem(`${name}.${key}`, member, at + (i + 1) / (keys.length + 1));
+      if (!item) return;
+      item.names = [hidden];
+      this.#items.set(item.start, item);
+      members.push(`${key}: ${hidden}`);
+      deps.push(hidden);
+    });
+    return members.length === 0 ? null : { members: `{ ${members.join(", ")} }`, deps };
   }
 
   /** Whether `name` is esbuild's accessor of a CommonJS file it bundled: `var require_x = __commonJS(...)`. */
@@ -674,6 +781,22 @@ function literalItem(name: string, value: unknown, at: number, kind: string, par
   else return null;
   return { ...valueItem(name, at, part), text: `${kind} ${name} = ${text};` };
 }
+
+/**
+ * The file a declaration's initializer requires: `require("./x")`, or that wrapped in one helper
+ * call as compilers write it (`__importStar(require("./x"))`, `__toESM(require("./x"), 1)`). Null
+ * for anything else.
+ */
+function requiredSpecifier(init: AnyNode): string | null {
+  let call = init;
+  if (call.type === "CallExpression" && call.callee.type === "Identifier" && call.callee.name !== "require" && call.arguments.length >= 1) call = call.arguments[0];
+  if (call.type !== "CallExpression" || call.callee.type !== "Identifier" || call.callee.name !== "require") return null;
+  const arg = call.arguments[0];
+  return call.arguments.length === 1 && arg.type === "Literal" && typeof arg.value === "string" ? arg.value : null;
+}
+
+/** What a member name must be to be written as `key: value` and become part of a parameter's name. */
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
 /** A declaration item for one binding made from its value, not from its source: at `at`, of module `part`. */
 function valueItem(name: string, at: number, part: number | undefined): DeclItem {
