@@ -203,6 +203,68 @@ test(...notOn(["Bun", "Deno"], "a module's lock and counters are the very object
   assert.equal(tsc.stdout, "1501\n");
 });
 
+/** Python's class attributes: `lock = threading.Lock()` in the class body, used through the class. */
+class Tally {
+  static lock = new Lock();
+  static hits = new AtomicInt();
+  static counts = new Int32Array(new SharedArrayBuffer(4));
+  static label = "tally";
+
+  static bump(): void {
+    Tally.lock.acquire();
+    try {
+      Tally.counts[0] = Tally.counts[0]! + 1;
+      Tally.hits.increment();
+    } finally {
+      Tally.lock.release();
+    }
+  }
+}
+
+function tallies(n: number): void {
+  for (let i = 0; i < n; i++) Tally.bump();
+}
+
+/** A Thread subclass whose class attribute every instance shares. */
+class Pinger extends Thread {
+  static pings = new AtomicInt();
+  override run(): void {
+    Pinger.pings.increment();
+  }
+}
+
+test(...notOn(["Bun", "Deno"], "a class's static skein objects are the very objects in every thread, as Python's class attributes", "it can't show skein a class's values"), () => {
+  const ts = Array.from({ length: 4 }, () => new Thread({ target: tallies, args: [2_000], daemon: true }));
+  ts.forEach((t) => t.start());
+  ts.forEach((t) => assert.equal(t.join(LONG), true, `${t.name} never ended`));
+  assert.equal(Tally.hits.get(), 8_000);
+  assert.equal(Tally.counts[0], 8_000, "without atomics, the count is exact only under one lock");
+  Tally.lock.acquire();
+  try {
+    const seen = new Int32Array(new SharedArrayBuffer(4));
+    runJoined((o: Int32Array) => void (o[0] = Tally.lock.locked() ? 1 : 2), [seen]);
+    assert.equal(seen[0], 1, "the thread sees the class's lock as main holds it");
+  } finally {
+    Tally.lock.release();
+  }
+  const pingers = Array.from({ length: 3 }, () => new Pinger({ daemon: true }));
+  pingers.forEach((t) => t.start());
+  pingers.forEach((t) => assert.equal(t.join(LONG), true, `${t.name} never ended`));
+  assert.equal(Pinger.pings.get(), 3);
+  // As with a module's objects, a queue item (bytes) can't carry them: the error names them as written.
+  assert.throws(() => new Queue<unknown>().put(new Tally()), (e: unknown) =>
+    e instanceof TypeError && /Tally uses "Tally.lock", "Tally.hits", "Tally.counts"/.test((e as Error).message));
+});
+
+test("a class's static fields set after the class, as compilers write them for targets before ES2022, go with the class", () => {
+  // Once they were left behind: the thread's class had no lock at all.
+  const r = runFixture("static-fields.cjs");
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr, "");
+  // Bun and Deno can't show skein the class's values: there each worker has its own counters.
+  assert.equal(r.stdout, `thread sees tally Lock\n${onBun || onDeno ? "0 0 0" : "2000 2000 2000"}\n`);
+});
+
 test(...notOnNode("a module-level skein object is refused where the runtime can't show skein its value, saying why and to pass it in args"), () => {
   const t = new Thread({ target: seesModuleObjects, args: [1] });
   assert.throws(() => t.start(), (e: unknown) =>

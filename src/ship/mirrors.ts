@@ -34,11 +34,26 @@ export interface DeclItem {
 }
 
 /**
+ * The hidden name of a shared member `key` of `owner` that came with code: a module's
+ * (`tally.bump` for `import * as tally`, `exports.hits` for a CommonJS file's own exports) or a
+ * class's static field (`Tally.lock`). Declared as any other binding of the code's module.
+ */
+export function memberName(owner: string, key: string): string {
+  return `__skein_${owner}$${key}`;
+}
+
+/** How errors show such a name: `tally.bump`; any other name as it is. */
+export function shownName(name: string): string {
+  const m = /^__skein_(.+?)\$(.+)$/.exec(name);
+  return m ? `${m[1]}.${m[2]}` : name;
+}
+
+/**
  * The hidden names of a CommonJS module's shared exports (`__skein_exports$hits`), which shipped
  * code using `exports` finds over its module's exports in a thread (ship/shipment.ts
  * #exportsSharing, ship/evaluate.ts).
  */
-export const EXPORTS_MEMBER = "__skein_exports$";
+export const EXPORTS_MEMBER = memberName("exports", "");
 
 export interface Mirrored {
   value: unknown;

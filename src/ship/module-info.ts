@@ -39,7 +39,11 @@ export interface ModuleInfo {
   mutated: Set<string>;
   /** Top-level names set by a bundle's lazy module initializer (esbuild's __esm), with the value set. */
   lazy: Map<string, AnyNode>;
-  /** tsc's `var E; (function (E) {...})(E || (E = {}))`: the statement that fills each such var. */
+  /**
+   * tsc's `var E; (function (E) {...})(E || (E = {}))`: the statement that fills each such var.
+   * Also a class's static fields as compilers write them for targets before ES2022, right after
+   * the class (staticFieldOf).
+   */
   fillers: Map<string, AnyNode[]>;
   /** Where each line starts, for turning the inspector's line and column into an offset. */
   lineStarts: number[];
@@ -256,19 +260,56 @@ function fillerOf(st: AnyNode): string | null {
   return arg.left.name;
 }
 
+/**
+ * A class's static field as compilers write it for targets before ES2022, a statement right after
+ * the class: tsc's `C.lock = new Lock();` and `Object.defineProperty(C, "lock", { ..., value })`,
+ * esbuild's `__publicField(C, "lock", new Lock())`. The class's name, the field's, and the node
+ * of its value; null for any other statement.
+ */
+export function staticFieldOf(st: AnyNode): { owner: string; key: string; value: AnyNode } | null {
+  if (st.type !== "ExpressionStatement") return null;
+  const e = st.expression;
+  const keyOf = (k: AnyNode, computed: boolean): string | null =>
+    !computed && k.type === "Identifier" ? k.name : k.type === "Literal" && typeof k.value === "string" ? k.value : null;
+  if (e.type === "AssignmentExpression" && e.operator === "=" && e.left.type === "MemberExpression" && e.left.object.type === "Identifier") {
+    const key = keyOf(e.left.property, e.left.computed);
+    return key === null ? null : { owner: e.left.object.name, key, value: e.right };
+  }
+  if (e.type !== "CallExpression" || e.arguments.length !== 3 || e.arguments[0].type !== "Identifier") return null;
+  const c = e.callee;
+  const key = keyOf(e.arguments[1], true);
+  if (key === null) return null;
+  const owner = e.arguments[0].name;
+  if (c.type === "Identifier" && c.name === "__publicField") return { owner, key, value: e.arguments[2] };
+  const defines = c.type === "MemberExpression" && !c.computed && c.object.type === "Identifier" && c.object.name === "Object" && c.property.name === "defineProperty";
+  const value = defines && e.arguments[2].type === "ObjectExpression"
+    ? (e.arguments[2].properties as AnyNode[]).find((p) => p.type === "Property" && !p.computed && p.key.type === "Identifier" && p.key.name === "value")
+    : undefined;
+  return value ? { owner, key, value: value.value } : null;
+}
+
 /** Finds assignments to top-level bindings and changes to their objects, resolving names by scope. */
 function readChanges(info: ModuleInfo, program: AnyNode, top: Scope): void {
   const fillerArgs = new Set<AnyNode>();
   const body = info.root === program ? program.body : info.root.body.body;
+  const fill = (name: string, st: AnyNode): void => {
+    const list = info.fillers.get(name) ?? [];
+    list.push(st);
+    info.fillers.set(name, list);
+  };
+  // The class whose static fields the statements just after it may set.
+  let lastClass: string | null = null;
   for (const st of body) {
     const name = fillerOf(st);
     if (name) {
-      const list = info.fillers.get(name) ?? [];
-      list.push(st);
-      info.fillers.set(name, list);
+      fill(name, st);
       const arg = st.expression.arguments[0];
       if (arg.type === "LogicalExpression" || arg.type === "AssignmentExpression") fillerArgs.add(arg);
     }
+    const cls = st.type === "ExportNamedDeclaration" || st.type === "ExportDefaultDeclaration" ? st.declaration : st;
+    if (cls?.type === "ClassDeclaration" && cls.id) lastClass = cls.id.name;
+    else if (lastClass !== null && staticFieldOf(st)?.owner === lastClass) fill(lastClass, st);
+    else lastClass = null;
   }
   const isTop = (scope: Scope, name: string) => {
     const owner = scope.find_owner(name);

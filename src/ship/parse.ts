@@ -144,8 +144,9 @@ export function walk(root: AnyNode, visit: (node: AnyNode, parent: AnyNode | nul
  * `__skein_meta` (the defining file's), and with `base`, a class's `extends` expression becomes
  * `__skein_base` (the parent class as evaluated in the thread).
  */
-export function rewrite(source: string, node: AnyNode, base = false): string {
-  const edits: Array<[number, number, string]> = [];
+export function rewrite(source: string, node: AnyNode, base = false, more: Array<[number, number, string]> = []): string {
+  // Edits given for several nodes apply to this one's text only where they fall within it.
+  const edits = more.filter(([from, to]) => from >= node.start && to <= node.end);
   walk(node, (n) => {
     if (n.type === "ImportExpression") edits.push([n.start, n.start + "import".length, "__skein_import"]);
     else if (n.type === "MetaProperty" && n.meta.name === "import") edits.push([n.start, n.end, "__skein_meta"]);

@@ -16,13 +16,13 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { declaredNames, parseCallable, freeNames, rewrite, type AnyNode, type Scope } from "./parse.js";
 import { bindingsOf, locate, scriptSource, type Location } from "./locate.js";
 import { originals, shippedOrigins, unitKey } from "./origins.js";
-import { bindingOf, bundledRequire, entryUrl, findDefinition, lineAt, moduleInfo, offsetOf, partAt, topDeclaration, wrappedTop, type ModuleInfo } from "./module-info.js";
+import { bindingOf, bundledRequire, entryUrl, staticFieldOf, findDefinition, lineAt, moduleInfo, offsetOf, partAt, topDeclaration, wrappedTop, type ModuleInfo } from "./module-info.js";
 import { placeOf } from "./source-lines.js";
 import { cjsExportRef, ownByCode, ownName, ownNamespace, rememberRef, runtimeRef, type Ref } from "./references.js";
 import { HELPER_NAMES } from "./compiler-helpers.js";
 import { inspectorAnswers } from "../platform/inspector.js";
 import { runtimeLabel } from "../platform/runtime-kind.js";
-import { EXPORTS_MEMBER, mirrorOf, visibleMirror, type DeclItem } from "./mirrors.js";
+import { EXPORTS_MEMBER, memberName, mirrorOf, visibleMirror, type DeclItem } from "./mirrors.js";
 import { pack, sharedByReference } from "./values.js";
 
 export interface ResolvedImport {
@@ -262,6 +262,9 @@ class UnitBuilder {
   /** The current values of the imports of the program's own files that the code can see (#importedSharing). */
   #importValues: Map<string, unknown> | undefined;
 
+  /** The top-level binding that is the code itself, when it is one. */
+  #self: string | undefined;
+
   constructor(readonly info: ModuleInfo, readonly role: Role, readonly what: string, readonly fn: Function) {}
 
   /**
@@ -334,6 +337,7 @@ class UnitBuilder {
     let base: ShippedCode | undefined;
     if (declared && !this.info.assigned.has(declared)) {
       // The code is itself a top-level binding: it goes as its declaration.
+      this.#self = declared;
       this.#need(declared, scope, node.start, null);
       value = { binding: declared };
     } else {
@@ -429,8 +433,16 @@ class UnitBuilder {
     const top = (owner && wrappedTop(info, owner)) || info.top;
     if (info.assigned.has(name)) return void this.#problems.push({ name, kind: "reassigned", at });
     if (decl.type === "FunctionDeclaration" || decl.type === "ClassDeclaration") {
-      const item = this.#add(decl, [name], rewrite(info.source, decl), line);
+      // A class's static fields, in its body or, compiled for targets before ES2022, just after it.
+      const fillers = decl.type === "ClassDeclaration" ? (info.fillers.get(name) ?? []) : [];
+      const fields = decl.type === "ClassDeclaration" ? staticFields(decl, fillers) : [];
+      const statics = this.#sharedStatics(name, fields);
+      const edits = statics.map((s) => s.edit);
+      const text = [rewrite(info.source, decl, false, edits), ...fillers.map((f: AnyNode) => rewrite(info.source, f, false, edits))].join("\n");
+      const item = this.#add(decl, [name], text, line);
+      item.deps.push(...statics.map((s) => s.hidden));
       for (const dep of freeNames(decl)) this.#need(dep, info.map.get(decl) ?? top, at, item);
+      for (const f of fillers) for (const dep of freeNames(f)) if (dep !== name) this.#need(dep, top, at, item);
       return;
     }
     if (this.#requiredSharing(name, decl, statement, top, at, line) || this.#requiredModuleSharing(name, decl, statement, top, line)) return;
@@ -533,6 +545,31 @@ class UnitBuilder {
   }
 
   /**
+   * A class's static fields holding skein objects or shared memory (Python's class attribute
+   * `lock = threading.Lock()`): each goes as that very object, a hidden item of its own, and the
+   * edit that makes the field's initializer that item rather than a new object. None where the
+   * class's values can't be read (Bun, Deno), or for code made here from shipped code, whose
+   * class text came edited already.
+   */
+  #sharedStatics(name: string, fields: Array<{ key: string; value: AnyNode }>): Array<{ edit: [number, number, string]; hidden: string }> {
+    if (this.info.kind === "shipped" || !inspectorAnswers() || fields.length === 0) return [];
+    const cls = name === this.#self ? this.fn : bindingsOf(this.fn, [name]).get(name);
+    if (typeof cls !== "function") return [];
+    const out: Array<{ edit: [number, number, string]; hidden: string }> = [];
+    for (const field of fields) {
+      const value = Object.getOwnPropertyDescriptor(cls, field.key)?.value;
+      if (!sharedByReference(value) || !IDENTIFIER.test(field.key)) continue;
+      const hidden = memberName(name, field.key);
+      const item = this.#sharingItem(`${name}.${field.key}`, value, field.value.start);
+      if (!item) continue;
+      item.names = [hidden];
+      this.#items.set(item.start, item);
+      out.push({ edit: [field.value.start, field.value.end, hidden], hidden });
+    }
+    return out;
+  }
+
+  /**
    * `import * as tally from "./tally.js"` of one of the program's files (Python's `import tally`):
    * when members of the module hold skein objects or shared memory, or are functions of it using
    * such, the thread gets the module it imports with those members over it, the very objects
@@ -622,7 +659,7 @@ class UnitBuilder {
       } catch {
         return; // a getter that throws: the thread reads it from its own module
       }
-      const hidden = `__skein_${name}$${key}`;
+      const hidden = memberName(name, key);
       const item = this.#sharingItem(`${name}.${key}`, member, at + (i + 1) / (keys.length + 1));
       if (!item) return;
       item.names = [hidden];
@@ -780,6 +817,14 @@ function literalItem(name: string, value: unknown, at: number, kind: string, par
   else if (value === undefined) text = "void 0";
   else return null;
   return { ...valueItem(name, at, part), text: `${kind} ${name} = ${text};` };
+}
+
+/** A class's static fields with a value: in its body, and set by the statements after it (staticFieldOf). */
+function staticFields(decl: AnyNode, fillers: AnyNode[]): Array<{ key: string; value: AnyNode }> {
+  const inBody = (decl.body.body as AnyNode[])
+    .filter((m) => m.type === "PropertyDefinition" && m.static && !m.computed && m.key.type === "Identifier" && m.value)
+    .map((m) => ({ key: m.key.name as string, value: m.value }));
+  return [...inBody, ...fillers.flatMap((f) => staticFieldOf(f) ?? [])];
 }
 
 /**

@@ -17,6 +17,7 @@ import { EventEmitter } from "node:events";
 import type { ShippedCode } from "./shipment.js";
 import { codeFor } from "./packing.js";
 import { materializeSync } from "./evaluate.js";
+import { shownName } from "./mirrors.js";
 import {
   badHandle, isShareable, registerReviver, reviverFor, SHARE, type Handle, type ReviveContext, type Shareable, type ShareContext,
 } from "../memory/handles.js";
@@ -97,7 +98,7 @@ class Packer implements ShareContext {
         if (this.options.intoSharedMemory) {
           const what = c.by === "source" && c.unit.name ? `${c.unit.name}` : "a function";
           throw new TypeError(
-            `${what} uses ${shared.map((n) => `"${n}"`).join(", ")}, module-level skein objects or shared memory, so it can't be copied into shared memory; pass it to threads in their args instead`,
+            `${what} uses ${shared.map((n) => `"${n}"`).join(", ")}, skein objects or shared memory of its module or class, so it can't be copied into shared memory; pass it to threads in their args instead`,
           );
         }
         this.byRef = true;
@@ -307,7 +308,7 @@ export function sharedByReference(value: unknown): boolean {
 /** The module-level skein objects and shared memory that shipped code carries (ship/mirrors.ts DeclItem.shared). */
 function sharedNames(code: ShippedCode): string[] {
   if (code.by !== "source") return [];
-  const own = code.unit.decls.flatMap((d) => (d.shared ? d.names : d.code ? sharedNames(d.code) : []));
+  const own = code.unit.decls.flatMap((d) => (d.shared ? d.names.map(shownName) : d.code ? sharedNames(d.code) : []));
   return code.unit.base ? own.concat(sharedNames(code.unit.base)) : own;
 }
 
