@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import * as path from "node:path";
 import * as net from "node:net";
 import { readFileSync } from "node:fs";
-import { AtomicInt, local as threadLocal, Lock, Queue, Thread, ThreadPoolExecutor } from "skein";
+import { AtomicInt, Event, local as threadLocal, Lock, Queue, sleep, Thread, threadSnapshot, ThreadPoolExecutor } from "skein";
 import triple, { square } from "./fixtures/math.js";
 import { runJoined } from "./helpers/threads.js";
 import { LONG } from "./helpers/bounds.js";
@@ -303,6 +303,40 @@ test("a stack trace from code shipped by source names its file's lines, the firs
   assert.match(r.stderr, /at fail \(.*thread-lines\.mjs\?skein-thread=\d+:4:\d+\)/);
   // Bun reprints the file (its lines inside a function may move), and skein ships what Bun runs.
   if (!onBun) assert.match(r.stderr, /thread-lines\.mjs\?skein-thread=\d+:8:\d+\)/);
+});
+
+/** Throws on a line of its own, in a thread, and sends the stack back. */
+function throwsHere(out: Queue<string>): void {
+  try {
+    throw new Error("here"); // THROW-LINE
+  } catch (e) {
+    out.put((e as Error).stack ?? "");
+  }
+}
+
+/** Waits on a line of its own, for a thread dump to name. */
+function waitsHere(go: Event): void {
+  go.wait(LONG); // WAIT-LINE
+}
+
+test(...notOn(["Bun"], "stack traces and thread dumps of code in a thread name the lines of the TypeScript file, which tsx and Deno run compiled to other lines", "Bun keeps no source map of the file it reprints"), () => {
+  const text = readFileSync(new URL(import.meta.url), "utf8");
+  const lineOf = (marker: string) => text.slice(0, text.indexOf(marker)).split("\n").length;
+  const q = new Queue<string>();
+  runJoined(throwsHere, [q]);
+  assert.match(q.get(true, LONG), new RegExp(`throwsHere[^\\n]*\\(.*shipping\\.test\\.ts:${lineOf("// THROW-LINE")}:\\d+\\)`));
+  const go = new Event();
+  const t = new Thread({ target: waitsHere, args: [go], daemon: true, name: "waits-here" });
+  t.start();
+  try {
+    // A wait's call site is taken once it has lasted a moment: look until it is there, within bounds.
+    let site: string | null = null;
+    for (const until = Date.now() + LONG; site === null && Date.now() < until; sleep(10)) site = threadSnapshot().find((x) => x.name === "waits-here")?.callSite ?? null;
+    assert.match(site ?? "(none)", new RegExp(`shipping\\.test\\.ts:${lineOf("// WAIT-LINE")}:\\d+$`));
+  } finally {
+    go.set();
+    assert.equal(t.join(LONG), true);
+  }
 });
 
 test("state the program changes is refused with advice to make it a skein object, not to pass a copy", () => {

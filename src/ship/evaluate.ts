@@ -12,6 +12,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import type { ImportBinding } from "./module-info.js";
 import { originals, shippedOrigins, unitKey } from "./origins.js";
 import type { ShippedCode, Unit } from "./shipment.js";
+import { placeParts, type Placed } from "./stack-lines.js";
+import type { PartMap } from "./mirrors.js";
 import { EXPORTS_MEMBER, mirrorOf, visibleMirror, type DeclItem, type Mirrored } from "./mirrors.js";
 import { sharedByReference, unpack } from "./values.js";
 import { badHandle } from "../memory/handles.js";
@@ -200,22 +202,24 @@ function evaluate(unit: Unit, values: unknown[], base: unknown): any {
   }
   const freshNames = new Set(fresh.flatMap((d) => d.names));
   const known = [...mirror.keys()].filter((n) => !freshNames.has(n));
-  const parts = fresh.map((d) => ({ text: d.text, line: d.line, start: d.start }));
-  if (!("binding" in v)) parts.push({ text: `const __skein_value = ${v.text};`, line: v.line, start: v.start });
+  const parts: Part[] = fresh.map((d) => ({ text: d.text, line: d.line, start: d.start, map: d.map }));
+  if (!("binding" in v)) parts.push({ text: `${VALUE} ${v.text};`, line: v.line, start: v.start, map: v.map, col: VALUE.length + 1 });
   parts.sort((a, b) => a.start - b.start);
   const result = "binding" in v ? `__skein_value: ${v.binding}` : "__skein_value";
-  const body = `${layout(parts)}return { ${[...freshNames].map((n) => `${JSON.stringify(n)}: ${n}`).concat(result).join(", ")} };`;
+  const placed: Placed[] = [];
+  const body = `${layout(parts, placed)}return { ${[...freshNames].map((n) => `${JSON.stringify(n)}: ${n}`).concat(result).join(", ")} };`;
   // Stack traces show the defining file; the query keeps each evaluation's URL unique.
   const id = `${unit.url || "skein:thread"}?skein-thread=${++shipCounter}`;
   const imports = new Map<string, ImportBinding>();
   for (const i of unit.imports) imports.set(i.local, { local: i.local, source: i.module, imported: i.imported });
   shippedOrigins.set(id, { url: unit.url, imports, kind: unit.kind, part: unit.part });
   const wrapper = wrapperValues(unit, mirror);
-  const factory = compile(
-    ["__skein_import", "__skein_meta", "__skein_base", "__skein_overlay", ...HELPER_NAMES, ...unit.wrapper, ...unit.imports.map((i) => i.local), ...known],
-    `${unit.kind === "esm" ? '"use strict";' : ""}${body}`,
-    id,
-  );
+  const params = ["__skein_import", "__skein_meta", "__skein_base", "__skein_overlay", ...HELPER_NAMES, ...unit.wrapper, ...unit.imports.map((i) => i.local), ...known];
+  const strict = unit.kind === "esm" ? '"use strict";' : "";
+  const factory = compile(params, `${strict}${body}`, id);
+  // The script's first line starts with the function's head: parts there start after it.
+  const head = scriptHead(params).length + strict.length;
+  placeParts(id, placed.map((p) => (p.line === 0 ? { ...p, col: p.col + head } : p)));
   const made = factory(
     importerFor(unit.url), metaFor(unit.url), base, overlay, ...HELPER_NAMES.map((n) => compilerHelpers[n]), ...unit.wrapper.map((n) => wrapper[n]),
     ...values, ...known.map((n) => mirror.get(n)!.value),
@@ -261,13 +265,32 @@ function compile(params: string[], body: string, url: string): Function {
   // Names only, as new Function would have insisted: a parameter list is no place for code.
   const bad = params.find((p) => !IDENTIFIER.test(p));
   if (bad !== undefined) throw badHandle(`shipped code names a parameter ${JSON.stringify(bad)}, which is not an identifier`);
-  return new vm.Script(`(function (${params.join(", ")}) {${body}\n})`, { filename: url }).runInThisContext() as Function;
+  return new vm.Script(`${scriptHead(params)}${body}\n})`, { filename: url }).runInThisContext() as Function;
+}
+
+function scriptHead(params: string[]): string {
+  return `(function (${params.join(", ")}) {`;
 }
 
 const IDENTIFIER = /^[\p{ID_Start}$_][\p{ID_Continue}$\u200c\u200d]*$/u;
 
-/** The parts at their lines: the body starts on the script's first line (0). */
-function layout(parts: Array<{ text: string; line: number }>): string {
+/** What a value that is not a binding of its module is declared as. */
+const VALUE = "const __skein_value =";
+
+interface Part {
+  text: string;
+  line: number;
+  start: number;
+  /** Where the text came from in the file as written, and the column its mapped text starts at. */
+  map?: PartMap;
+  col?: number;
+}
+
+/**
+ * The parts at their lines: the body starts on the script's first line (0). Each mapped part's
+ * place goes to `placed`: parts of one line of a compiled file (tsx's) go on lines of their own.
+ */
+function layout(parts: Part[], placed: Placed[]): string {
   let line = 0;
   let out = "";
   for (const p of parts) {
@@ -275,6 +298,7 @@ function layout(parts: Array<{ text: string; line: number }>): string {
       out += "\n".repeat(p.line - line);
       line = p.line;
     }
+    if (p.map) placed.push({ line, col: p.col ?? 0, map: p.map });
     out += p.text + "\n";
     for (let i = 0; i < p.text.length; i++) if (p.text.charCodeAt(i) === 10) line++;
     line++;

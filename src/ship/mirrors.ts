@@ -9,6 +9,18 @@
 import type { Packed } from "./values.js";
 import type { ShippedCode } from "./shipment.js";
 
+/**
+ * Where the text of a part of shipped code came from in the files as written, for the stack traces
+ * of a thread that runs it (ship/stack-lines.ts): `segs` is [line, column, source, original line,
+ * original column] per run of text, 0-based, the part's line and column as the thread lays it out
+ * (its first line at line 0, its text from the column the sending side says); `sources` the files
+ * as written (URLs). Made by ship/source-lines.ts partMap.
+ */
+export interface PartMap {
+  sources: string[];
+  segs: number[];
+}
+
 /** A top-level declaration shipped by source: the names it binds, its text, where it was, what it needs. */
 export interface DeclItem {
   names: string[];
@@ -18,6 +30,8 @@ export interface DeclItem {
   start: number;
   /** Top-level names of the same module that it uses: its declarations and its imports. */
   deps: string[];
+  /** Where its text came from in the file as written, for stack traces (ship/source-lines.ts). */
+  map?: PartMap;
   /** In a bundle, the wrapped module that declares it (Unit.part); none for the bundle's own top level. */
   part?: number;
   /**

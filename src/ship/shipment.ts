@@ -17,12 +17,12 @@ import { declaredNames, parseCallable, freeNames, rewrite, type AnyNode, type Sc
 import { bindingsOf, locate, scriptSource, type Location } from "./locate.js";
 import { originals, shippedOrigins, unitKey } from "./origins.js";
 import { bindingOf, bundledRequire, entryUrl, staticFieldOf, findDefinition, lineAt, moduleInfo, offsetOf, partAt, topDeclaration, wrappedTop, type ModuleInfo } from "./module-info.js";
-import { placeOf } from "./source-lines.js";
+import { partMap, placeOf } from "./source-lines.js";
 import { cjsExportRef, ownByCode, ownName, ownNamespace, rememberRef, runtimeRef, type Ref } from "./references.js";
 import { HELPER_NAMES } from "./compiler-helpers.js";
 import { inspectorAnswers } from "../platform/inspector.js";
 import { runtimeLabel } from "../platform/runtime-kind.js";
-import { EXPORTS_MEMBER, memberName, mirrorOf, visibleMirror, type DeclItem } from "./mirrors.js";
+import { EXPORTS_MEMBER, memberName, mirrorOf, visibleMirror, type DeclItem, type PartMap } from "./mirrors.js";
 import { pack, sharedByReference } from "./values.js";
 
 export interface ResolvedImport {
@@ -44,7 +44,7 @@ export interface Unit {
   /** The top-level declarations of its file that it needs, in the file's order. */
   decls: DeclItem[];
   /** The value: one of those top-level bindings, or an expression (a function defined inside another). */
-  value: { binding: string } | { text: string; line: number; start: number };
+  value: { binding: string } | { text: string; line: number; start: number; map?: PartMap };
   /** A class defined inside a function: its parent class, shipped on its own, is `__skein_base` in its text. */
   base?: ShippedCode;
   /** In a bundle, the module it wraps in a function of its own that defines the code (ship/module-info.ts partAt). */
@@ -347,7 +347,8 @@ class UnitBuilder {
       if (holder.type === "Property" && holder.computed) for (const name of freeNames(holder.key)) this.#need(name, scope, holder.start, null);
       if (ownBase) base = codeFor(Object.getPrototypeOf(fn), this.role, `the parent class of ${this.what}`);
       const src = this.info.source;
-      value = { text: method ? `Object.values({${rewrite(src, holder)}})[0]` : rewrite(src, node, ownBase), line: lineAt(this.info, holder.start), start: holder.start };
+      const map = partMap(this.info, holder.start, holder.end, method ? "Object.values({".length : 0);
+      value = { text: method ? `Object.values({${rewrite(src, holder)}})[0]` : rewrite(src, node, ownBase), line: lineAt(this.info, holder.start), start: holder.start, ...(map ? { map } : {}) };
     }
     if (this.#problems.length > 0) throw new TypeError(this.#message());
     const part = this.info.kind === "shipped" ? this.info.part : partAt(this.info, node.start);
@@ -439,7 +440,7 @@ class UnitBuilder {
       const statics = this.#sharedStatics(name, fields);
       const edits = statics.map((s) => s.edit);
       const text = [rewrite(info.source, decl, false, edits), ...fillers.map((f: AnyNode) => rewrite(info.source, f, false, edits))].join("\n");
-      const item = this.#add(decl, [name], text, line);
+      const item = this.#add(decl, [name], text, line, 0);
       item.deps.push(...statics.map((s) => s.hidden));
       for (const dep of freeNames(decl)) this.#need(dep, info.map.get(decl) ?? top, at, item);
       for (const f of fillers) for (const dep of freeNames(f)) if (dep !== name) this.#need(dep, top, at, item);
@@ -466,7 +467,7 @@ class UnitBuilder {
     const names = declaredNames(decl.id);
     const declared = lazy ? `${name} = ${rewrite(info.source, lazy)}` : rewrite(info.source, decl);
     const text = [`${statement.kind} ${declared};`, ...fillers.map((f: AnyNode) => rewrite(info.source, f))].join("\n");
-    const item = this.#add(decl, names, text, line);
+    const item = this.#add(decl, names, text, line, lazy ? undefined : statement.kind.length + 1);
     for (const n of names) this.#done.add(n);
     for (const dep of freeNames(value ?? { type: "Identifier", name: "undefined" })) this.#need(dep, top, at, item);
     for (const f of fillers) for (const dep of freeNames(f)) if (!names.includes(dep)) this.#need(dep, top, at, item);
@@ -730,9 +731,11 @@ class UnitBuilder {
     return true;
   }
 
-  #add(node: AnyNode, names: string[], text: string, line: number): DeclItem {
+  /** An item of `node`'s declaration; with `col0`, the column its text starts at (`const ` before it), mapped to the file as written. */
+  #add(node: AnyNode, names: string[], text: string, line: number, col0?: number): DeclItem {
     const part = this.info.kind === "shipped" ? this.info.part : partAt(this.info, node.start);
-    const item: DeclItem = { names, text, line, start: node.start, deps: [], ...(part === undefined ? {} : { part }) };
+    const map = col0 === undefined ? null : partMap(this.info, node.start, node.end, col0);
+    const item: DeclItem = { names, text, line, start: node.start, deps: [], ...(part === undefined ? {} : { part }), ...(map ? { map } : {}) };
     this.#items.set(node.start, item);
     return item;
   }
