@@ -132,6 +132,14 @@ describe("SKEIN_DEADLOCK=throw and off", () => {
     assert.match(r.stderr, /SKEIN_DEADLOCK="loud" is not one of warn, throw, off; using warn/);
     assert.match(r.stderr, /skein: deadlock/);
   });
+
+  test("other variables with values skein can't use say so too, and the defaults are used", async () => {
+    const r = await watch("self.mjs", /Threads:/, { SKEIN_DEADLOCK_POLL_MS: "abc", SKEIN_WARM_WORKERS: "-1", SKEIN_STATS: "maybe" });
+    assert.match(r.stderr, /SKEIN_DEADLOCK_POLL_MS="abc" is not a number of milliseconds of at least 10; using 500/);
+    assert.match(r.stderr, /SKEIN_WARM_WORKERS="-1" is not a whole number of workers \(0 for none\); warming \d+/);
+    assert.match(r.stderr, /SKEIN_STATS="maybe" is not 1 \(or 0\); no statistics/);
+    assert.match(r.stderr, /skein: deadlock/);
+  });
 });
 
 describe("findDeadlocks, threadSnapshot, dumpThreads", () => {

@@ -1,11 +1,16 @@
 // Every misuse the SPEC names throws its documented error with a helpful message.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { currentThread, Event, Queue, RuntimeError, sleep, sleepAsync, Thread, ThreadPoolExecutor } from "skein";
+import { currentThread, Event, Queue, RuntimeError, sleep, sleepAsync, Thread, ThreadPoolExecutor, Timer, TIMEOUT_MAX } from "skein";
 import { LONG } from "./helpers/bounds.js";
 import { daemon, joined } from "./helpers/threads.js";
 
 const runtimeError = (re: RegExp) => (e: unknown) => e instanceof RuntimeError && re.test((e as Error).message);
+
+test("a missing argument is named as undefined, and a Thread reads as Python's repr", () => {
+  assert.throws(() => new Timer(1000, undefined as never), (e: unknown) => e instanceof TypeError && /fn must be a function, got undefined$/.test((e as Error).message));
+  assert.match(String(new Thread({ target: () => {}, name: "w" })), /^<Thread\(w, initial\)>$/);
+});
 
 test("starting a thread twice is a RuntimeError", () => {
   const t = new Thread({ target: () => {} });
@@ -19,6 +24,27 @@ test("joining a thread that was never started is a RuntimeError", async () => {
   const t = new Thread({ target: () => {} });
   assert.throws(() => t.join(), runtimeError(/before it is started/));
   await assert.rejects(t.joinAsync(), runtimeError(/before it is started/));
+});
+
+test("joining a copy of a Thread passed before its start says a copy doesn't learn of a later start()", () => {
+  const later = new Thread({ target: () => {} });
+  const seen = new Queue<string>();
+  const t = new Thread({
+    target: (other: Thread, out: Queue<string>) => {
+      try {
+        other.join(1);
+        out.put("joined");
+      } catch (e) {
+        out.put((e as Error).message);
+      }
+    },
+    args: [later, seen],
+  });
+  t.start(); // the args are copied now, `later` not started yet
+  later.start();
+  joined(t);
+  joined(later);
+  assert.match(seen.get(true, LONG), /came to this thread before start\(\) was called on it, and a copy doesn't learn of a later start\(\); start the thread before passing it/);
 });
 
 test("a thread joining itself gets a RuntimeError", () => {
@@ -107,8 +133,10 @@ test("the module option must name a file: import.meta.url, a file URL or an abso
   }
 });
 
-test("sleep: negative, NaN and non-number lengths are errors", async () => {
+test("sleep: negative, NaN, non-number and too long lengths are errors", async () => {
   assert.throws(() => sleep(-1), RangeError);
+  // As for every timeout: no silent 49-day sleep.
+  assert.throws(() => sleep(TIMEOUT_MAX + 1), (e: unknown) => e instanceof RangeError && /longer than TIMEOUT_MAX/.test((e as Error).message));
   assert.throws(() => sleep(Number.NaN), RangeError);
   assert.throws(() => sleep("1" as unknown as number), TypeError);
   assert.throws(() => sleepAsync(-1), RangeError);

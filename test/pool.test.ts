@@ -617,6 +617,14 @@ describe("wait and asCompleted", () => {
     assert.throws(() => wait(f as never), TypeError);
     assert.throws(() => wait<unknown>([f, 3] as never), TypeError);
     assert.throws(() => wait<unknown>([f], { timeout: "1" as never }), TypeError);
+    // Python's spellings, which would otherwise have waited for all, forever.
+    assert.throws(() => wait<unknown>([f], { return_when: FIRST_COMPLETED } as never), (e: unknown) =>
+      e instanceof TypeError && /unknown option "return_when" \(did you mean returnWhen\?\)/.test((e as Error).message));
+    assert.throws(() => wait<unknown>([f], 100 as never), (e: unknown) =>
+      e instanceof TypeError && /wait\(futures, \{ timeout: 100 \}\)/.test((e as Error).message));
+    // Futures of different result types together, as Python's wait takes them (a type check).
+    const mixed = wait([f, pool.submit(() => "s")]);
+    assert.equal(mixed.done.size + mixed.notDone.size, 2);
     assert.throws(() => [...asCompleted([f, {}] as never)], TypeError);
     assert.deepEqual(wait<unknown>([]), { done: new Set(), notDone: new Set() });
     assert.deepEqual([...asCompleted([])], []);

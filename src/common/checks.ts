@@ -22,6 +22,7 @@ export function checkTimeout(timeout: unknown, what: string): number {
 
 export function describe(value: unknown): string {
   if (value === null) return "null";
+  if (value === undefined) return "undefined";
   if (typeof value === "string") return JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value);
   if (typeof value === "function") return `function ${value.name || "(anonymous)"}`;
   if (typeof value === "object") return `an object (${Object.prototype.toString.call(value).slice(8, -1)})`;

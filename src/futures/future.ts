@@ -5,7 +5,7 @@
  * straight off the port.
  */
 import { RuntimeError } from "../common/errors.js";
-import { checkTimeout, describe } from "../common/checks.js";
+import { checkOptionNames, checkTimeout, describe } from "../common/checks.js";
 import { deadlineFrom, remaining } from "../memory/deadline.js";
 import { sleepOnce, type WaitLoop } from "../memory/sleep.js";
 import { plainSite, runBlocking } from "../runtime/wait.js";
@@ -263,15 +263,25 @@ export interface DoneAndNotDone<R> {
   notDone: Set<Future<R>>;
 }
 
+/** wait()'s options: `timeout` in milliseconds (undefined or null: no limit), `returnWhen` (default ALL_COMPLETED). */
+export interface WaitOptions {
+  timeout?: number | null;
+  returnWhen?: ReturnWhen;
+}
+
 /**
  * Python's concurrent.futures.wait: blocks until `returnWhen` holds (default ALL_COMPLETED) or
- * `timeout` ms pass (undefined: no limit); returns the futures done and not done.
+ * `timeout` ms pass (undefined: no limit); returns the futures done and not done. Futures of
+ * different result types may be waited on together, as in Python.
  */
-export function wait<R>(
-  futures: Iterable<Future<R>>,
-  options: { timeout?: number | null; returnWhen?: ReturnWhen } = {},
-): DoneAndNotDone<R> {
-  const list = checkFutures(futures, "wait") as Future<R>[];
+export function wait<R>(futures: Iterable<Future<R>>, options?: WaitOptions): DoneAndNotDone<R>;
+export function wait<F extends Future<any>>(futures: Iterable<F>, options?: WaitOptions): { done: Set<F>; notDone: Set<F> };
+export function wait(futures: Iterable<Future<unknown>>, options: WaitOptions = {}): DoneAndNotDone<unknown> {
+  const list = checkFutures(futures, "wait");
+  // Python's wait(fs, 0.5) passes the timeout second: here it goes in the options.
+  if (typeof options === "number") throw new TypeError(`wait: the timeout goes in the options, in milliseconds: wait(futures, { timeout: ${options} })`);
+  if (options === null || typeof options !== "object") throw new TypeError(`wait: options must be an object like { timeout, returnWhen }, got ${describe(options)}`);
+  checkOptionNames(options, ["timeout", "returnWhen"], "wait");
   const { timeout, returnWhen = ALL_COMPLETED } = options;
   if (![FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED].includes(returnWhen)) {
     throw new RangeError(`wait: returnWhen must be FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED, got ${describe(returnWhen)}`);
@@ -293,8 +303,10 @@ export function wait<R>(
 }
 
 /** Python's as_completed: yields each future as it finishes; TimeoutError if `timeout` ms pass first. */
-export function* asCompleted<R>(futures: Iterable<Future<R>>, timeout?: number | null): Generator<Future<R>, void, undefined> {
-  const pending = new Set(checkFutures(futures, "asCompleted") as Future<R>[]);
+export function asCompleted<R>(futures: Iterable<Future<R>>, timeout?: number | null): Generator<Future<R>, void, undefined>;
+export function asCompleted<F extends Future<any>>(futures: Iterable<F>, timeout?: number | null): Generator<F, void, undefined>;
+export function* asCompleted(futures: Iterable<Future<unknown>>, timeout?: number | null): Generator<Future<unknown>, void, undefined> {
+  const pending = new Set(checkFutures(futures, "asCompleted"));
   const total = pending.size;
   const ms = checkTimeout(timeout, "asCompleted");
   const deadline = deadlineFrom(ms);

@@ -31,8 +31,13 @@ export interface DeadlockWatch {
 export function watchDeadlocks(control: Control): DeadlockWatch {
   const { mode, valid } = parseDeadlockMode();
   if (!valid) writeOutput(2, `skein: SKEIN_DEADLOCK=${JSON.stringify(process.env.SKEIN_DEADLOCK)} is not one of warn, throw, off; using warn\n`);
-  const pollEnv = Number(process.env.SKEIN_DEADLOCK_POLL_MS);
-  const pollMs = Number.isFinite(pollEnv) && pollEnv >= 10 ? pollEnv : DEFAULT_POLL_MS;
+  const pollSet = process.env.SKEIN_DEADLOCK_POLL_MS;
+  const pollEnv = Number(pollSet);
+  const pollValid = Number.isFinite(pollEnv) && pollEnv >= 10;
+  const pollMs = pollValid ? pollEnv : DEFAULT_POLL_MS;
+  if (!pollValid && pollSet !== undefined && pollSet.trim() !== "") {
+    writeOutput(2, `skein: SKEIN_DEADLOCK_POLL_MS=${JSON.stringify(pollSet)} is not a number of milliseconds of at least 10; using ${DEFAULT_POLL_MS}\n`);
+  }
   const locks = new Map<string, LockView>();
   let mainWait: { arr: Int32Array; index: number } | null = null;
   /** The deadlock seen at the last poll (its threads' idents and wait sequence numbers), and since when. */

@@ -11,6 +11,7 @@ import { MAIN_WORKERS, WState } from "../memory/control-block.js";
 import { ensureHub, runtime, whenHubStarts, workerExecArgv } from "./runtime.js";
 import { threadWorkerOptions, workerEntry } from "./worker-entry.js";
 import { startThreadWorker } from "../platform/workers.js";
+import { writeOutput } from "../platform/output.js";
 import { MAIN_EAGER_BOOTS } from "./boot-limit.js";
 
 /** The main thread's direct line to each worker it had spawned, by worker-table entry. */
@@ -129,8 +130,11 @@ function keepSpare(): void {
  */
 function warmCount(): number {
   const set = process.env.SKEIN_WARM_WORKERS;
-  if (set !== undefined && set !== "" && Number.isInteger(Number(set)) && Number(set) >= 0) return Math.min(Number(set), MAIN_WORKERS);
-  return Math.min(Math.max(1, availableParallelism() - 1), 8);
+  const fallback = Math.min(Math.max(1, availableParallelism() - 1), 8);
+  if (set === undefined || set.trim() === "") return fallback;
+  if (Number.isInteger(Number(set)) && Number(set) >= 0) return Math.min(Number(set), MAIN_WORKERS);
+  writeOutput(2, `skein: SKEIN_WARM_WORKERS=${JSON.stringify(set)} is not a whole number of workers (0 for none); warming ${fallback}\n`);
+  return fallback;
 }
 
 // The first threads shouldn't wait for workers to boot: they boot in the background from the

@@ -8,6 +8,7 @@ import { isMainThread as nodeIsMain, MessageChannel, receiveMessageOnPort, worke
 import { readlinkSync } from "node:fs";
 import { Control } from "../memory/control-block.js";
 import { TraceRing } from "../memory/trace-ring.js";
+import { statsWanted } from "./env-flags.js";
 import { workerEntry } from "./worker-entry.js";
 import { startWorker } from "../platform/workers.js";
 import type { Death, DeathNotice } from "./death.js";
@@ -37,7 +38,7 @@ function traceCapacity(): number {
 function traceRing(): TraceRing | null {
   const sab = boot?.trace ?? hubData?.trace;
   if (sab) return new TraceRing(sab);
-  const wanted = (process.env.SKEIN_TRACE ?? "").trim() !== "" || process.env.SKEIN_STATS === "1";
+  const wanted = (process.env.SKEIN_TRACE ?? "").trim() !== "" || statsWanted();
   if (!boot && !hubData && nodeIsMain && wanted) return TraceRing.create(traceCapacity());
   return null;
 }

@@ -14,6 +14,7 @@ import { Code, MAX_THREADS, stateCode } from "../memory/control-block.js";
 import { nowUs, RUNNING, type Span } from "../memory/trace-ring.js";
 import { waitKindText, waitObjectText } from "../memory/wait-record.js";
 import { runtime } from "./runtime.js";
+import { statsWanted } from "./env-flags.js";
 
 /** When the main thread began running, for its "running" span. */
 const mainStartUs = runtime.trace ? nowUs() : 0;
@@ -33,7 +34,7 @@ export function writeTrace(): void {
     if (code === Code.Unused || code === Code.Claimed) continue;
     names.set(control.ident(slot), control.readName(slot));
   }
-  if (process.env.SKEIN_STATS === "1") writeOutput(2, statsText(spans, names, dropped));
+  if (statsWanted()) writeOutput(2, statsText(spans, names, dropped));
   const file = process.env.SKEIN_TRACE?.trim();
   if (file) writeTraceFile(file, spans, names, dropped);
 }

@@ -203,7 +203,11 @@ function evaluate(unit: Unit, values: unknown[], base: unknown): any {
   const freshNames = new Set(fresh.flatMap((d) => d.names));
   const known = [...mirror.keys()].filter((n) => !freshNames.has(n));
   const parts: Part[] = fresh.map((d) => ({ text: d.text, line: d.line, start: d.start, map: d.map }));
-  if (!("binding" in v)) parts.push({ text: `${VALUE} ${v.text};`, line: v.line, start: v.start, map: v.map, col: VALUE.length + 1 });
+  if (!("binding" in v)) {
+    const name = typeof unit.name === "string" ? unit.name : "";
+    const head = valueHead(name);
+    parts.push({ text: `${head}${v.text}${name ? ` })[${JSON.stringify(name)}]` : ")"};`, line: v.line, start: v.start, map: v.map, col: head.length });
+  }
   parts.sort((a, b) => a.start - b.start);
   const result = "binding" in v ? `__skein_value: ${v.binding}` : "__skein_value";
   const placed: Placed[] = [];
@@ -274,8 +278,15 @@ function scriptHead(params: string[]): string {
 
 const IDENTIFIER = /^[\p{ID_Start}$_][\p{ID_Continue}$\u200c\u200d]*$/u;
 
-/** What a value that is not a binding of its module is declared as. */
-const VALUE = "const __skein_value =";
+/**
+ * How a value that is not a binding of its module starts: as a property of its name, so that an
+ * arrow or class expression takes the name it has in the program (`target: () => ...` is
+ * "target"), in stack traces too, not the name of the variable that holds it here.
+ */
+function valueHead(name: string): string {
+  // An anonymous one stays so: `(0, ...)` gives it no name to take.
+  return name ? `const __skein_value = ({ ${JSON.stringify(name)}: ` : "const __skein_value = (0, ";
+}
 
 interface Part {
   text: string;

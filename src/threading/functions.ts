@@ -1,6 +1,6 @@
 /** threading's module-level functions that are not about one Thread object. */
 import { runtime } from "../runtime/runtime.js";
-import { checkSignal, describe } from "../common/checks.js";
+import { checkSignal, describe, TIMEOUT_MAX } from "../common/checks.js";
 import { deadlineFrom, remaining } from "../memory/deadline.js";
 import type { WaitLoop } from "../memory/sleep.js";
 import { plainSite, runAsync, runBlocking } from "../runtime/wait.js";
@@ -25,6 +25,7 @@ function checkSleep(ms: unknown, what: string): number {
   if (typeof ms !== "number") throw new TypeError(`${what}: ms must be a number of milliseconds, got ${describe(ms)}`);
   if (Number.isNaN(ms)) throw new RangeError(`${what}: ms is NaN; pass a number of milliseconds`);
   if (ms < 0) throw new RangeError(`${what}: sleep length must be non-negative, got ${ms}`);
+  if (ms > TIMEOUT_MAX && ms !== Infinity) throw new RangeError(`${what}: ${ms} ms is longer than TIMEOUT_MAX (${TIMEOUT_MAX} ms)`);
   return ms;
 }
 

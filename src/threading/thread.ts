@@ -76,6 +76,8 @@ interface Inner {
   nativeId: number | null;
   /** A started subclass's fields, back from its thread (fields-back.ts). */
   back?: FieldsBack | null;
+  /** A copy of a Thread object that came from another thread before it was started there. */
+  copiedNew?: boolean;
 }
 
 const INNER = Symbol("skein.thread");
@@ -347,6 +349,12 @@ function* joinLoop(t: Inner, ms: number): WaitLoop<boolean> {
 }
 
 function checkJoin(t: Inner, what: string): Inner {
+  if (!t.started && t.copiedNew) {
+    throw new RuntimeError(
+      `cannot ${what} thread before it is started: this Thread object came to this thread before start() was called on it, ` +
+        "and a copy doesn't learn of a later start(); start the thread before passing it (or pass an Event to wait on)",
+    );
+  }
   if (!t.started) throw new RuntimeError(`cannot ${what} thread before it is started; call start() first`);
   if (t.slot === runtime.slot && t.gen === runtime.gen) {
     throw new RuntimeError(`cannot ${what} current thread: a thread waiting for itself would wait forever`);
@@ -450,12 +458,18 @@ export function activeCount(): number {
   return n;
 }
 
+// A bundler may name the class _Thread (esbuild does, for a class that names itself inside): its
+// name is the one users see, in String(thread) and Python's repr.
+Object.defineProperty(Thread, "name", { value: "Thread" });
+
 registerReviver("Thread", (h) => {
   const d = checkThreadHandle(h);
   if (d.started && d.slot === runtime.slot && d.gen === runtime.gen && runtime.current) return runtime.current;
   const k = d.started ? known.get(d.slot) : undefined;
   if (k && k[INNER].gen === d.gen) return k;
-  return handle(d);
+  const th = handle(d);
+  if (!d.started) th[INNER].copiedNew = true;
+  return th;
 });
 
 // A thread whose worker died under it (out of memory, a crash) can't report itself: the main
