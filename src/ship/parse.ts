@@ -120,6 +120,17 @@ export function freeNames(node: AnyNode): string[] {
   return self ? out.filter((n) => n !== self) : out;
 }
 
+/** freeNames with where each is first used (an offset in the script), for errors that point there. */
+export function freeNamesAt(node: AnyNode): Map<string, number> {
+  if (node.type === "Identifier") return new Map([[node.name, node.start as number]]);
+  const { globals } = analyze(node);
+  const names = new Set(freeNames(node));
+  const out = new Map<string, number>();
+  for (const [name, ref] of globals) if (names.has(name)) out.set(name, typeof (ref as AnyNode)?.start === "number" ? (ref as AnyNode).start : node.start);
+  // In the order the code uses them, as errors list them.
+  return new Map([...out].sort((a, b) => a[1] - b[1]));
+}
+
 /** Calls `visit` on every node under `root` (children before siblings), with its parent. */
 export function walk(root: AnyNode, visit: (node: AnyNode, parent: AnyNode | null) => void): void {
   const stack: Array<[AnyNode, AnyNode | null]> = [[root, null]];

@@ -13,7 +13,7 @@
  */
 import { createRequire, isBuiltin } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { declaredNames, parseCallable, freeNames, rewrite, type AnyNode, type Scope } from "./parse.js";
+import { declaredNames, parseCallable, freeNames, freeNamesAt, rewrite, type AnyNode, type Scope } from "./parse.js";
 import { bindingsOf, locate, scriptSource, type Location } from "./locate.js";
 import { originals, shippedOrigins, unitKey } from "./origins.js";
 import { bindingOf, bundledRequire, entryUrl, staticFieldOf, findDefinition, lineAt, moduleInfo, offsetOf, partAt, topDeclaration, wrappedTop, type ModuleInfo } from "./module-info.js";
@@ -343,7 +343,7 @@ class UnitBuilder {
     } else {
       // A class defined inside a function ships its parent class on its own (whatever names it by).
       const ownBase = (node.type === "ClassExpression" || node.type === "ClassDeclaration") && node.superClass !== null;
-      for (const name of freeNames(ownBase ? { ...node, superClass: null } : node)) this.#need(name, scope, node.start, null);
+      for (const [name, at] of freeNamesAt(ownBase ? { ...node, superClass: null } : node)) this.#need(name, scope, at, null);
       if (holder.type === "Property" && holder.computed) for (const name of freeNames(holder.key)) this.#need(name, scope, holder.start, null);
       if (ownBase) base = codeFor(Object.getPrototypeOf(fn), this.role, `the parent class of ${this.what}`);
       const src = this.info.source;
