@@ -5,7 +5,7 @@
 import { before, after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -24,14 +24,19 @@ function pack(args: string[]): Packed {
   return (JSON.parse(out) as Packed[])[0]!;
 }
 
-test("npm pack holds dist (code, types, maps), the sources, LICENSE and README, and no tests or bench", () => {
+test("npm pack holds dist (code, types, maps), the sources, the docs the README links to, LICENSE and README, and no tests or bench", () => {
   const files = pack(["--dry-run"]).files.map((f) => f.path);
-  for (const must of ["package.json", "LICENSE", "README.md", "dist/index.js", "dist/index.d.ts", "dist/index.js.map", "dist/worker.js", "dist/hub.js", "src/index.ts"]) {
+  for (const must of ["package.json", "LICENSE", "README.md", "dist/index.js", "dist/index.d.ts", "dist/index.js.map", "dist/worker.js", "dist/hub.js", "src/index.ts", "docs/debugging.md", "docs/images/live-view.png"]) {
     assert.ok(files.includes(must), `${must} is packed`);
   }
   assert.ok(files.some((f) => /^dist\/chunks\/.*\.js$/.test(f)), "the shared chunks");
   assert.ok(files.some((f) => /^dist\/.*\.d\.ts$/.test(f) && f !== "dist/index.d.ts"), "the declarations index.d.ts refers to");
-  const stray = files.filter((f) => /^(test|bench|examples|scratch|docs|\.ci)\//.test(f) || /node_modules|\.tsbuildinfo$/.test(f));
+  const stray = files.filter((f) => /^(test|bench|examples|scratch|\.ci)\//.test(f) || /node_modules|\.tsbuildinfo$/.test(f));
+  // Every file of the package the README links to is in it: it is read in node_modules too.
+  const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+  const linked = [...readme.matchAll(/\]\(((?:docs|src|dist)\/[^)#\s]+)/g)].map((m) => m[1]!);
+  assert.ok(linked.length > 0);
+  for (const f of linked) assert.ok(files.includes(f), `${f}, which the README links to, is packed`);
   assert.deepEqual(stray, []);
 });
 
