@@ -1,7 +1,8 @@
 // Every misuse the SPEC names throws its documented error with a helpful message.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { currentThread, Event, Queue, RuntimeError, sleep, sleepAsync, Thread, ThreadPoolExecutor, Timer, TIMEOUT_MAX } from "skein";
+import { inspect } from "node:util";
+import { AtomicInt, currentThread, Event, Lock, Queue, RuntimeError, SharedList, sleep, sleepAsync, Thread, ThreadPoolExecutor, Timer, TIMEOUT_MAX } from "skein";
 import { LONG } from "./helpers/bounds.js";
 import { daemon, joined } from "./helpers/threads.js";
 
@@ -144,4 +145,14 @@ test("sleep: negative, NaN, non-number and too long lengths are errors", async (
   const p = sleepAsync(10_000, { signal: ac.signal });
   ac.abort(new Error("woken"));
   await assert.rejects(p, /woken/);
+});
+
+test("console.log and util.inspect show skein objects as their repr, not the shared memory they hold", () => {
+  const lock = new Lock();
+  lock.acquire();
+  const q = new Queue<number>();
+  q.put(1);
+  const shown = inspect({ lock, q, e: new Event(), n: new AtomicInt(3), list: new SharedList([1, 2]), t: new Thread({ target: () => {}, name: "w" }) });
+  assert.equal(shown, "{\n  lock: <Lock locked>,\n  q: <Queue size=1>,\n  e: <Event unset>,\n  n: <AtomicInt 3>,\n  list: <SharedList length=2>,\n  t: <Thread(w, initial)>\n}");
+  lock.release();
 });

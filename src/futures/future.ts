@@ -11,6 +11,7 @@ import { sleepOnce, type WaitLoop } from "../memory/sleep.js";
 import { plainSite, runBlocking } from "../runtime/wait.js";
 import { WaitKind } from "../memory/wait-record.js";
 import { runtime } from "../runtime/runtime.js";
+import { showAsRepr } from "../common/repr.js";
 
 /** A wait for futures that took longer than its timeout (Python's TimeoutError). */
 export class TimeoutError extends Error {
@@ -325,3 +326,5 @@ export function* asCompleted(futures: Iterable<Future<unknown>>, timeout?: numbe
     runBlocking(sleepOnce(control.i32, control.completionsIndex, seq, deadline), plainSite(WaitKind.FuturesWait));
   }
 }
+
+showAsRepr(Future);

@@ -25,6 +25,7 @@ import { QueueStorage, type Order } from "./storage.js";
 import { Fifo } from "./fifo.js";
 import { Lifo } from "./lifo.js";
 import { Heap } from "./heap.js";
+import { showAsRepr } from "../common/repr.js";
 
 /** Python's queue.Empty: get on an empty queue without waiting, or the timeout passed. */
 export class EmptyError extends Error {
@@ -484,3 +485,5 @@ KIND_NAMES.forEach((name, kind) => {
     return attach(parts, () => new CLASSES[kind]());
   });
 });
+
+showAsRepr(BaseQueue);

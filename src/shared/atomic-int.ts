@@ -13,6 +13,7 @@
  */
 import { describe } from "../common/checks.js";
 import { attach, registerReviver, SHARE, sharedView, takeAttached, type Shareable } from "../memory/handles.js";
+import { showAsRepr } from "../common/repr.js";
 
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
@@ -196,3 +197,6 @@ export class AtomicBigInt implements Shareable {
 
 registerReviver("AtomicInt", (h) => attach(sharedView(h, "w", Int32Array, 1), () => new AtomicInt()));
 registerReviver("AtomicBigInt", (h) => attach(sharedView(h, "w", BigInt64Array, 1), () => new AtomicBigInt()));
+
+showAsRepr(AtomicInt);
+showAsRepr(AtomicBigInt);

@@ -41,6 +41,7 @@ import { hasBytes, Tag, type Encoded } from "../ship/value-codec.js";
 import { attach, badHandle, growableBufferOf, registerReviver, SHARE, sharedView, takeAttached, type Shareable } from "../memory/handles.js";
 import { GrowableViews } from "../memory/views.js";
 import { changing, copyIn, ensureBytes, growableBuffer, MAX_INDEX_BYTES, NO_ROOM, OutBuffers, withMutex, withRoom } from "./container.js";
+import { showAsRepr } from "../common/repr.js";
 
 const SIZE = 2;
 const USED = 3;
@@ -561,3 +562,5 @@ registerReviver("SharedDict", (h) => {
   }
   return attach({ meta, slots, entries, ...checkArena(h) } satisfies DictShare, () => new SharedDict());
 });
+
+showAsRepr(SharedDict);

@@ -27,6 +27,7 @@ import { GrowableViews } from "../memory/views.js";
 import {
   changing, checkInteger, copyIn, ensureBytes, growableBuffer, NO_ROOM, OutBuffers, resolveIndex, withMutex, withRoom,
 } from "./container.js";
+import { showAsRepr } from "../common/repr.js";
 
 const LENGTH = 2;
 const META_WORDS = 3;
@@ -310,3 +311,5 @@ registerReviver("SharedList", (h) => {
   if (Atomics.load(meta, LENGTH) * ENTRY_BYTES > index.byteLength) throw badHandle("SharedList.index is shorter than the list");
   return attach({ meta, index, ...checkArena(h) } satisfies ListShare, () => new SharedList());
 });
+
+showAsRepr(SharedList);

@@ -29,6 +29,7 @@ import { attach, badHandle, registerReviver, SHARE, takeAttached, type Shareable
 import type { ShippedCode } from "../ship/shipment.js";
 import { checkCallable, codeFor } from "../ship/packing.js";
 import { materialize, materializeSync } from "../ship/evaluate.js";
+import { showAsRepr } from "../common/repr.js";
 
 /** Python's BrokenBarrierError (a RuntimeError there too). */
 export class BrokenBarrierError extends RuntimeError {
@@ -384,3 +385,5 @@ registerReviver("Barrier", (h, ctx) => {
   if (unit) ctx.later(materialize(unit).then((fn) => b._setAction(fn)));
   return b;
 });
+
+showAsRepr(Barrier);

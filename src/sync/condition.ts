@@ -26,6 +26,7 @@ import { runtime } from "../runtime/runtime.js";
 import { Lock } from "./lock.js";
 import { RLock } from "./rlock.js";
 import { attach, registerReviver, SHARE, sharedView, takeAttached, type Shareable, type ShareContext } from "../memory/handles.js";
+import { showAsRepr } from "../common/repr.js";
 
 /** How many threads can wait on one Condition at once. */
 export const MAX_WAITERS = 1024;
@@ -319,3 +320,5 @@ registerReviver("Condition", (h, ctx) => {
   const lock = ctx.handle(h.lock, ["Lock", "RLock"], "Condition.lock") as Lock | RLock;
   return attach(w, () => new Condition(lock));
 });
+
+showAsRepr(Condition);

@@ -14,6 +14,7 @@ import type { WaitLoop } from "../memory/sleep.js";
 import { numberedSite, runAsync, runBlocking } from "../runtime/wait.js";
 import { ObjectClass, WaitKind } from "../memory/wait-record.js";
 import { attach, registerReviver, SHARE, sharedView, takeAttached, type Shareable } from "../memory/handles.js";
+import { showAsRepr } from "../common/repr.js";
 
 const STATE = 0;
 const FLAG = 1;
@@ -99,3 +100,5 @@ export class Event implements Shareable {
 }
 
 registerReviver("Event", (h) => attach(sharedView(h, "w", Int32Array, WORDS), () => new Event()));
+
+showAsRepr(Event);

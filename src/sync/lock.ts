@@ -19,6 +19,7 @@ import { ObjectClass, WaitKind } from "../memory/wait-record.js";
 import { isLocked, lockLoop, tryLock, unlock } from "../memory/futex-mutex.js";
 import type { WaitLoop } from "../memory/sleep.js";
 import { attach, registerReviver, SHARE, sharedView, takeAttached, type Shareable } from "../memory/handles.js";
+import { showAsRepr } from "../common/repr.js";
 
 /** Lock.acquire's timeout: -1 forever, other negatives are a RangeError (Python's ValueError). */
 export function lockTimeout(blocking: unknown, timeout: unknown, what: string): number {
@@ -126,3 +127,5 @@ export class Lock implements Shareable {
 }
 
 registerReviver("Lock", (h) => attach(sharedView(h, "w", Int32Array, WORDS), () => new Lock()));
+
+showAsRepr(Lock);

@@ -19,6 +19,7 @@ import type { WaitLoop } from "../memory/sleep.js";
 import { lockTimeout } from "./lock.js";
 import { currentIdent } from "../runtime/runtime.js";
 import { attach, registerReviver, SHARE, sharedView, takeAttached, type Shareable } from "../memory/handles.js";
+import { showAsRepr } from "../common/repr.js";
 
 const MUTEX = 0;
 const MUTEX_ASYNC = 1;
@@ -143,3 +144,5 @@ export class RLock implements Shareable {
 }
 
 registerReviver("RLock", (h) => attach(sharedView(h, "w", Int32Array, WORDS), () => new RLock()));
+
+showAsRepr(RLock);

@@ -14,6 +14,7 @@ import { wakeCount, type WaitLoop } from "../memory/sleep.js";
 import { numberedSite, runAsync, runBlocking } from "../runtime/wait.js";
 import { ObjectClass, WaitKind } from "../memory/wait-record.js";
 import { attach, registerReviver, SHARE, sharedView, takeAttached, type Shareable } from "../memory/handles.js";
+import { showAsRepr } from "../common/repr.js";
 
 const VALUE = 0;
 const INITIAL = 1;
@@ -154,3 +155,5 @@ export class BoundedSemaphore extends Semaphore {
 
 registerReviver("Semaphore", (h) => attach(sharedView(h, "w", Int32Array, WORDS), () => new Semaphore(0)));
 registerReviver("BoundedSemaphore", (h) => attach(sharedView(h, "w", Int32Array, WORDS), () => new BoundedSemaphore(0)));
+
+showAsRepr(Semaphore);

@@ -22,6 +22,7 @@ import { assignOwn, packParts, type Packed } from "../ship/values.js";
 import { currentHookCode, reportException } from "./excepthook.js";
 import { FieldsBack } from "./fields-back.js";
 import "../runtime/exit.js";
+import { showAsRepr } from "../common/repr.js";
 
 /**
  * What new Thread() takes, as Python's Thread(group, target, name, args, kwargs, daemon) does: the
@@ -481,3 +482,5 @@ if (runtime.isMain) {
     reportException(err, handle({ slot: d.slot, gen: d.gen, ident: d.ident, nativeId: null, name: d.name, daemon: d.daemon, started: true }));
   });
 }
+
+showAsRepr(Thread);
