@@ -127,6 +127,13 @@ describe("SKEIN_DEADLOCK=throw and off", () => {
     assert.equal(r.stderr, "");
   });
 
+  test("a deadlock is reported once: main then waiting for its threads at exit adds no second report", async () => {
+    // Polls every 100 ms: 25 of them after main ends is long past the second's quiet time.
+    const r = await watch("inversion-then-exit.mjs", /main ends/, {}, 25);
+    assert.match(r.stderr, /Cycle:/);
+    assert.equal(r.stderr.split("skein: deadlock").length - 1, 1, r.stderr);
+  });
+
   test("a value that isn't a mode is named on stderr, and warn is used", async () => {
     const r = await watch("self.mjs", /Threads:/, { SKEIN_DEADLOCK: "loud" });
     assert.match(r.stderr, /SKEIN_DEADLOCK="loud" is not one of warn, throw, off; using warn/);

@@ -68,8 +68,14 @@ export function watchDeadlocks(control: Control): DeadlockWatch {
       if (mainWait) Atomics.notify(mainWait.arr, mainWait.index);
       return;
     }
-    if (reported.has(key)) return;
-    reported.add(key);
+    // A deadlock is told once: its cycles, each as its threads' waits. Main blocking afterwards (at
+    // exit, waiting for those threads) makes every thread asleep, but is no news. Without a cycle,
+    // every thread asleep is the deadlock itself.
+    const told = found.report.cycles.length > 0
+      ? found.report.cycles.map((c) => c.map((l) => `${l.ident}:${s.seqs.get(l.ident)}`).sort().join(","))
+      : [key];
+    if (told.every((k) => reported.has(k))) return;
+    for (const k of told) reported.add(k);
     lastReport = text;
     writeOutput(2, text);
   }
