@@ -4,7 +4,7 @@
 // and the constructor's timeout applies to wait() and waitAsync(). Every wait is bounded.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { Barrier } from "skein";
+import { Barrier, BrokenBarrierError, Queue } from "skein";
 import { OUTCOME } from "./helpers/primitives-scenarios.js";
 import { barrierParty } from "./helpers/primitive-waiters.js";
 import { LONG } from "./helpers/bounds.js";
@@ -116,6 +116,36 @@ describe("Barrier", () => {
     assert.deepEqual([hasty[0], patient[0]], [BROKEN, BROKEN]);
     assert.ok(hasty[1]! >= 59, `the 60 ms wait gave up after ${hasty[1]} ms`);
     assert.equal(b.broken, true);
+  });
+
+  test("a broken barrier's error says what broke it: abort(), a reset while waiting, the action throwing", async () => {
+    const aborted = new Barrier(2);
+    aborted.abort();
+    assert.throws(() => aborted.wait(LONG), (e: unknown) => e instanceof BrokenBarrierError && /broken: abort\(\) was called/.test((e as Error).message));
+    const told = new Queue<string>();
+    const party = (b: Barrier, out: Queue<string>) => {
+      try {
+        b.wait(LONG);
+        out.put("passed");
+      } catch (e) {
+        out.put((e as Error).message);
+      }
+    };
+    // The action runs in the last party to arrive: main, here, so the thread waiting is told.
+    const failing = new Barrier(2, () => {
+      throw new Error("the action's own error");
+    });
+    const t1 = daemon(party, [failing, told], "first party");
+    await eventually("the first party waiting", () => failing.nWaiting === 1);
+    assert.throws(() => failing.wait(LONG), /the action's own error/);
+    assert.match(told.get(true, LONG), /broken: its action threw/);
+    assert.equal(await t1.joinAsync(LONG), true);
+    const reset = new Barrier(2);
+    const t2 = daemon(party, [reset, told], "reset party");
+    await eventually("the party waiting", () => reset.nWaiting === 1);
+    reset.reset();
+    assert.match(told.get(true, LONG), /broken: it was reset while this thread waited/);
+    assert.equal(await t2.joinAsync(LONG), true);
   });
 
   test("the constructor's timeout applies to wait() and waitAsync() without one", async () => {

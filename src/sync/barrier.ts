@@ -13,6 +13,7 @@
  *   Int32 3    RUNNER   while TRIPPING: the entry of the thread running the action
  *   Float64 @ byte 16  TIMEOUT_BYTE: the default timeout in ms (NaN: none)
  *   Int32 6    NUMBER   its number in thread dumps (Barrier#3), given on first wait that sleeps
+ *   Int32 7    WHY      while BROKEN, what broke it (Why), for the BrokenBarrierError of every waiter
  *   from Int32 word ENTRIES, one entry of ENTRY_WORDS per party: E_SLOT (the control-block slot + 1
  *   of a thread inside wait(), 0: free) and E_GEN (its generation), so that a thread that died
  *   inside wait() can be taken out of COUNT instead of wedging the barrier
@@ -45,7 +46,8 @@ const PARTIES = 2;
 const RUNNER = 3;
 const TIMEOUT_BYTE = 16;
 const NUMBER = 6;
-const ENTRIES = 7;
+const WHY = 7;
+const ENTRIES = 8;
 const ENTRY_WORDS = 2;
 const E_SLOT = 0;
 const E_GEN = 1;
@@ -58,6 +60,23 @@ const RESETTING = -1;
 const MAX_PARTIES = 65_536;
 /** While the action runs, how often the others check that its thread lives, in ms. */
 const RUNNER_CHECK_MS = 100;
+
+/** What broke a barrier (WHY), as every thread then told so reads it. */
+const enum Why {
+  Aborted = 1,
+  TimedOut = 2,
+  ActionThrew = 3,
+  ActionDied = 4,
+  WaitAborted = 5,
+}
+
+const BROKEN_BY: Record<number, string> = {
+  [Why.Aborted]: "abort() was called",
+  [Why.TimedOut]: "a wait timed out",
+  [Why.ActionThrew]: "its action threw (the exception went to the thread that ran it)",
+  [Why.ActionDied]: "the thread running its action died",
+  [Why.WaitAborted]: "a waiter's wait was aborted by its signal",
+};
 const BROKEN = -2;
 
 interface Shared {
@@ -189,7 +208,7 @@ export class Barrier implements Shareable {
               inTime = true;
             }
           } catch (e) {
-            this.#break(); // an aborted waiter leaves the barrier as a timed-out one does
+            this.#break(Why.WaitAborted); // an aborted waiter leaves the barrier as a timed-out one does
             throw e;
           }
           this.#released(inTime);
@@ -214,7 +233,7 @@ export class Barrier implements Shareable {
 
   #arrive(): { index: number; entry: number } {
     const w = this.#w;
-    if (w[STATE]! < 0) throw new BrokenBarrierError();
+    if (w[STATE]! < 0) throw this.#brokenError();
     const index = w[COUNT]!;
     Atomics.store(w, COUNT, index + 1);
     return { index, entry: this.#register() };
@@ -243,10 +262,10 @@ export class Barrier implements Shareable {
     }
     yield* this.#cond._acquireLoop();
     if (failure !== null) {
-      this.#break();
+      this.#break(Why.ActionThrew);
       throw failure;
     }
-    if (w[STATE] !== TRIPPING) throw new BrokenBarrierError(); // the action aborted it
+    if (w[STATE] !== TRIPPING) throw this.#brokenError(); // the action aborted it
     Atomics.store(w, STATE, DRAINING);
     this.#cond.notifyAll();
   }
@@ -262,7 +281,7 @@ export class Barrier implements Shareable {
       const slot = w[e + E_SLOT]! - 1;
       if (slot === runtime.slot && w[e + E_GEN] === runtime.gen) return; // the action itself calls in
       if (slot < 0 || runtime.control.ended(slot, w[e + E_GEN]!)) {
-        this.#break();
+        this.#break(Why.ActionDied);
         return;
       }
       yield* this.#cond._waitLoop(RUNNER_CHECK_MS);
@@ -272,10 +291,10 @@ export class Barrier implements Shareable {
   /** _wait's ending: a timeout breaks the barrier; a broken one fails everyone. */
   #released(inTime: boolean): void {
     if (!inTime) {
-      this.#break();
+      this.#break(Why.TimedOut);
       throw new BrokenBarrierError("the barrier is broken: a wait timed out");
     }
-    if (this.#w[STATE]! < 0) throw new BrokenBarrierError();
+    if (this.#w[STATE]! < 0) throw this.#brokenError();
   }
 
   #depart(entry: number): void {
@@ -326,9 +345,19 @@ export class Barrier implements Shareable {
     }
   }
 
-  #break(): void {
+  /** Breaks it (the condition's lock held), saying why; the first reason stands until reset(). */
+  #break(why: Why): void {
+    if (this.#w[STATE] !== BROKEN) Atomics.store(this.#w, WHY, why);
     Atomics.store(this.#w, STATE, BROKEN);
     this.#cond.notifyAll();
+  }
+
+  /** The error for a wait that finds the barrier broken or being reset, saying which and why. */
+  #brokenError(): BrokenBarrierError {
+    const w = this.#w;
+    if (w[STATE] === RESETTING) return new BrokenBarrierError("the barrier is broken: it was reset while this thread waited");
+    const why = BROKEN_BY[w[WHY]!];
+    return why ? new BrokenBarrierError(`the barrier is broken: ${why}`) : new BrokenBarrierError();
   }
 
   /** Back to the empty state; threads waiting now get BrokenBarrierError. */
@@ -349,7 +378,7 @@ export class Barrier implements Shareable {
   abort(): void {
     using _ = this.#cond.hold();
     runBlocking(this.#whileTripping());
-    this.#break();
+    this.#break(Why.Aborted);
   }
 
   /** @internal The worker bootstrap hands over the action once its imports are loaded. */
