@@ -89,6 +89,14 @@ describe("deadlock reports (SKEIN_DEADLOCK=warn, the default)", () => {
     assert.match(r.stderr, /at .*ended-holder\.mjs:8:\d+/);
   });
 
+  test("main alone, blocked for good: the report says no other thread is left to wake it", async () => {
+    const r = await watch("lonely-get.mjs", /Threads:[\s\S]*at [^\n]*\n/);
+    assert.equal(count(r.stderr, "skein: deadlock"), 1, r.stderr);
+    assert.match(r.stderr, /^skein: deadlock: "MainThread" is blocked with no timeout, and no other thread is left to wake it/m);
+    assert.match(r.stderr, /Queue\.get\(\) on Queue#1/);
+    assert.match(r.stderr, /at .*lonely-get\.mjs:5:\d+/);
+  });
+
   test("a thread waiting for an Event no one will set while main waits at exit", async () => {
     const r = await watch("event-at-exit.mjs", /Threads:[\s\S]*"waiter"[^\n]*\n[^\n]*at [^\n]*\n/);
     assert.equal(r.stdout, "main done\n");

@@ -20,9 +20,15 @@ export function parseDeadlockMode(env: string | undefined = process.env.SKEIN_DE
 }
 
 const throwing = parseDeadlockMode().mode === "throw" && runtime.isMain && isMainThread;
+const watching = parseDeadlockMode().mode !== "off" && runtime.isMain && isMainThread;
 
-/** In throw mode, main: the hub learns the word main is about to sleep on, to wake it. */
-export function watchMainWait(arr: Int32Array, index: number): void {
+/**
+ * Main, about to sleep for long: the hub must be there to see it, even if no thread was ever
+ * started (main alone in a q.get() nobody will put to, which Python leaves hanging silently).
+ * In throw mode, the hub also learns the word main sleeps on, to wake it.
+ */
+export function watchMainWait(arr: Int32Array, index: number, untimed: boolean): void {
+  if (watching && untimed) ensureHub();
   if (!throwing) return;
   ensureHub();
   runtime.hubPost!({ type: "main-wait", arr, index });

@@ -261,10 +261,13 @@ export function deadlockText(found: DeadlockReport, s: Snapshot): string {
     out.push(n === 1 ? `skein: deadlock: a thread waits for itself` : `skein: deadlock: ${n} threads wait for each other and will never wake`);
   } else if (found.cycles.length > 0) {
     out.push(`skein: deadlock: a thread waits for a lock held by a thread that has ended`);
+  } else if (s.threads.length === 1) {
+    // Python's single-threaded hang: nobody is left to put, set or release.
+    out.push(`skein: deadlock: "${s.threads[0]!.name}" is blocked with no timeout, and no other thread is left to wake it`);
   } else {
     out.push(`skein: deadlock: every thread is blocked with no timeout, and none can wake another`);
   }
-  if (found.allAsleep && out[0]!.indexOf("every thread") < 0) out.push("(and every thread is blocked with no timeout)");
+  if (found.allAsleep && !/every thread|no other thread/.test(out[0]!)) out.push("(and every thread is blocked with no timeout)");
   const byIdent = new Map(s.threads.map((t) => [t.ident, t]));
   for (const cycle of found.cycles) {
     out.push("", cycle.length > 1 ? "Cycle:" : "Waiting:");

@@ -145,7 +145,7 @@ export function blockedWait(arr: Int32Array, index: number, value: number, ms: n
     const first = Atomics.wait(arr, index, value, SITE_AFTER_MS);
     if (first !== "timed-out") return first;
     control.waits.setSite(slot, callSite());
-    watchMainWait(arr, index);
+    watchMainWait(arr, index, ms === Infinity);
     deadlockRaised();
     const r = Atomics.wait(arr, index, value, ms === Infinity ? undefined : ms - SITE_AFTER_MS);
     deadlockRaised();
