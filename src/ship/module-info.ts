@@ -288,6 +288,33 @@ export function staticFieldOf(st: AnyNode): { owner: string; key: string; value:
   return value ? { owner, key, value: value.value } : null;
 }
 
+/**
+ * The class a statement declares: `class C {}` (exported or not), or a variable holding a class
+ * expression as esbuild writes classes (`var C = class {...}`, or `C = class _C {...}` in a
+ * lazily initialized module). Null for any other statement.
+ */
+function classDeclared(st: AnyNode): string | null {
+  const d = st.type === "ExportNamedDeclaration" || st.type === "ExportDefaultDeclaration" ? st.declaration : st;
+  if (d?.type === "ClassDeclaration") return d.id?.name ?? null;
+  if (d?.type === "VariableDeclaration" && d.declarations.length === 1) {
+    const v = d.declarations[0];
+    return v.id.type === "Identifier" && v.init?.type === "ClassExpression" ? v.id.name : null;
+  }
+  if (d?.type === "ExpressionStatement" && d.expression.type === "AssignmentExpression" && d.expression.left.type === "Identifier" && d.expression.right.type === "ClassExpression") {
+    return d.expression.left.name;
+  }
+  return null;
+}
+
+/** Whether a statement exports top-level `name` as CommonJS writes it: `exports.C = C;`, `module.exports.C = C;`. */
+function exportsBinding(st: AnyNode, name: string): boolean {
+  if (st.type !== "ExpressionStatement" || st.expression.type !== "AssignmentExpression") return false;
+  const { left, right } = st.expression;
+  if (right.type !== "Identifier" || right.name !== name || left.type !== "MemberExpression") return false;
+  const o = left.object;
+  return (o.type === "Identifier" && o.name === "exports") || (o.type === "MemberExpression" && o.object.type === "Identifier" && o.object.name === "module" && o.property.name === "exports");
+}
+
 /** Finds assignments to top-level bindings and changes to their objects, resolving names by scope. */
 function readChanges(info: ModuleInfo, program: AnyNode, top: Scope): void {
   const fillerArgs = new Set<AnyNode>();
@@ -306,10 +333,11 @@ function readChanges(info: ModuleInfo, program: AnyNode, top: Scope): void {
       const arg = st.expression.arguments[0];
       if (arg.type === "LogicalExpression" || arg.type === "AssignmentExpression") fillerArgs.add(arg);
     }
-    const cls = st.type === "ExportNamedDeclaration" || st.type === "ExportDefaultDeclaration" ? st.declaration : st;
-    if (cls?.type === "ClassDeclaration" && cls.id) lastClass = cls.id.name;
+    const cls = classDeclared(st);
+    if (cls !== null) lastClass = cls;
     else if (lastClass !== null && staticFieldOf(st)?.owner === lastClass) fill(lastClass, st);
-    else lastClass = null;
+    // tsc's CommonJS exports the class between it and its static fields.
+    else if (lastClass === null || !exportsBinding(st, lastClass)) lastClass = null;
   }
   const isTop = (scope: Scope, name: string) => {
     const owner = scope.find_owner(name);

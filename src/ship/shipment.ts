@@ -22,7 +22,7 @@ import { cjsExportRef, ownByCode, ownName, ownNamespace, rememberRef, runtimeRef
 import { HELPER_NAMES } from "./compiler-helpers.js";
 import { inspectorAnswers } from "../platform/inspector.js";
 import { runtimeLabel } from "../platform/runtime-kind.js";
-import { EXPORTS_MEMBER, memberName, mirrorOf, visibleMirror, type DeclItem, type PartMap } from "./mirrors.js";
+import { EXPORTS_MEMBER, memberName, mirrorOf, shownName, visibleMirror, type DeclItem, type PartMap } from "./mirrors.js";
 import { pack, sharedByReference } from "./values.js";
 
 export interface ResolvedImport {
@@ -160,8 +160,19 @@ function sharingSource(fn: Function, role: Role, what: string, info: ModuleInfo,
   let unit: Unit;
   try {
     unit = new UnitBuilder(info, role, what, fn).build(fn, found);
-  } catch {
+  } catch (e) {
+    // It uses its module's skein objects and state that can't travel (a Map cache, a `let`): by
+    // name, a thread would get new ones of both, and lose the lock silently. Refused, as in the
+    // program's own file.
+    if (carryingShared.has(e as object)) throw e;
     return null;
+  }
+  if (unit.wrapper.includes("module") && carriesShared(unit)) {
+    const names = unit.decls.filter((d) => d.shared || d.code).map((d) => `"${shownName(d.names[0]!)}"`);
+    throw new TypeError(
+      `${what} can't be sent to another thread: it uses its module's \`module\` object and skein objects of its module (${names.join(", ")}); ` +
+        "a thread would load the module again and get new ones. Use `exports` instead of `module.exports` in it, or pass the objects in args",
+    );
   }
   // Code that uses its module's own `module`, or `exports` (tsc's CommonJS: `exports.label`) with
   // none of the exports shared, needs the module itself, which only importing it gives: by name
@@ -170,6 +181,9 @@ function sharingSource(fn: Function, role: Role, what: string, info: ModuleInfo,
   if (unit.wrapper.includes("module") || (unit.wrapper.includes("exports") && !unit.decls.some((d) => d.names[0]!.startsWith(EXPORTS_MEMBER)))) return null;
   return carriesShared(unit) ? unit : null;
 }
+
+/** Errors about code that can't travel though it also uses skein objects of its module (sharingSource). */
+const carryingShared = new WeakSet<object>();
 
 /** Whether shipped code takes skein objects or shared memory of its modules along (DeclItem.shared, .code). */
 function carriesShared(unit: Unit): boolean {
@@ -350,7 +364,11 @@ class UnitBuilder {
       const map = partMap(this.info, holder.start, holder.end, method ? "Object.values({".length : 0);
       value = { text: method ? `Object.values({${rewrite(src, holder)}})[0]` : rewrite(src, node, ownBase), line: lineAt(this.info, holder.start), start: holder.start, ...(map ? { map } : {}) };
     }
-    if (this.#problems.length > 0) throw new TypeError(this.#message());
+    if (this.#problems.length > 0) {
+      const e = new TypeError(this.#message());
+      if ([...this.#items.values()].some((d) => d.shared || d.code)) carryingShared.add(e);
+      throw e;
+    }
     const part = this.info.kind === "shipped" ? this.info.part : partAt(this.info, node.start);
     return {
       name: fn.name, url: this.info.url, kind: this.info.kind,
@@ -465,9 +483,14 @@ class UnitBuilder {
       return void this.#problems.push({ name, kind: "computed", at, detail: "it is declared without a value and set later" });
     }
     const names = declaredNames(decl.id);
-    const declared = lazy ? `${name} = ${rewrite(info.source, lazy)}` : rewrite(info.source, decl);
-    const text = [`${statement.kind} ${declared};`, ...fillers.map((f: AnyNode) => rewrite(info.source, f))].join("\n");
+    // A class as esbuild writes one (`var C = class { static lock = new Lock() }`): its static
+    // skein objects go as themselves, as a declared class's do.
+    const statics = value?.type === "ClassExpression" && decl.id.type === "Identifier" ? this.#sharedStatics(name, staticFields(value, fillers)) : [];
+    const edits = statics.map((s) => s.edit);
+    const declared = lazy ? `${name} = ${rewrite(info.source, lazy, false, edits)}` : rewrite(info.source, decl, false, edits);
+    const text = [`${statement.kind} ${declared};`, ...fillers.map((f: AnyNode) => rewrite(info.source, f, false, edits))].join("\n");
     const item = this.#add(decl, names, text, line, lazy ? undefined : statement.kind.length + 1);
+    item.deps.push(...statics.map((s) => s.hidden));
     for (const n of names) this.#done.add(n);
     for (const dep of freeNames(value ?? { type: "Identifier", name: "undefined" })) this.#need(dep, top, at, item);
     for (const f of fillers) for (const dep of freeNames(f)) if (!names.includes(dep)) this.#need(dep, top, at, item);
