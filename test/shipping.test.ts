@@ -10,6 +10,7 @@ import { runJoined } from "./helpers/threads.js";
 import { LONG } from "./helpers/bounds.js";
 import { runFixture, runSnippet } from "./helpers/child-process.js";
 import { bump as count, drop, held, hits, hold, tallied } from "./fixtures/counter-module.js";
+import { cachedSquare } from "./fixtures/cached-counter.js";
 import { notOn, onBun, onDeno, runtimeName } from "./helpers/runtimes.js";
 
 /** A title for a test of what Bun and Deno say where Node's inspector shows skein a module's variables. */
@@ -263,6 +264,14 @@ test("a class's static fields set after the class, as compilers write them for t
   assert.equal(r.stderr, "");
   // Bun and Deno can't show skein the class's values: there each worker has its own counters.
   assert.equal(r.stdout, `thread sees tally Lock\n${onBun || onDeno ? "0 0 0" : "2000 2000 2000"}\n`);
+});
+
+test(...notOn(["Bun", "Deno"], "a module's function that uses its module's lock and a Map cache is refused, naming the cache, not sent with a new lock", "it can't show skein a module's variables"), () => {
+  assert.throws(() => new Thread({ target: cachedSquare, args: [3] }).start(), (e: unknown) =>
+    e instanceof TypeError && /"cache" \(line 6\): a module-level object the program changes/.test((e as Error).message));
+  // Used by a target of this file, the same.
+  assert.throws(() => new Thread({ target: (n: number) => cachedSquare(n), args: [3] }).start(), (e: unknown) =>
+    e instanceof TypeError && /"cache"/.test((e as Error).message));
 });
 
 test(...notOnNode("a module-level skein object is refused where the runtime can't show skein its value, saying why and to pass it in args"), () => {

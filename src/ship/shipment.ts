@@ -684,7 +684,14 @@ class UnitBuilder {
         return; // a getter that throws: the thread reads it from its own module
       }
       const hidden = memberName(name, key);
-      const item = this.#sharingItem(`${name}.${key}`, member, at + (i + 1) / (keys.length + 1));
+      let item: DeclItem | null;
+      try {
+        item = this.#sharingItem(`${name}.${key}`, member, at + (i + 1) / (keys.length + 1));
+      } catch {
+        // A member that can't travel (it uses its module's lock and a Map): the code may not
+        // use it; if it does, it is the thread's own module's.
+        return;
+      }
       if (!item) return;
       item.names = [hidden];
       this.#items.set(item.start, item);
@@ -717,7 +724,9 @@ class UnitBuilder {
     let code: ShippedCode;
     try {
       code = codeFor(value, "value", `${name} (used by ${this.what})`);
-    } catch {
+    } catch (e) {
+      // A function that takes its module's skein objects along but also state that can't travel.
+      if (carryingShared.has(e as object)) throw e;
       return null;
     }
     return code.by === "source" && carriesShared(code.unit) ? { ...valueItem(name, at, part), code } : null;
