@@ -274,6 +274,21 @@ test(...notOn(["Bun", "Deno"], "a module's function that uses its module's lock 
     e instanceof TypeError && /"cache"/.test((e as Error).message));
 });
 
+test("a module that starts a thread when it loads starts it once, though threads load the module again", () => {
+  // Python runs a module's top level once; a worker loading the module for a thread's code runs
+  // it again, and its start() must not start another thread (each would load the module anew).
+  const r = runFixture("starts-on-load/main.mjs");
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr, "");
+  assert.deepEqual(r.stdout.trimEnd().split("\n").sort(), ["greeted in caller", "greeted in started-on-load"]);
+});
+
+test("a module loaded by a thread sees that thread as currentThread() in its top-level code, not the main thread", () => {
+  const r = runFixture("starts-on-load/where-main.mjs");
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, "loaded in MainThread, called in MainThread\nloaded in worker-1, called in worker-1\n");
+});
+
 test(...notOnNode("a module-level skein object is refused where the runtime can't show skein its value, saying why and to pass it in args"), () => {
   const t = new Thread({ target: seesModuleObjects, args: [1] });
   assert.throws(() => t.start(), (e: unknown) =>

@@ -72,6 +72,7 @@ export function importModule(spec: string): Promise<any> {
   if (!p) {
     p = (async () => {
       if (needsTsx(spec)) await ensureTsx();
+      const done = loadingProgramModule(spec);
       try {
         return await import(spec);
       } catch (e) {
@@ -84,6 +85,8 @@ export function importModule(spec: string): Promise<any> {
           }
         }
         throw e;
+      } finally {
+        done();
       }
     })();
     modules.set(spec, p);
@@ -97,6 +100,7 @@ function requireModule(spec: string, from: string): any {
   if (needsTsx(spec)) ensureTsxSync();
   const req = createRequire(from.startsWith("file:") ? from : fallbackBase());
   const target = spec.startsWith("file:") ? fileURLToPath(spec) : spec;
+  const done = loadingProgramModule(spec);
   try {
     return req(target);
   } catch (e) {
@@ -109,7 +113,31 @@ function requireModule(spec: string, from: string): any {
       }
     }
     throw e;
+  } finally {
+    done();
   }
+}
+
+/** The program's modules this worker is loading for shipped code, innermost last. */
+const loading: string[] = [];
+
+/**
+ * Notes that this worker loads one of the program's files for shipped code, until the returned
+ * function is called. A file loaded so runs its top-level code again here (Python runs it once):
+ * Thread.start() from it would start a thread in every worker that loads it (moduleLoading).
+ */
+function loadingProgramModule(spec: string): () => void {
+  if (runtime.isMain || !spec.startsWith("file:") || spec.includes("/node_modules/")) return () => {};
+  loading.push(spec);
+  return () => {
+    const i = loading.lastIndexOf(spec);
+    if (i >= 0) loading.splice(i, 1);
+  };
+}
+
+/** In a worker, the program's file whose top-level code is running because shipped code loads it; null otherwise. */
+export function moduleLoading(): string | null {
+  return loading.length > 0 ? loading[loading.length - 1]! : null;
 }
 
 function importerFor(url: string): (spec: string) => Promise<any> {
@@ -234,15 +262,33 @@ function evaluate(unit: Unit, values: unknown[], base: unknown): any {
 
 /**
  * One of the program's modules as shipped code that imports or requires it sees it in a thread:
- * the module this thread loaded, with the members that must be the program's very objects (its
- * skein objects, and its functions that use them, ship/shipment.ts #moduleOverlay) over it. The
- * rest reads through to the thread's own module, as it would have without them.
+ * the members that must be the program's very objects (its skein objects, and its functions that
+ * use them, ship/shipment.ts #moduleOverlay), over the module as this thread loads it, for the
+ * rest. `real` loads it (a function, or the module's URL): only when code reads a member of it
+ * besides those, since loading runs the module's top-level code again in this worker (Python runs
+ * it once), which for a module that starts a thread would start one in every worker.
  */
 function overlay(real: unknown, own: Record<string, unknown>): object {
-  const base = real !== null && typeof real === "object" ? real : {};
+  const load = typeof real === "function" ? (real as () => unknown) : typeof real === "string" ? () => requireModule(real, real) : () => real;
   const props: PropertyDescriptorMap = {};
   for (const [key, value] of Object.entries(own)) props[key] = { value, enumerable: true, writable: true, configurable: true };
-  return Object.create(base, props);
+  return Object.create(lazyModule(load), props);
+}
+
+/** A stand-in for a module that loads it on the first read of one of its members. */
+function lazyModule(load: () => unknown): object {
+  let real: object | undefined;
+  const module = (): object => {
+    if (real === undefined) {
+      const m = load();
+      real = m !== null && (typeof m === "object" || typeof m === "function") ? (m as object) : {};
+    }
+    return real;
+  };
+  return new Proxy(Object.create(null) as object, {
+    get: (_t, key) => Reflect.get(module(), key),
+    has: (_t, key) => key in module(),
+  });
 }
 
 /**
@@ -328,7 +374,7 @@ function exportsOf(unit: Unit, mirror: Map<string, Mirrored>): object | null {
   const shared = [...mirror].filter(([n]) => n.startsWith(EXPORTS_MEMBER));
   if (shared.length === 0) return null;
   let over = sharedExports.get(unit.url);
-  if (!over) sharedExports.set(unit.url, (over = overlay(requireModule(unit.url, unit.url), {})));
+  if (!over) sharedExports.set(unit.url, (over = overlay(unit.url, {})));
   for (const [n, m] of shared) {
     const key = n.slice(EXPORTS_MEMBER.length);
     if (!Object.prototype.hasOwnProperty.call(over, key)) Object.defineProperty(over, key, { value: m.value, enumerable: true, writable: true, configurable: true });

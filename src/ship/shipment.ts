@@ -603,11 +603,10 @@ class UnitBuilder {
     if (this.info.kind === "shipped" || !inspectorAnswers() || !programFile(module) || module === entryUrl()) return false;
     this.#importValues ??= bindingsOf(this.fn, [...this.info.imports.values()].filter((i) => programFile(resolveModule(i.source, this.info.url))).map((i) => i.local));
     const at = -1 - [...this.info.imports.keys()].indexOf(name);
-    const real = `__skein_module_${name}`;
     const over = this.#moduleOverlay(name, this.#importValues.get(name), at);
     if (!over) return false;
-    this.#imports.set(real, { local: real, module, imported: "*" });
-    this.#items.set(at, { names: [name], text: `const ${name} = __skein_overlay(${real}, ${over.members});`, line: 0, start: at, deps: [real, ...over.deps] });
+    // The module itself loads in the thread only if the code reads a member besides these.
+    this.#items.set(at, { names: [name], text: `const ${name} = __skein_overlay(${JSON.stringify(module)}, ${over.members});`, line: 0, start: at, deps: over.deps });
     this.#done.add(name);
     return true;
   }
@@ -635,7 +634,7 @@ class UnitBuilder {
     }
     const over = this.#moduleOverlay(name, value, decl.start);
     if (!over) return false;
-    const item = this.#add(decl, [name], `${statement.kind} ${name} = __skein_overlay(${rewrite(info.source, decl.init)}, ${over.members});`, line);
+    const item = this.#add(decl, [name], `${statement.kind} ${name} = __skein_overlay(() => ${rewrite(info.source, decl.init)}, ${over.members});`, line);
     item.deps.push(...over.deps);
     this.#done.add(name);
     for (const dep of freeNames(decl.init)) this.#need(dep, top, decl.start, item);

@@ -18,6 +18,7 @@ import { dispatch } from "../runtime/dispatch.js";
 import { badHandle, integer, primitive, registerReviver, SHARE, type Handle, type Shareable, type ShareContext } from "../memory/handles.js";
 import type { ShippedCode } from "../ship/shipment.js";
 import { checkCallable, codeFor, hintModule, moduleOption } from "../ship/packing.js";
+import { moduleLoading } from "../ship/evaluate.js";
 import { assignOwn, packParts, type Packed } from "../ship/values.js";
 import { currentHookCode, reportException } from "./excepthook.js";
 import { FieldsBack } from "./fields-back.js";
@@ -155,6 +156,11 @@ export class Thread<A extends unknown[] = unknown[]> implements Shareable {
   start(): void {
     const t = this[INNER];
     if (t.started) throw new RuntimeError("threads can only be started once; create a new Thread to run again");
+    // A module's top-level code, run again because this worker loads the module for a thread's
+    // code: Python runs it once, and the program's own run of it (in the main thread, or wherever
+    // the module first loaded) has started this thread already. Started here too, each worker
+    // loading the module would start one more, each in a worker of its own, without end.
+    if (!runtime.isMain && moduleLoading() !== null) return;
     // A subclass ships its class (and its fields, copied); a target ships as code.
     const isSub = Object.getPrototypeOf(this) !== Thread.prototype;
     const cls = isSub ? codeFor(this.constructor, "subclass", `class ${this.constructor.name}`) : null;
@@ -436,6 +442,8 @@ class MainThread extends Thread {}
 /** The Thread this code runs in (the main thread's at top level). */
 export function currentThread(): Thread {
   if (runtime.current) return runtime.current as Thread;
+  // A thread whose code is still being made (its modules loading): this thread, not main.
+  if (!runtime.isMain && runtime.slot > 0) return knownOrHandle(runtime.slot);
   return mainThread();
 }
 

@@ -264,6 +264,8 @@ export function runWorker(): void {
     runtime.slot = job.slot;
     runtime.gen = job.gen;
     runtime.ident = control.ident(job.slot);
+    // Until this thread's object is made, currentThread() is this thread's handle, not the last one's.
+    runtime.current = null;
     control.setNativeId(job.slot, tid);
     try {
       const hook = job.hook ? await materialize(job.hook) : null;
