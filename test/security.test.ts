@@ -275,7 +275,7 @@ describe("handles are validated when revived", () => {
   bad("a Thread whose slot is out of range", [{ kind: "Thread", slot: 5000, gen: 1, ident: 9, nativeId: 1, name: "x", daemon: false, started: true }], /slot/);
   bad("a Barrier whose size doesn't match its parties", [{ kind: "Barrier", w: new Int32Array(sab(64)), cond: 0, action: -1 }], /parties/);
   bad("a Barrier whose action was not shipped with it", (() => {
-    const w = new Int32Array(sab(28 + 8));
+    const w = new Int32Array(sab(32 + 8)); // 8 header words, 2 for its one party (sync/barrier.ts)
     w[2] = 1;
     return [{ kind: "Barrier", w, cond: 1, action: 3 }, { kind: "Condition", w: new Int32Array(sab((4 + 1024 * 5) * 4)), lock: 2 }, { kind: "Lock", w: new Int32Array(sab(20)) }];
   })(), /code 3/);
