@@ -289,6 +289,35 @@ test("a module loaded by a thread sees that thread as currentThread() in its top
   assert.equal(r.stdout, "loaded in MainThread, called in MainThread\nloaded in worker-1, called in worker-1\n");
 });
 
+/** A class whose instances hold #private state, which no copy can carry. */
+class Wallet {
+  #balance = 0;
+  deposit(n: number): number {
+    this.#balance += n;
+    return this.#balance;
+  }
+}
+
+/** A class with TypeScript's `private` (an ordinary field at run time) and a static #field: copies work. */
+class Purse {
+  private coins = 3;
+  static #made = 0;
+  constructor() {
+    Purse.#made++;
+  }
+  count(): number {
+    return this.coins;
+  }
+}
+
+test("an instance with #private members is refused where it would cross, naming them; TypeScript's private and static #fields cross", () => {
+  const refused = (e: unknown) => e instanceof TypeError && /a Wallet instance with private members \(#balance\), which can't be copied to another thread/.test((e as Error).message);
+  assert.throws(() => new Thread({ target: (w: Wallet) => w.deposit(1), args: [new Wallet()] }).start(), refused);
+  using pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+  assert.throws(() => pool.submit(() => new Wallet()).result(LONG), (e: unknown) => e instanceof TypeError && /the task's result is a Wallet instance with private members/.test((e as Error).message));
+  assert.equal(pool.submit((p: Purse) => p.count(), new Purse()).result(LONG), 3);
+});
+
 test(...notOnNode("a module-level skein object is refused where the runtime can't show skein its value, saying why and to pass it in args"), () => {
   const t = new Thread({ target: seesModuleObjects, args: [1] });
   assert.throws(() => t.start(), (e: unknown) =>

@@ -3,5 +3,5 @@
  * entry imports it (package-entry.ts), so that a thread worker loads it with the public API, not at
  * boot.
  */
-export { checkCallable, codeFor } from "./shipment.js";
+export { checkCallable, codeFor, privateMembers } from "./shipment.js";
 export { hintModule, moduleOption } from "./locate-by-source.js";

@@ -32,6 +32,9 @@ function packing(): PackingSide {
 /** How `fn` crosses into another thread (ship/shipment.ts); a TypeError saying `what` it is when it can't. */
 export const codeFor: PackingSide["codeFor"] = (fn, role, what) => packing().codeFor(fn, role, what);
 
+/** The `#private` members instances of a class carry, which a copy can't (ship/shipment.ts). */
+export const privateMembers: PackingSide["privateMembers"] = (cls) => packing().privateMembers(cls);
+
 /** Refuses what can't be code at all: a getter, a class where a function is called, a non-function. */
 export const checkCallable: PackingSide["checkCallable"] = (fn, what) => packing().checkCallable(fn, what);
 

@@ -182,6 +182,32 @@ function sharingSource(fn: Function, role: Role, what: string, info: ModuleInfo,
   return carriesShared(unit) ? unit : null;
 }
 
+const privates = new WeakMap<Function, string[]>();
+
+/**
+ * The `#private` members instances of `cls` carry (its own and its parent classes'), which no
+ * copy can have: an instance made in another thread from its fields has none of them. Static ones
+ * belong to the class and don't count.
+ */
+export function privateMembers(cls: Function): string[] {
+  const hit = privates.get(cls);
+  if (hit) return hit;
+  const out: string[] = [];
+  for (let c: unknown = cls; typeof c === "function" && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
+    let source: string;
+    try {
+      source = Function.prototype.toString.call(c);
+    } catch {
+      break;
+    }
+    const node = parseCallable(source)?.node;
+    if (!node || (node.type !== "ClassExpression" && node.type !== "ClassDeclaration")) continue;
+    for (const m of node.body.body as AnyNode[]) if (m.key?.type === "PrivateIdentifier" && !m.static) out.push(`#${m.key.name}`);
+  }
+  privates.set(cls, out);
+  return out;
+}
+
 /** Errors about code that can't travel though it also uses skein objects of its module (sharingSource). */
 const carryingShared = new WeakSet<object>();
 

@@ -15,7 +15,7 @@
 import { MessagePort } from "node:worker_threads";
 import { EventEmitter } from "node:events";
 import type { ShippedCode } from "./shipment.js";
-import { codeFor } from "./packing.js";
+import { codeFor, privateMembers } from "./packing.js";
 import { materializeSync } from "./evaluate.js";
 import { shownName } from "./mirrors.js";
 import {
@@ -196,6 +196,14 @@ class Packer implements ShareContext {
     if (Object.prototype.toString.call(value) === "[object Object]") {
       const cls = classOf(value);
       if (cls) {
+        const hidden = privateMembers(cls);
+        if (hidden.length > 0) {
+          throw new TypeError(
+            `${path} is a ${cls.name || "class"} instance with private members (${hidden.join(", ")}), which can't be copied to another thread: ` +
+              "its copy there would have none of them. Make them ordinary fields (TypeScript's `private` keeps them private to the " +
+              "type checker), or keep the state in a skein object (AtomicInt, SharedDict, ...) held by a field",
+          );
+        }
         const code = codeFor(cls, "value", `${path} (a ${cls.name || "class"} instance)`);
         return this.#hole(value, () => ({ kind: "instance", code: this.code(code), fields: this.#fields(value, path) }));
       }
