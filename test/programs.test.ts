@@ -51,7 +51,7 @@ const EXPECTED: Record<string, string[]> = {
     "class: true true",
   ],
   meta: ["import.meta.url: true dynamic import: true"],
-  modules: ["module: 2000 2000", "names: 4000 4000", "from a thread: 4250 4250", "class attribute: 2000"],
+  modules: ["module: 2000 2000", "names: 4000 4000", "from a thread: 4250 4250", "class attribute: 2000", "through objects: 8250 8250"],
 };
 
 /** Programs that use import.meta, which CommonJS has not. */

@@ -269,10 +269,35 @@ function evaluate(unit: Unit, values: unknown[], base: unknown): any {
  * it once), which for a module that starts a thread would start one in every worker.
  */
 function overlay(real: unknown, own: Record<string, unknown>): object {
-  const load = typeof real === "function" ? (real as () => unknown) : typeof real === "string" ? () => requireModule(real, real) : () => real;
+  const load = typeof real === "function" ? (real as () => unknown)
+    : typeof real === "string" ? () => requireModule(real, real)
+    // [module, export]: an object the module exports (`api`, "default").
+    : Array.isArray(real) && typeof real[0] === "string" && typeof real[1] === "string" ? () => exportOf(requireModule(real[0], real[0]), real[1])
+    : () => real;
+  const base = lazyModule(load);
   const props: PropertyDescriptorMap = {};
-  for (const [key, value] of Object.entries(own)) props[key] = { value, enumerable: true, writable: true, configurable: true };
-  return Object.create(lazyModule(load), props);
+  for (const [key, value] of Object.entries(own)) {
+    // An object of the module's (`api`, with shared functions): itself overlaid, over the member.
+    const made = isNested(value) ? overlay(() => Reflect.get(base, key), value[NESTED]) : value;
+    props[key] = { value: made, enumerable: true, writable: true, configurable: true };
+  }
+  return Object.create(base, props);
+}
+
+const NESTED = Symbol("skein.overlay.nested");
+
+/** `__skein_overlay.nested({...})` in shipped text: a member that is an object overlaid in turn. */
+overlay.nested = (own: Record<string, unknown>): object => ({ [NESTED]: own });
+
+function isNested(v: unknown): v is { [NESTED]: Record<string, unknown> } {
+  return v !== null && typeof v === "object" && NESTED in v;
+}
+
+/** Export `name` of a module as require() returns it (for "default", a CommonJS module is its own default). */
+function exportOf(ns: unknown, name: string): unknown {
+  if (ns === null || (typeof ns !== "object" && typeof ns !== "function")) return undefined;
+  const m = ns as Record<string, unknown>;
+  return name === "default" && !("default" in m) ? m : m[name];
 }
 
 /** A stand-in for a module that loads it on the first read of one of its members. */

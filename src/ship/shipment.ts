@@ -547,9 +547,22 @@ class UnitBuilder {
     // Read once for all of them: each read walks the function's scopes through the inspector.
     this.#importValues ??= bindingsOf(this.fn, [...this.info.imports.values()].filter((i) => programFile(resolveModule(i.source, this.info.url))).map((i) => i.local));
     // A stable place among the declarations: imports have no offset of their own here.
-    const item = this.#sharingItem(name, this.#importValues.get(name), -1 - [...this.info.imports.keys()].indexOf(name));
-    if (item) this.#items.set(item.start, item);
-    return item !== null;
+    const at = -1 - [...this.info.imports.keys()].indexOf(name);
+    const value = this.#importValues.get(name);
+    const item = this.#sharingItem(name, value, at);
+    if (item) {
+      this.#items.set(item.start, item);
+      return true;
+    }
+    // An object of the module's functions (`export const api = { bump, total }`, an `export
+    // default { ... }`): its members that must go as themselves, over the object as the thread's
+    // copy of the module has it, which loads only if the code reads another member.
+    if (!isPlainObject(value)) return false;
+    const over = this.#moduleOverlay(name, value, at);
+    if (!over) return false;
+    const imported = this.info.imports.get(name)!.imported;
+    this.#items.set(at, { names: [name], text: `const ${name} = __skein_overlay(${JSON.stringify([module, imported])}, ${over.members});`, line: 0, start: at, deps: over.deps });
+    return true;
   }
 
   /**
@@ -694,7 +707,7 @@ class UnitBuilder {
    * themselves (#sharingItem), each an item of a hidden name of its own placed just after `at`;
    * and the object literal that names them for __skein_overlay (ship/evaluate.ts). Null if none.
    */
-  #moduleOverlay(name: string, value: unknown, at: number): { members: string; deps: string[] } | null {
+  #moduleOverlay(name: string, value: unknown, at: number, depth = 0, span = 1): { members: string; deps: string[] } | null {
     // A module that is a function (`module.exports = fn`) can't be overlaid without losing its call.
     if (value === null || typeof value !== "object") return null;
     // `__proto__: x` in the literal would set its prototype, not make a member.
@@ -709,9 +722,21 @@ class UnitBuilder {
         return; // a getter that throws: the thread reads it from its own module
       }
       const hidden = memberName(name, key);
+      // Places between `at` and `at + span`, apart from every other declaration's.
+      const place = at + (span * (i + 1)) / (keys.length + 2);
+      // An object of the module's functions (`export const api = { bump }`), reached through the
+      // module (tsc's `tally_1.api.bump()`): its members in turn, one level down.
+      if (depth === 0 && isPlainObject(member)) {
+        const inner = this.#moduleOverlay(hidden, member, place, 1, span / (keys.length + 2));
+        if (inner) {
+          members.push(`${key}: __skein_overlay.nested(${inner.members})`);
+          deps.push(...inner.deps);
+        }
+        return;
+      }
       let item: DeclItem | null;
       try {
-        item = this.#sharingItem(`${name}.${key}`, member, at + (i + 1) / (keys.length + 1));
+        item = this.#sharingItem(`${name}.${key}`, member, place);
       } catch {
         // A member that can't travel (it uses its module's lock and a Map): the code may not
         // use it; if it does, it is the thread's own module's.
@@ -898,6 +923,13 @@ function requiredSpecifier(init: AnyNode): string | null {
   if (call.type !== "CallExpression" || call.callee.type !== "Identifier" || call.callee.name !== "require") return null;
   const arg = call.arguments[0];
   return call.arguments.length === 1 && arg.type === "Literal" && typeof arg.value === "string" ? arg.value : null;
+}
+
+/** An object literal's value (its prototype Object.prototype or null), not a class instance or a module namespace. */
+function isPlainObject(value: unknown): value is object {
+  if (value === null || typeof value !== "object") return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || (proto === null && Object.prototype.toString.call(value) !== "[object Module]");
 }
 
 /** What a member name must be to be written as `key: value` and become part of a parameter's name. */
