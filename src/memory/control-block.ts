@@ -24,7 +24,8 @@
  *                  the thread a handle knew.
  *   +1  IDENT      the thread's ident (unique for the life of the process)
  *   +2  NATIVE_ID  OS thread id; 0 until the worker has picked the thread up (start() waits on it)
- *   +3  FLAGS      DAEMON (bit 0), HOOKED (bit 1: a custom excepthook)
+ *   +3  FLAGS      DAEMON (bit 0), HOOKED (bit 1: a custom excepthook); in main's slot,
+ *                  ABANDONED (bit 2): the program exits without waiting for its threads
  *   +4  NAME_SEQ   seqlock for the name: odd while a writer is inside
  *   +5  NAME_LEN   name length in UTF-8 bytes
  *   +6..+69        name bytes (up to NAME_MAX_BYTES)
@@ -102,6 +103,7 @@ const NAME_BYTES = 6 * 4;
 /** FLAGS bits: the thread is a daemon; it has a custom excepthook (the main thread runs it if its worker dies). */
 const DAEMON = 1;
 const HOOKED = 2;
+const ABANDONED = 4;
 const CLAIM = 70;
 const CLAIM_ENTRY_BITS = 12;
 const CLAIM_GEN_MASK = (1 << (32 - CLAIM_ENTRY_BITS)) - 1;
@@ -192,6 +194,21 @@ export class Control {
     const idx = this.base(0) + STATE;
     Atomics.store(this.i32, idx, stateWord(1, Code.Terminated));
     Atomics.notify(this.i32, idx);
+  }
+
+  /**
+   * The main program ends without waiting for its non-daemon threads (deadlocked, in
+   * SKEIN_DEADLOCK=throw mode): they die with the process, as daemon threads do, and their
+   * workers going is no fault to report.
+   */
+  abandonThreads(): void {
+    Atomics.or(this.i32, this.base(0) + FLAGS, ABANDONED);
+    this.stopMain();
+  }
+
+  /** Whether the main program exits without waiting for its threads (abandonThreads). */
+  threadsAbandoned(): boolean {
+    return (Atomics.load(this.i32, this.base(0) + FLAGS) & ABANDONED) !== 0;
   }
 
   /** Claims a free slot for a thread being started; returns null when all MAX_THREADS are alive. */

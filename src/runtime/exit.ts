@@ -29,6 +29,7 @@ let deadlocked = false;
 function shutdown(): void {
   const control = runtime.control;
   if (deadlocked) {
+    control.abandonThreads();
     for (const fn of atExit) fn();
     return;
   }
@@ -41,6 +42,7 @@ function shutdown(): void {
     // SKEIN_DEADLOCK=throw: the threads main waits for can never end; it ends without them.
     if (!(e instanceof DeadlockError)) throw e;
     deadlocked = true;
+    control.abandonThreads();
     writeOutput(2, `${inspect(e)}\n`);
     writeTrace();
     process.exit(1);

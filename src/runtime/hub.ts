@@ -287,8 +287,9 @@ export function runHub(): void {
     const daemon = control.daemon(slot);
     if (control.ended(slot, gen)) return;
     // The program is exiting (main has stopped): a daemon thread dies with it, as in Python,
-    // and its worker going is no fault to report.
-    if (daemon && control.ended(0, 1)) {
+    // and its worker going is no fault to report; so does every thread of a program that exits
+    // without waiting for them (deadlocked).
+    if ((daemon || control.threadsAbandoned()) && control.ended(0, 1)) {
       control.terminate(slot, gen);
       return;
     }
