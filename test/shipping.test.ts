@@ -211,6 +211,11 @@ class Tally {
   static counts = new Int32Array(new SharedArrayBuffer(4));
   static label = "tally";
 
+  /** Uses `this`, which a static method called as Tally.total() has as its class. */
+  static total(): number {
+    return this.hits.get();
+  }
+
   static bump(): void {
     Tally.lock.acquire();
     try {
@@ -225,6 +230,21 @@ class Tally {
 function tallies(n: number): void {
   for (let i = 0; i < n; i++) Tally.bump();
 }
+
+test("a class's static method is a target and a pool task, as Python's staticmethod and classmethod are", () => {
+  const before = Tally.hits.get();
+  const t = new Thread({ target: Tally.bump, daemon: true });
+  assert.equal(t.name.endsWith("(bump)"), true, t.name);
+  t.start();
+  assert.equal(t.join(LONG), true);
+  using pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+  assert.equal(pool.submit(Tally.total).result(LONG) >= 0, true);
+  // Bun and Deno can't show skein a class's values: there the class's counter is each worker's.
+  if (!onBun && !onDeno) {
+    assert.equal(Tally.hits.get(), before + 1);
+    assert.equal(pool.submit(Tally.total).result(LONG), before + 1, "`this` in a static method is its class");
+  }
+});
 
 /** A Thread subclass whose class attribute every instance shares. */
 class Pinger extends Thread {

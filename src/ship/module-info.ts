@@ -454,7 +454,8 @@ export function findDefinition(info: ModuleInfo, text: string, offset: number, l
     const isFn = n.type === "FunctionDeclaration" || n.type === "FunctionExpression" || n.type === "ArrowFunctionExpression"
       || n.type === "ClassDeclaration" || n.type === "ClassExpression";
     const isMethod = (n.type === "Property" || n.type === "MethodDefinition") && n.value?.type === "FunctionExpression";
-    const ownText = isFn || isMethod ? info.source.slice(n.start, n.end) : null;
+    // A static method's text, as the runtime gives it, leaves out its `static`.
+    const ownText = isFn || isMethod ? info.source.slice(n.type === "MethodDefinition" && n.static ? n.key.start - (n.computed ? 1 : 0) - prefixLength(info.source, n) : n.start, n.end) : null;
     if (ownText !== null && (ownText === text || (loose && sameButSpace(ownText, text)))) {
       const node = isMethod ? n.value : n;
       best = { node, holder: n, scope: own && !isMethod ? own.parent ?? own : scope };
@@ -469,6 +470,22 @@ export function findDefinition(info: ModuleInfo, text: string, offset: number, l
   };
   visit(info.root, info.top);
   return best;
+}
+
+/** How much of a static method's text before its key its runtime text keeps: `async `, `*`, `get `. */
+function prefixLength(source: string, m: AnyNode): number {
+  const before = source.slice(m.start, m.key.start - (m.computed ? 1 : 0));
+  const kept = /^static\s+(.*)$/s.exec(before);
+  return kept ? kept[1]!.length : 0;
+}
+
+/** The class whose body holds member `member` (a method or field node), if any. */
+export function classHolding(info: ModuleInfo, member: AnyNode): AnyNode | null {
+  let found: AnyNode | null = null;
+  walk(info.root, (n) => {
+    if (!found && (n.type === "ClassDeclaration" || n.type === "ClassExpression") && (n.body.body as AnyNode[]).includes(member)) found = n;
+  });
+  return found;
 }
 
 /**

@@ -16,7 +16,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { declaredNames, parseCallable, freeNames, freeNamesAt, rewrite, type AnyNode, type Scope } from "./parse.js";
 import { bindingsOf, locate, scriptSource, type Location } from "./locate.js";
 import { originals, shippedOrigins, unitKey } from "./origins.js";
-import { bindingOf, bundledRequire, entryUrl, staticFieldOf, findDefinition, lineAt, moduleInfo, offsetOf, partAt, topDeclaration, wrappedTop, type ModuleInfo } from "./module-info.js";
+import { bindingOf, bundledRequire, classHolding, entryUrl, staticFieldOf, findDefinition, lineAt, moduleInfo, offsetOf, partAt, topDeclaration, wrappedTop, type ModuleInfo } from "./module-info.js";
 import { partMap, placeOf } from "./source-lines.js";
 import { cjsExportRef, ownByCode, ownName, ownNamespace, rememberRef, runtimeRef, type Ref } from "./references.js";
 import { HELPER_NAMES } from "./compiler-helpers.js";
@@ -375,11 +375,20 @@ class UnitBuilder {
     const declared = bindingOf(this.info, node);
     let value: Unit["value"];
     let base: ShippedCode | undefined;
+    const staticClass = holder.type === "MethodDefinition" && holder.static && !holder.computed && holder.key.type === "Identifier" ? classHolding(this.info, holder) : null;
+    const className = staticClass ? bindingOf(this.info, staticClass) : null;
     if (declared && !this.info.assigned.has(declared)) {
       // The code is itself a top-level binding: it goes as its declaration.
       this.#self = declared;
       this.#need(declared, scope, node.start, null);
       value = { binding: declared };
+    } else if (className && !this.info.assigned.has(className)) {
+      // A static method of a top-level class (Python's staticmethod or classmethod, `target:
+      // Tally.add`): the class goes along, and the method is taken from it, bound to it, as
+      // `Tally.add(n)` would call it.
+      this.#need(className, this.info.top, holder.start, null);
+      const key = holder.key.name as string;
+      value = { text: `${className}.${key}.bind(${className})`, line: lineAt(this.info, holder.start), start: holder.start };
     } else {
       // A class defined inside a function ships its parent class on its own (whatever names it by).
       const ownBase = (node.type === "ClassExpression" || node.type === "ClassDeclaration") && node.superClass !== null;
