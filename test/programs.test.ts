@@ -216,6 +216,18 @@ test("a CommonJS program that requires skein (whole and by names), bundled with 
   ], r.stderr);
 });
 
+test("a bundle's whole module (TypeScript's import x = require) is refused saying to import the names used", async () => {
+  const dir = join(out, "whole-require");
+  project(dir, "commonjs");
+  cpSync(join(repo, "test/fixtures/whole-require"), dir, { recursive: true });
+  const file = join(dir, "app.mjs");
+  await build({ entryPoints: [join(dir, "main.ts")], outfile: file, bundle: true, platform: "node", format: "esm", target: "node20", logLevel: "error" });
+  const r = runProgram(file, [], { timeout: 60_000, cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /"lib" \([^)]*\): a whole module of the bundle \(init_lib\(\), as esbuild writes require\("\.\/x"\) or import x = require\("\.\/x"\)\); import the names the code uses instead/);
+  assert.doesNotMatch(r.stdout, /Pass the values in args/);
+});
+
 test("an ES module bundle of a CommonJS project: each wrapped file keeps its own helpers (a subclass's too), a lazily set variable the program reassigns is refused", async () => {
   // esbuild wraps each CommonJS file in a function of its own: two files' helpers of one name are
   // two functions in a thread too. An ES module that such a file imports is set up lazily

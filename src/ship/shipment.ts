@@ -874,7 +874,9 @@ class UnitBuilder {
           return;
         case "CallExpression":
           if (isRequireCall(n) || isIife(n) || isPureCall(n)) return n.arguments.forEach(check);
-          why = { kind: "computed", detail: `its value is computed when the module loads (${summary(src, n)})` };
+          why = bundledModule(n)
+            ? { kind: "computed", detail: `a whole module of the bundle (${summary(src, n)}, as esbuild writes require("./x") or import x = require("./x")); import the names the code uses instead (import { todo } from "./x", or const { todo } = require("./x")): those go along` }
+            : { kind: "computed", detail: `its value is computed when the module loads (${summary(src, n)})` };
           return;
         case "NewExpression":
           if (n.callee.type === "Identifier" && n.callee.name === "RegExp") return n.arguments.forEach(check);
@@ -895,7 +897,8 @@ class UnitBuilder {
       const place = p.at < 0 ? null : placeOf(this.info, p.at, declared);
       return `  - "${p.name}"${place ? ` (${place})` : ""}: ${describeProblem(p)}`;
     });
-    return `${this.what} can't be sent to another thread: it uses ${names}, which can't go with it.\n${lines.join("\n")}\n${advice(this.role, this.#problems)}`;
+    const then = advice(this.role, this.#problems);
+    return `${this.what} can't be sent to another thread: it uses ${names}, which can't go with it.\n${lines.join("\n")}${then ? `\n${then}` : ""}`;
   }
 }
 
@@ -932,6 +935,14 @@ function requiredSpecifier(init: AnyNode): string | null {
   if (call.type !== "CallExpression" || call.callee.type !== "Identifier" || call.callee.name !== "require") return null;
   const arg = call.arguments[0];
   return call.arguments.length === 1 && arg.type === "Literal" && typeof arg.value === "string" ? arg.value : null;
+}
+
+/** A call of esbuild's accessor of a module it bundled: `require_x()`, `init_x()`, or one wrapped in `__toESM`/`__toCommonJS`. */
+function bundledModule(call: AnyNode): boolean {
+  const c = call.callee;
+  if (c.type !== "Identifier") return false;
+  if (/^(require|init)_[\w$]+$/.test(c.name)) return true;
+  return /^__to(ESM|CommonJS)$/.test(c.name) && call.arguments[0]?.type === "CallExpression" && bundledModule(call.arguments[0]);
 }
 
 /** An object literal's value (its prototype Object.prototype or null), not a class instance or a module namespace. */
@@ -1037,6 +1048,8 @@ function describeProblem(p: Problem): string {
 }
 
 function advice(role: Role, problems: Problem[]): string {
+  // A whole module of a bundle: its own line says what to do; passing a module in args isn't it.
+  if (problems.every((p) => p.detail?.startsWith("a whole module of the bundle"))) return "";
   const names = problems.map((p) => p.name);
   const first = names[0]!;
   // State the program changes would be a stale copy in args: the skein objects come first then.
