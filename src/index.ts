@@ -17,7 +17,7 @@ export { Queue, LifoQueue, PriorityQueue, SimpleQueue, EmptyError, FullError, Sh
 export { ThreadPoolExecutor, type ThreadPoolOptions } from "./futures/thread-pool.js";
 export {
   Future, wait, asCompleted, TimeoutError, CancelledError, BrokenThreadPoolError,
-  FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED, type ReturnWhen, type DoneAndNotDone, type WaitOptions,
+  FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED, type ReturnWhen, type DoneAndNotDone, type DoneAndNotDoneOf, type WaitOptions,
 } from "./futures/future.js";
 export { AtomicInt, AtomicBigInt } from "./shared/atomic-int.js";
 export { SharedList } from "./shared/shared-list.js";

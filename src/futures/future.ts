@@ -264,9 +264,19 @@ export interface DoneAndNotDone<R> {
   notDone: Set<Future<R>>;
 }
 
-/** wait()'s options: `timeout` in milliseconds (undefined or null: no limit), `returnWhen` (default ALL_COMPLETED). */
+/** What wait() returns for futures of different result types: the very futures, done and not. */
+export interface DoneAndNotDoneOf<F> {
+  /** The futures that had finished or been cancelled when wait() returned. */
+  done: Set<F>;
+  /** The others. */
+  notDone: Set<F>;
+}
+
+/** wait()'s options. */
 export interface WaitOptions {
+  /** How long to wait at most, in milliseconds; undefined or null: no limit. */
   timeout?: number | null;
+  /** When to return: FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED (the default). */
   returnWhen?: ReturnWhen;
 }
 
@@ -276,7 +286,7 @@ export interface WaitOptions {
  * different result types may be waited on together, as in Python.
  */
 export function wait<R>(futures: Iterable<Future<R>>, options?: WaitOptions): DoneAndNotDone<R>;
-export function wait<F extends Future<any>>(futures: Iterable<F>, options?: WaitOptions): { done: Set<F>; notDone: Set<F> };
+export function wait<F extends Future<any>>(futures: Iterable<F>, options?: WaitOptions): DoneAndNotDoneOf<F>;
 export function wait(futures: Iterable<Future<unknown>>, options: WaitOptions = {}): DoneAndNotDone<unknown> {
   const list = checkFutures(futures, "wait");
   // Python's wait(fs, 0.5) passes the timeout second: here it goes in the options.
