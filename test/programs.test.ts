@@ -224,7 +224,8 @@ test("a bundle's whole module (TypeScript's import x = require) is refused sayin
   await build({ entryPoints: [join(dir, "main.ts")], outfile: file, bundle: true, platform: "node", format: "esm", target: "node20", logLevel: "error" });
   const r = runProgram(file, [], { timeout: 60_000, cwd: dir });
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /"lib" \([^)]*\): a whole module of the bundle \(init_lib\(\), as esbuild writes require\("\.\/x"\) or import x = require\("\.\/x"\)\); import the names the code uses instead/);
+  // (Bun, which reprints the bundle, names no place for it.)
+  assert.match(r.stdout, /"lib"(?: \([^)]*\))?: a whole module of the bundle \(init_lib\(\), as esbuild writes require\("\.\/x"\) or import x = require\("\.\/x"\)\); import the names the code uses instead/);
   assert.doesNotMatch(r.stdout, /Pass the values in args/);
 });
 
