@@ -80,6 +80,8 @@ interface Inner {
   back?: FieldsBack | null;
   /** A copy of a Thread object that came from another thread before it was started there. */
   copiedNew?: boolean;
+  /** Started by a module's top-level code run again in a worker: not started here (start()). */
+  skippedOnLoad?: boolean;
 }
 
 const INNER = Symbol("skein.thread");
@@ -160,7 +162,11 @@ export class Thread<A extends unknown[] = unknown[]> implements Shareable {
     // code: Python runs it once, and the program's own run of it (in the main thread, or wherever
     // the module first loaded) has started this thread already. Started here too, each worker
     // loading the module would start one more, each in a worker of its own, without end.
-    if (!runtime.isMain && moduleLoading() !== null) return;
+    // Joining it there, as the module's code may, returns at once.
+    if (!runtime.isMain && moduleLoading() !== null) {
+      t.skippedOnLoad = true;
+      return;
+    }
     // A subclass ships its class (and its fields, copied); a target ships as code.
     const isSub = Object.getPrototypeOf(this) !== Thread.prototype;
     const cls = isSub ? codeFor(this.constructor, "subclass", `class ${this.constructor.name}`) : null;
@@ -212,6 +218,7 @@ export class Thread<A extends unknown[] = unknown[]> implements Shareable {
    * joinAsync() to stay responsive to signals.
    */
   join(timeout?: number | null): boolean {
+    if (this[INNER].skippedOnLoad) return true;
     const t = checkJoin(this[INNER], "join");
     const ended = runBlocking(joinLoop(t, checkTimeout(timeout, "Thread.join")), plainSite(WaitKind.ThreadJoin, t.ident ?? 0));
     if (ended) t.back?.take();
@@ -222,6 +229,7 @@ export class Thread<A extends unknown[] = unknown[]> implements Shareable {
 
   /** The async twin of join: resolves true once the thread has terminated, false after `timeout` ms. */
   async joinAsync(timeout?: number | null, options?: { signal?: AbortSignal }): Promise<boolean> {
+    if (this[INNER].skippedOnLoad) return true;
     const t = checkJoin(this[INNER], "joinAsync");
     const ms = checkTimeout(timeout, "Thread.joinAsync");
     const ended = await runAsync(joinLoop(t, ms), checkSignal(options, "Thread.joinAsync"));
