@@ -175,7 +175,7 @@ export function materializeSync(code: ShippedCode): any {
   if (ready !== undefined) return ready;
   const values = unit.imports.map((imp) => {
     const ns = requireModule(imp.module, unit.url);
-    return imp.imported === "*" ? ns : imp.imported === "default" && ns && !("default" in ns) ? ns : ns[imp.imported];
+    return exportOf(ns, imp.imported);
   });
   return evaluate(unit, values, unit.base ? materializeSync(unit.base) : null);
 }
@@ -293,11 +293,15 @@ function isNested(v: unknown): v is { [NESTED]: Record<string, unknown> } {
   return v !== null && typeof v === "object" && NESTED in v;
 }
 
-/** Export `name` of a module as require() returns it (for "default", a CommonJS module is its own default). */
+/**
+ * Export `name` of a module as require() returns it: "*" the module itself; for "default", a
+ * CommonJS module (no `default` of its own) is its own default.
+ */
 function exportOf(ns: unknown, name: string): unknown {
-  if (ns === null || (typeof ns !== "object" && typeof ns !== "function")) return undefined;
-  const m = ns as Record<string, unknown>;
-  return name === "default" && !("default" in m) ? m : m[name];
+  if (name === "*") return ns;
+  const isObject = ns !== null && (typeof ns === "object" || typeof ns === "function");
+  if (name === "default") return isObject && "default" in (ns as object) ? (ns as Record<string, unknown>).default : ns;
+  return isObject ? (ns as Record<string, unknown>)[name] : undefined;
 }
 
 /** A stand-in for a module that loads it on the first read of one of its members. */

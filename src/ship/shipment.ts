@@ -546,6 +546,16 @@ class UnitBuilder {
   }
 
   /**
+   * The current value of import `name` of the program's own files, and its place among the
+   * declarations (imports have no offset of their own here).
+   */
+  #importValue(name: string): { value: unknown; at: number } {
+    // Read once for all of them: each read walks the function's scopes through the inspector.
+    this.#importValues ??= bindingsOf(this.fn, [...this.info.imports.values()].filter((i) => programFile(resolveModule(i.source, this.info.url))).map((i) => i.local));
+    return { value: this.#importValues.get(name), at: -1 - [...this.info.imports.keys()].indexOf(name) };
+  }
+
+  /**
    * An import from one of the program's modules that holds a skein object or shared memory, or is
    * a function of that module using such (see sharingSource): it goes as that object, or as that
    * function's code, rather than be imported again in the thread, where its module would make its
@@ -553,11 +563,7 @@ class UnitBuilder {
    */
   #importedSharing(name: string, module: string): boolean {
     if (this.info.kind === "shipped" || !inspectorAnswers() || !programFile(module)) return false;
-    // Read once for all of them: each read walks the function's scopes through the inspector.
-    this.#importValues ??= bindingsOf(this.fn, [...this.info.imports.values()].filter((i) => programFile(resolveModule(i.source, this.info.url))).map((i) => i.local));
-    // A stable place among the declarations: imports have no offset of their own here.
-    const at = -1 - [...this.info.imports.keys()].indexOf(name);
-    const value = this.#importValues.get(name);
+    const { value, at } = this.#importValue(name);
     const item = this.#sharingItem(name, value, at);
     if (item) {
       this.#items.set(item.start, item);
@@ -649,9 +655,8 @@ class UnitBuilder {
    */
   #namespaceSharing(name: string, module: string): boolean {
     if (this.info.kind === "shipped" || !inspectorAnswers() || !programFile(module) || module === entryUrl()) return false;
-    this.#importValues ??= bindingsOf(this.fn, [...this.info.imports.values()].filter((i) => programFile(resolveModule(i.source, this.info.url))).map((i) => i.local));
-    const at = -1 - [...this.info.imports.keys()].indexOf(name);
-    const over = this.#moduleOverlay(name, this.#importValues.get(name), at);
+    const { value, at } = this.#importValue(name);
+    const over = this.#moduleOverlay(name, value, at);
     if (!over) return false;
     // The module itself loads in the thread only if the code reads a member besides these.
     this.#items.set(at, { names: [name], text: `const ${name} = __skein_overlay(${JSON.stringify(module)}, ${over.members});`, line: 0, start: at, deps: over.deps });
